@@ -1,0 +1,1 @@
+"""Services, contact levels, journey models, moments and touchpoints."""

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from momentos.catalog.contact_levels import Assessment
+
+Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$")]
+ChannelName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
+Activity = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+
+CHANNELS = ("web", "app", "email", "sms", "whatsapp", "phone", "store", "social", "chat", "webhook", "mail",
+            "other")
+
+
+class MomentRead(BaseModel):
+    key: str
+    name_es: str
+    name_en: str
+    position: int
+    maps_to: list[str]
+
+
+class JourneyModelRead(BaseModel):
+    key: str
+    name_es: str
+    name_en: str
+    builtin: bool
+    moments: list[MomentRead]
+
+
+class MomentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    key: Key
+    name_es: str = Field(min_length=1, max_length=200)
+    name_en: str = Field(min_length=1, max_length=200)
+    maps_to: list[str] = Field(default_factory=list)
+
+
+class JourneyModelCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    key: Key
+    name_es: str = Field(min_length=1, max_length=200)
+    name_en: str = Field(min_length=1, max_length=200)
+    moments: list[MomentIn] = Field(min_length=2, max_length=30)
+
+
+class ServiceCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    key: Key
+    name_es: str = Field(min_length=1, max_length=200)
+    name_en: str = Field(min_length=1, max_length=200)
+    description_es: str = ""
+    description_en: str = ""
+    journey_model: Key = "contact-moments-8"
+    assessment: Assessment
+    level_override: Literal["high", "medium", "low"] | None = None
+    override_reason: str | None = Field(default=None, max_length=2000)
+
+
+class ServiceUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name_es: str | None = Field(default=None, min_length=1, max_length=200)
+    name_en: str | None = Field(default=None, min_length=1, max_length=200)
+    description_es: str | None = None
+    description_en: str | None = None
+    assessment: Assessment | None = None
+    level_override: Literal["high", "medium", "low"] | None = None
+    override_reason: str | None = Field(default=None, max_length=2000)
+    clear_override: bool = False
+
+
+class LevelExplanation(BaseModel):
+    assessed_level: str
+    score: int
+    reasons: list[dict[str, str]]
+    override: str | None
+    override_reason: str | None
+    effective_level: str
+
+
+class ServiceRead(BaseModel):
+    key: str
+    name_es: str
+    name_en: str
+    description_es: str
+    description_en: str
+    journey_model: str
+    contact_level: str
+    level: LevelExplanation
+    assessment: Assessment
+    created_at: datetime
+
+
+class TouchpointCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    moment: Key
+    channel: ChannelName
+    activities: list[Activity] = Field(min_length=1, max_length=100)
+    initiator: Literal["customer", "company"]
+    intensity: Literal["none", "on_request", "proactive"] | None = None
+    contact_needed: bool = True
+    name_es: str = ""
+    name_en: str = ""
+
+
+class TouchpointRead(BaseModel):
+    id: int
+    moment: str
+    channel: str
+    activities: list[str]
+    initiator: str
+    intensity: str
+    intensity_is_default: bool
+    contact_needed: bool
+    contact_budget: int
+    name_es: str
+    name_en: str

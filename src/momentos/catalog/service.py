@@ -1,0 +1,170 @@
+"""Business rules for services, contact levels, journey models and touchpoints. Never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from momentos.catalog import contact_levels as cl
+from momentos.catalog.presets import BUILTIN_MODELS, CANONICAL_KEYS, JourneyModelDef, Moment
+from momentos.catalog.schemas import (
+    JourneyModelCreate,
+    ServiceCreate,
+    ServiceUpdate,
+    TouchpointCreate,
+)
+from momentos.errors import Conflict, NotFound, ValidationFailed
+from momentos.kit.clock import utcnow
+from momentos.models import JourneyModel, Service, Touchpoint
+
+
+def _model_from_row(row: JourneyModel) -> JourneyModelDef:
+    moments = tuple(Moment(m["key"], m["name_es"], m["name_en"], tuple(m.get("maps_to", ()))) for m in row.moments)
+    return JourneyModelDef(row.key, row.name_es, row.name_en, moments, builtin=False)
+
+
+def list_journey_models(session: Session, org_id: int) -> list[JourneyModelDef]:
+    rows = session.scalars(select(JourneyModel).where(JourneyModel.org_id == org_id).order_by(JourneyModel.key))
+    return [*BUILTIN_MODELS.values(), *(_model_from_row(r) for r in rows)]
+
+
+def get_journey_model(session: Session, org_id: int, key: str) -> JourneyModelDef:
+    if key in BUILTIN_MODELS:
+        return BUILTIN_MODELS[key]
+    row = session.scalar(select(JourneyModel).where(JourneyModel.org_id == org_id, JourneyModel.key == key))
+    if row is None:
+        raise NotFound(f"Journey model '{key}' not found.", code="journey_model_not_found", detail={"key": key})
+    return _model_from_row(row)
+
+
+def create_journey_model(session: Session, org_id: int, data: JourneyModelCreate) -> JourneyModelDef:
+    if data.key in BUILTIN_MODELS:
+        raise Conflict("That key belongs to a built-in model.", detail={"key": data.key})
+    keys = [m.key for m in data.moments]
+    if len(set(keys)) != len(keys):
+        raise ValidationFailed("Moment keys must be unique.", detail={"keys": keys})
+    for m in data.moments:
+        unknown = [k for k in m.maps_to if k not in CANONICAL_KEYS]
+        if unknown:
+            raise ValidationFailed("maps_to must name the 8 contact moments.",
+                                   code="unknown_moment", detail={"moment": m.key, "unknown": unknown})
+    exists = session.scalar(select(JourneyModel.id).where(JourneyModel.org_id == org_id,
+                                                          JourneyModel.key == data.key))
+    if exists:
+        raise Conflict("A journey model with that key exists.", detail={"key": data.key})
+    row = JourneyModel(org_id=org_id, key=data.key, name_es=data.name_es, name_en=data.name_en,
+                       moments=[m.model_dump() for m in data.moments], created_at=utcnow())
+    session.add(row)
+    session.flush()
+    return _model_from_row(row)
+
+
+def create_service(session: Session, org_id: int, data: ServiceCreate) -> Service:
+    get_journey_model(session, org_id, data.journey_model)
+    if session.scalar(select(Service.id).where(Service.org_id == org_id, Service.key == data.key)):
+        raise Conflict("A service with that key exists.", code="service_exists", detail={"key": data.key})
+    if data.level_override and not data.override_reason:
+        raise ValidationFailed("An override needs a reason.", code="override_reason_required")
+    now = utcnow()
+    result = cl.assess(data.assessment)
+    service = Service(
+        org_id=org_id, key=data.key, name_es=data.name_es, name_en=data.name_en,
+        description_es=data.description_es, description_en=data.description_en,
+        journey_model_key=data.journey_model, assessment=data.assessment.model_dump(),
+        assessed_level=result.level, level_override=data.level_override,
+        override_reason=data.override_reason, created_at=now, updated_at=now,
+    )
+    session.add(service)
+    session.flush()
+    return service
+
+
+def update_service(session: Session, org_id: int, key: str, data: ServiceUpdate) -> Service:
+    service = get_service(session, org_id, key)
+    for name in ("name_es", "name_en", "description_es", "description_en"):
+        value = getattr(data, name)
+        if value is not None:
+            setattr(service, name, value)
+    if data.assessment is not None:
+        service.assessment = data.assessment.model_dump()
+        service.assessed_level = cl.assess(data.assessment).level
+    if data.clear_override:
+        service.level_override, service.override_reason = None, None
+    elif data.level_override is not None:
+        if not data.override_reason:
+            raise ValidationFailed("An override needs a reason.", code="override_reason_required")
+        service.level_override, service.override_reason = data.level_override, data.override_reason
+    service.updated_at = utcnow()
+    session.flush()
+    return service
+
+
+def get_service(session: Session, org_id: int, key: str) -> Service:
+    service = session.scalar(select(Service).where(Service.org_id == org_id, Service.key == key))
+    if service is None:
+        raise NotFound(f"Service '{key}' not found.", code="service_not_found", detail={"key": key})
+    return service
+
+
+def list_services(session: Session, org_id: int) -> Sequence[Service]:
+    return session.scalars(select(Service).where(Service.org_id == org_id).order_by(Service.id)).all()
+
+
+def explain_level(service: Service) -> cl.LevelResult:
+    return cl.assess(cl.Assessment.model_validate(service.assessment))
+
+
+def create_touchpoint(session: Session, org_id: int, service_key: str, data: TouchpointCreate) -> Touchpoint:
+    service = get_service(session, org_id, service_key)
+    model = get_journey_model(session, org_id, service.journey_model_key)
+    if not model.has(data.moment):
+        raise ValidationFailed(f"Unknown moment '{data.moment}' for model '{model.key}'.", code="unknown_moment",
+                               detail={"moment": data.moment, "model": model.key, "moments": model.keys})
+    existing = activity_moments(session, org_id, service.id)
+    clashes = {a: existing[a] for a in data.activities if a in existing and existing[a] != data.moment}
+    if clashes:
+        raise Conflict("An activity can lead to only one moment within a service.", code="activity_clash",
+                       detail={"activities": clashes})
+    tp = Touchpoint(org_id=org_id, service_id=service.id, moment=data.moment, channel=data.channel,
+                    activities=list(dict.fromkeys(data.activities)), initiator=data.initiator,
+                    intensity=data.intensity, contact_needed=data.contact_needed,
+                    name_es=data.name_es, name_en=data.name_en, created_at=utcnow())
+    session.add(tp)
+    session.flush()
+    return tp
+
+
+def list_touchpoints(session: Session, org_id: int, service_id: int) -> Sequence[Touchpoint]:
+    stmt = select(Touchpoint).where(Touchpoint.org_id == org_id, Touchpoint.service_id == service_id)
+    return session.scalars(stmt.order_by(Touchpoint.id)).all()
+
+
+def activity_moments(session: Session, org_id: int, service_id: int) -> dict[str, str]:
+    return {a: tp.moment for tp in list_touchpoints(session, org_id, service_id) for a in tp.activities}
+
+
+@dataclass(frozen=True)
+class EffectiveIntensity:
+    intensity: str
+    is_default: bool
+    budget: int
+
+
+def touchpoint_intensity(service: Service, model: JourneyModelDef, tp: Touchpoint) -> EffectiveIntensity:
+    level = service.contact_level
+    if tp.intensity is not None:
+        return EffectiveIntensity(tp.intensity, False, cl.contact_budget(level, tp.intensity))
+    value = cl.default_intensity(level, model.to_canonical(tp.moment))
+    return EffectiveIntensity(value, True, cl.contact_budget(level, value))
+
+
+def moment_intensity(service: Service, model: JourneyModelDef, moment: str,
+                     touchpoints: Sequence[Touchpoint]) -> str:
+    """The strongest intensity among the moment's touchpoints, else the level's default."""
+    values = [touchpoint_intensity(service, model, tp).intensity for tp in touchpoints if tp.moment == moment]
+    if not values:
+        return cl.default_intensity(service.contact_level, model.to_canonical(moment))
+    return max(values, key=cl.INTENSITIES.index)

@@ -1,0 +1,114 @@
+"""The command line: every command builds its own settings and engine, and calls the same services."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from momentos.config import Settings
+from momentos.db import make_engine, make_session_factory, unit_of_work
+from momentos.errors import MomentosError
+
+app = typer.Typer(help="Momentos: manage the moments of contact with your customers.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database commands.", no_args_is_help=True)
+org_app = typer.Typer(help="Organizations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(org_app, name="org")
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply the database migrations (creates the SQLite file if needed)."""
+    from momentos.migrate import upgrade
+
+    settings = Settings()
+    engine = make_engine(settings.effective_database_url)
+    upgrade(engine, revision)
+    engine.dispose()
+    typer.echo(f"database at {engine.url.render_as_string(hide_password=True)} is up to date")
+
+
+@org_app.command("create")
+def org_create(slug: str, name: Annotated[str | None, typer.Option(help="Display name")] = None,
+               language: Annotated[str, typer.Option(help="es or en")] = "es",
+               timezone: Annotated[str, typer.Option(help="IANA time zone")] = "UTC") -> None:
+    """Create an organization and print its write and admin keys as JSON (shown once)."""
+    from pydantic import ValidationError
+
+    from momentos.orgs.schemas import OrganizationCreate
+    from momentos.orgs.service import create_organization
+
+    try:
+        data = OrganizationCreate(slug=slug, name=name or slug, default_language=language,  # type: ignore[arg-type]
+                                  timezone=timezone)
+    except ValidationError as exc:
+        raise fail(f"invalid organization: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}") from exc
+    factory = make_session_factory(make_engine(Settings().effective_database_url))
+    try:
+        with unit_of_work(factory) as session:
+            _, keys = create_organization(session, data)
+    except MomentosError as exc:
+        raise fail(exc.message) from exc
+    typer.echo(json.dumps(keys.model_dump(), indent=2))
+
+
+@app.command("serve")
+def serve(host: Annotated[str | None, typer.Option()] = None, port: Annotated[int | None, typer.Option()] = None,
+          workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1) -> None:
+    """Serve the API, the ingestion endpoints and the pages."""
+    import uvicorn
+
+    settings = Settings()
+    uvicorn.run("momentos.app:create_app", factory=True, host=host or settings.host, port=port or settings.port,
+                workers=workers, log_level="info")
+
+
+@app.command("demo")
+def demo(serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
+         customers: Annotated[int, typer.Option(help="demo customers")] = 300) -> None:
+    """Migrate, load the demo organization (once), print its keys and serve on 127.0.0.1."""
+    from momentos.demo.loader import load_demo
+    from momentos.migrate import upgrade
+
+    settings = Settings()
+    engine = make_engine(settings.effective_database_url)
+    upgrade(engine)
+    with unit_of_work(make_session_factory(engine)) as session:
+        info = load_demo(session, customers=customers)
+    engine.dispose()
+    typer.echo(json.dumps(info, indent=2, ensure_ascii=False))
+    if serve_after:
+        typer.echo(f"Momentos demo: open {settings.public_url}/?lang=es  (admin key above)")
+        serve(None, None, 1)
+
+
+def _register_optional() -> None:
+    from momentos.events.import_cli import register
+
+    register(app)
+
+
+def main() -> None:
+    try:
+        _register_optional()
+    except ModuleNotFoundError as exc:
+        if not (exc.name or "").startswith("momentos."):
+            raise
+    try:
+        app()
+    except MomentosError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

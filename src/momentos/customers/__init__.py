@@ -1,0 +1,1 @@
+"""Customers: identity, traits, language, time zone, preferred channels, consents, erasure."""

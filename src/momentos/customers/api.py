@@ -1,0 +1,46 @@
+"""Thin routes: customers, their profile, consents and erasure."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Response
+
+from momentos.auth.deps import Admin, DbSession
+from momentos.customers import service as customers
+from momentos.customers.schemas import ConsentRead, CustomerRead, CustomerUpdate
+from momentos.models import Customer
+from sqlalchemy.orm import Session
+
+router = APIRouter(prefix="/api/v1", tags=["customers"])
+
+
+def customer_read(session: Session, c: Customer, *, with_consents: bool = False) -> CustomerRead:
+    consents = [ConsentRead(channel=x.channel, purpose=x.purpose, granted=x.granted, updated_at=x.updated_at)
+                for x in customers.consents_of(session, c.id)] if with_consents else []
+    return CustomerRead(external_id=c.external_id, name=c.name, email=c.email, phone=c.phone, language=c.language,
+                        timezone=c.timezone, preferred_channels=c.preferred_channels,
+                        do_not_contact=c.do_not_contact, traits=c.traits, account_id=c.account_id,
+                        first_seen_at=c.first_seen_at, last_seen_at=c.last_seen_at, consents=consents)
+
+
+@router.get("/customers")
+def list_customers(p: Admin, session: DbSession, limit: int = Query(50, ge=1, le=500),
+                   after: str | None = None, q: str | None = Query(None, max_length=100)) -> list[CustomerRead]:
+    return [customer_read(session, c) for c in customers.list_customers(session, p.org_id, limit=limit,
+                                                                         after=after, search=q)]
+
+
+@router.get("/customers/{external_id}")
+def get_customer(external_id: str, p: Admin, session: DbSession) -> CustomerRead:
+    return customer_read(session, customers.get_customer(session, p.org_id, external_id), with_consents=True)
+
+
+@router.patch("/customers/{external_id}")
+def update_customer(external_id: str, data: CustomerUpdate, p: Admin, session: DbSession) -> CustomerRead:
+    c = customers.update_customer(session, p.org_id, external_id, data)
+    return customer_read(session, c, with_consents=True)
+
+
+@router.delete("/customers/{external_id}", status_code=204)
+def erase_customer(external_id: str, p: Admin, session: DbSession) -> Response:
+    customers.erase_customer(session, p.org_id, external_id)
+    return Response(status_code=204)

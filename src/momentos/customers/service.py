@@ -1,0 +1,230 @@
+"""Customer identity and profile rules. Never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from momentos.customers.schemas import PROTECTED_TRAITS, AliasIn, CustomerUpdate, GroupIn, IdentifyIn
+from momentos.dialect import insert_ignore
+from momentos.errors import NotFound, ValidationFailed
+from momentos.kit.clock import utcnow
+from momentos.kit.ids import digest
+from momentos.models import Consent, Customer, CustomerAlias, ErasedIdentity
+
+_TABLE = Customer.__table__
+
+
+def normalize_language(value: Any) -> str | None:
+    """'es-MX', 'es_ES', 'ES' → 'es'; anything that is not Spanish or English → None."""
+    if not isinstance(value, str) or len(value) < 2:
+        return None
+    lang = value[:2].lower()
+    return lang if lang in ("es", "en") else None
+
+
+def valid_timezone(value: Any) -> str | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return value
+
+
+def erased_digests(session: Session, org_id: int, ids: Iterable[str]) -> set[str]:
+    wanted = {digest(i): i for i in ids}
+    if not wanted:
+        return set()
+    rows = session.scalars(select(ErasedIdentity.digest).where(ErasedIdentity.org_id == org_id,
+                                                                ErasedIdentity.digest.in_(list(wanted))))
+    return {wanted[d] for d in rows}
+
+
+def _lookup(session: Session, org_id: int, ids: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk_start in range(0, len(ids), 500):
+        chunk = ids[chunk_start:chunk_start + 500]
+        found.update(session.execute(select(Customer.external_id, Customer.id)
+                                     .where(Customer.org_id == org_id, Customer.external_id.in_(chunk))).all())
+        missing = [i for i in chunk if i not in found]
+        if missing:
+            found.update(session.execute(select(CustomerAlias.alias, CustomerAlias.customer_id)
+                                         .where(CustomerAlias.org_id == org_id,
+                                                CustomerAlias.alias.in_(missing))).all())
+    return found
+
+
+def resolve(session: Session, org_id: int, seen: Mapping[str, datetime]) -> dict[str, int]:
+    """Map external ids (or aliases) to customer ids, creating the missing ones.
+
+    Erased identities are left out of the result: their events are dropped, so they do not come back.
+    """
+    ids = sorted(set(seen) - erased_digests(session, org_id, seen))
+    found = _lookup(session, org_id, ids)
+    missing = [i for i in ids if i not in found]
+    if missing:
+        now = utcnow()
+        rows = [{"org_id": org_id, "external_id": i, "preferred_channels": [], "do_not_contact": False,
+                 "traits": {}, "account_traits": {}, "first_seen_at": seen[i], "last_seen_at": seen[i],
+                 "created_at": now, "updated_at": now} for i in missing]
+        insert_ignore(session, _TABLE, rows, ["org_id", "external_id"])  # type: ignore[arg-type]
+        found.update(_lookup(session, org_id, missing))
+    return found
+
+
+def touch_seen(session: Session, last_seen: Mapping[int, datetime]) -> None:
+    """Advance last_seen_at (never backwards) for customers that just had events."""
+    if not last_seen:
+        return
+    ts = bindparam("ts", type_=_TABLE.c.last_seen_at.type)
+    stmt = update(_TABLE).where(_TABLE.c.id == bindparam("cid"), _TABLE.c.last_seen_at < ts).values(last_seen_at=ts)
+    session.execute(stmt, [{"cid": cid, "ts": when} for cid, when in last_seen.items()])
+
+
+def _apply_traits(customer: Customer, traits: Mapping[str, Any]) -> list[str]:
+    """Copy known traits to fields and keep the rest; protected keys are refused. Returns refused keys."""
+    refused = [k for k in traits if k.lower() in PROTECTED_TRAITS]
+    kept = {k: v for k, v in traits.items() if k.lower() not in PROTECTED_TRAITS}
+    if isinstance(kept.get("email"), str):
+        customer.email = kept["email"][:320]
+    if isinstance(kept.get("phone"), str):
+        customer.phone = kept["phone"][:40]
+    name = kept.get("name") or " ".join(str(kept[k]) for k in ("firstName", "lastName") if kept.get(k))
+    if isinstance(name, str) and name:
+        customer.name = name[:200]
+    lang = normalize_language(kept.get("language") or kept.get("locale"))
+    if lang:
+        customer.language = lang
+    tz = valid_timezone(kept.get("timezone"))
+    if tz:
+        customer.timezone = tz
+    channels = kept.get("preferred_channels")
+    if isinstance(channels, list) and all(isinstance(c, str) for c in channels):
+        customer.preferred_channels = [c.lower() for c in channels][:12]
+    customer.traits = {**customer.traits, **kept}
+    return refused
+
+
+def identify(session: Session, org_id: int, data: IdentifyIn) -> Customer | None:
+    """Create or update a customer from an identify call. Returns None for an erased identity."""
+    ids = resolve(session, org_id, {data.customer: data.timestamp})
+    if data.customer not in ids:
+        return None
+    customer = session.get_one(Customer, ids[data.customer])
+    _apply_traits(customer, data.traits)
+    if lang := normalize_language(data.language):
+        customer.language = customer.language or lang
+    if tz := valid_timezone(data.timezone):
+        customer.timezone = customer.timezone or tz
+    customer.updated_at = utcnow()
+    if data.anonymous_id and data.anonymous_id != data.customer:
+        _add_alias(session, org_id, data.anonymous_id, customer.id)
+    session.flush()
+    return customer
+
+
+def _add_alias(session: Session, org_id: int, alias: str, customer_id: int) -> None:
+    insert_ignore(session, CustomerAlias.__table__, [  # type: ignore[arg-type]
+        {"org_id": org_id, "alias": alias, "customer_id": customer_id, "created_at": utcnow()}
+    ], ["org_id", "alias"])
+
+
+def alias(session: Session, org_id: int, data: AliasIn) -> None:
+    """Record that ``previous_id`` (e.g. an anonymous id) is the same person as ``customer``.
+
+    If ``previous_id`` already had its own customer record, its history is moved onto ``customer``.
+    """
+    from momentos.models import Event, Process
+
+    ids = resolve(session, org_id, {data.customer: data.timestamp})
+    if data.customer not in ids:
+        return
+    target = ids[data.customer]
+    source = session.scalar(select(Customer.id).where(Customer.org_id == org_id,
+                                                      Customer.external_id == data.previous_id))
+    if source is not None and source != target:
+        session.execute(update(Event).where(Event.customer_id == source).values(customer_id=target))
+        session.execute(update(Process).where(Process.customer_id == source).values(customer_id=target))
+        session.execute(update(CustomerAlias).where(CustomerAlias.customer_id == source)
+                        .values(customer_id=target))
+        session.execute(delete(Customer).where(Customer.id == source))
+    _add_alias(session, org_id, data.previous_id, target)
+    session.flush()
+
+
+def group(session: Session, org_id: int, data: GroupIn) -> None:
+    ids = resolve(session, org_id, {data.customer: data.timestamp})
+    if data.customer in ids:
+        customer = session.get_one(Customer, ids[data.customer])
+        customer.account_id = data.group_id
+        customer.account_traits = {k: v for k, v in data.traits.items() if k.lower() not in PROTECTED_TRAITS}
+        customer.updated_at = utcnow()
+        session.flush()
+
+
+def get_customer(session: Session, org_id: int, external_id: str) -> Customer:
+    customer = session.scalar(select(Customer).where(Customer.org_id == org_id,
+                                                     Customer.external_id == external_id))
+    if customer is None:
+        raise NotFound("Customer not found.", code="customer_not_found", detail={"customer": external_id})
+    return customer
+
+
+def list_customers(session: Session, org_id: int, *, limit: int = 50, after: str | None = None,
+                   search: str | None = None) -> Sequence[Customer]:
+    stmt = select(Customer).where(Customer.org_id == org_id)
+    if after:
+        stmt = stmt.where(Customer.external_id > after)
+    if search:
+        pattern = f"%{search.lower()}%"
+        stmt = stmt.where(or_(func.lower(Customer.external_id).like(pattern),
+                              func.lower(Customer.name).like(pattern), func.lower(Customer.email).like(pattern)))
+    return session.scalars(stmt.order_by(Customer.external_id).limit(limit)).all()
+
+
+def consents_of(session: Session, customer_id: int) -> Sequence[Consent]:
+    return session.scalars(select(Consent).where(Consent.customer_id == customer_id)
+                           .order_by(Consent.channel, Consent.purpose)).all()
+
+
+def update_customer(session: Session, org_id: int, external_id: str, data: CustomerUpdate) -> Customer:
+    customer = get_customer(session, org_id, external_id)
+    if data.do_not_contact is not None:
+        customer.do_not_contact = data.do_not_contact
+    if data.preferred_channels is not None:
+        customer.preferred_channels = list(dict.fromkeys(data.preferred_channels))
+    if data.language is not None:
+        customer.language = data.language
+    if data.timezone is not None:
+        if valid_timezone(data.timezone) is None:
+            raise ValidationFailed("Unknown time zone.", code="unknown_timezone", detail={"timezone": data.timezone})
+        customer.timezone = data.timezone
+    now = utcnow()
+    for c in data.consents:
+        row = session.scalar(select(Consent).where(Consent.customer_id == customer.id, Consent.channel == c.channel,
+                                                   Consent.purpose == c.purpose))
+        if row is None:
+            session.add(Consent(org_id=org_id, customer_id=customer.id, channel=c.channel, purpose=c.purpose,
+                                granted=c.granted, updated_at=now))
+        else:
+            row.granted, row.updated_at = c.granted, now
+    customer.updated_at = now
+    session.flush()
+    return customer
+
+
+def erase_customer(session: Session, org_id: int, external_id: str) -> None:
+    """Delete a customer with all their events and processes, and keep a tombstone against replays."""
+    customer = get_customer(session, org_id, external_id)
+    aliases = session.scalars(select(CustomerAlias.alias).where(CustomerAlias.customer_id == customer.id)).all()
+    rows = [{"org_id": org_id, "digest": digest(i), "erased_at": utcnow()} for i in {external_id, *aliases}]
+    insert_ignore(session, ErasedIdentity.__table__, rows, ["org_id", "digest"])  # type: ignore[arg-type]
+    session.delete(customer)
+    session.flush()

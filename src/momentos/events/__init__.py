@@ -1,0 +1,1 @@
+"""Events: ingestion (one service path, several doors), storage and timelines."""

@@ -1,0 +1,67 @@
+"""Thin routes: the native ingestion API and event reads (timelines)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from momentos.auth.deps import Admin, DbSession, Writer
+from momentos.config import Settings
+from momentos.customers import service as customers
+from momentos.errors import ValidationFailed
+from momentos.events import service as events
+from momentos.events.body import parse_json, read_raw
+from momentos.events.ratelimit import check_rate
+from momentos.events.schemas import Batch, EventRead, IngestResult, NativeBatch
+from momentos.models import Event
+from momentos.processes import service as processes
+
+router = APIRouter(prefix="/api/v1", tags=["events"])
+
+
+def event_read(e: Event, service_key: str | None) -> EventRead:
+    return EventRead(message_id=e.message_id, type=e.type, activity=e.activity, channel=e.channel, moment=e.moment,
+                     initiator=e.initiator, service=service_key, process_id=e.process_id, source=e.source,
+                     timestamp=e.timestamp, received_at=e.received_at, properties=e.properties)
+
+
+def pydantic_detail(exc: ValidationError) -> list[dict[str, object]]:
+    return [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+
+
+@router.post("/events")
+async def ingest_native(request: Request, p: Writer, session: DbSession) -> IngestResult:
+    """A batch of events and profile updates in Momentos's own JSON shape; all or nothing."""
+    settings: Settings = request.app.state.settings
+    check_rate(request, p)
+    body = await read_raw(request, settings.ingest, settings.ingest.max_decompressed_bytes)
+    try:
+        native = NativeBatch.model_validate(parse_json(body))
+    except ValidationError as exc:
+        raise ValidationFailed(detail=pydantic_detail(exc)) from exc
+    batch = Batch(events=native.events, identifies=native.identifies)
+    return await run_in_threadpool(events.ingest, session, p.org_id, batch, source="api")
+
+
+@router.get("/customers/{external_id}/timeline")
+def customer_timeline(external_id: str, p: Admin, session: DbSession, limit: int = Query(100, ge=1, le=1000),
+                      before: datetime | None = None) -> list[EventRead]:
+    c = customers.get_customer(session, p.org_id, external_id)
+    return [event_read(e, key) for e, key in events.timeline(session, p.org_id, c.id, limit=limit, before=before)]
+
+
+@router.get("/processes/{process_id}/events")
+def process_events(process_id: int, p: Admin, session: DbSession) -> list[EventRead]:
+    proc = processes.get_process(session, p.org_id, process_id)
+    keys = _service_keys(session, p.org_id)
+    return [event_read(e, keys.get(e.service_id or 0)) for e in events.process_events(session, p.org_id, proc.id)]
+
+
+def _service_keys(session: Session, org_id: int) -> dict[int, str]:
+    from momentos.catalog.service import list_services
+
+    return {s.id: s.key for s in list_services(session, org_id)}

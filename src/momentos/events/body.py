@@ -1,0 +1,56 @@
+"""Reading request bodies safely: size caps before and after gzip, clear errors for bad JSON."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from typing import Any
+
+from starlette.requests import Request
+
+from momentos.config import IngestSettings
+from momentos.errors import BadRequest, PayloadTooLarge
+
+
+async def read_raw(request: Request, limits: IngestSettings, max_bytes: int) -> bytes:
+    """The body, decompressed if gzip-encoded; 413 past ``max_bytes`` (or the decompression cap)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limits.max_decompressed_bytes:
+        raise PayloadTooLarge(detail={"limit_bytes": max_bytes})
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limits.max_decompressed_bytes:
+            raise PayloadTooLarge(detail={"limit_bytes": max_bytes})
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    if request.headers.get("content-encoding", "").lower() == "gzip":
+        body = gunzip_capped(body, limits.max_decompressed_bytes)
+    if len(body) > max_bytes:
+        raise PayloadTooLarge(detail={"limit_bytes": max_bytes, "size_bytes": len(body)})
+    return body
+
+
+def gunzip_capped(data: bytes, cap: int) -> bytes:
+    """Decompress gzip without ever holding more than ``cap`` bytes (a gzip bomb gets 413, not memory)."""
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = d.decompress(data, cap + 1)
+    except zlib.error as exc:
+        raise BadRequest("The body is not valid gzip.", code="bad_gzip") from exc
+    if len(out) > cap or d.unconsumed_tail:
+        raise PayloadTooLarge("The decompressed body is too large.", code="decompressed_too_large",
+                              detail={"limit_bytes": cap})
+    if not d.eof:
+        raise BadRequest("The gzip body is truncated.", code="bad_gzip")
+    return out
+
+
+def parse_json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        pos = getattr(exc, "pos", None)
+        raise BadRequest("The body is not valid JSON.", code="malformed_json",
+                         detail={"error": str(exc), "position": pos}) from exc

@@ -1,0 +1,1 @@
+"""Domain-free helpers: ids, clock, i18n. Imports no domain package."""

@@ -1,0 +1,22 @@
+"""All ORM models, one module per aggregate. Importing this package registers every table on Base.metadata."""
+
+from momentos.models.catalog import JourneyModel, Service, Touchpoint
+from momentos.models.customer import Consent, Customer, CustomerAlias, ErasedIdentity
+from momentos.models.event import Event
+from momentos.models.organization import ApiKey, Organization
+from momentos.models.process import Process, ProcessMoment
+
+__all__ = [
+    "ApiKey",
+    "Consent",
+    "Customer",
+    "CustomerAlias",
+    "ErasedIdentity",
+    "Event",
+    "JourneyModel",
+    "Organization",
+    "Process",
+    "ProcessMoment",
+    "Service",
+    "Touchpoint",
+]

@@ -1,0 +1,81 @@
+"""Organizations and API keys. Keys are random, shown once, stored as SHA-256 digests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from momentos.errors import Conflict, NotFound, ValidationFailed
+from momentos.kit.clock import utcnow
+from momentos.kit.ids import digest, new_secret
+from momentos.models import ApiKey, Organization
+from momentos.orgs.schemas import IssuedKeys, OrganizationCreate
+
+KEY_PREFIX = {"write": "mw", "admin": "ma"}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: an organization and the kind of key used."""
+
+    org_id: int
+    org_slug: str
+    kind: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.kind == "admin"
+
+
+def create_organization(session: Session, data: OrganizationCreate) -> tuple[Organization, IssuedKeys]:
+    try:
+        ZoneInfo(data.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationFailed("Unknown time zone.", code="unknown_timezone",
+                               detail={"timezone": data.timezone}) from exc
+    if session.scalar(select(Organization.id).where(Organization.slug == data.slug)):
+        raise Conflict("An organization with that slug exists.", code="organization_exists",
+                       detail={"slug": data.slug})
+    org = Organization(slug=data.slug, name=data.name, default_language=data.default_language,
+                       timezone=data.timezone, created_at=utcnow())
+    session.add(org)
+    session.flush()
+    keys = IssuedKeys(organization=org.slug, write_key=issue_key(session, org.id, "write"),
+                      admin_key=issue_key(session, org.id, "admin"))
+    return org, keys
+
+
+def issue_key(session: Session, org_id: int, kind: str, name: str = "") -> str:
+    secret = new_secret(KEY_PREFIX[kind])
+    session.add(ApiKey(org_id=org_id, kind=kind, name=name, prefix=secret[:10], digest=digest(secret),
+                       created_at=utcnow()))
+    session.flush()
+    return secret
+
+
+def authenticate(session: Session, secret: str) -> Principal | None:
+    row = session.execute(
+        select(ApiKey.kind, Organization.id, Organization.slug)
+        .join(Organization, Organization.id == ApiKey.org_id)
+        .where(ApiKey.digest == digest(secret), ApiKey.revoked_at.is_(None))
+    ).first()
+    if row is None:
+        return None
+    return Principal(org_id=row[1], org_slug=row[2], kind=row[0])
+
+
+def get_organization(session: Session, slug: str) -> Organization:
+    org = session.scalar(select(Organization).where(Organization.slug == slug))
+    if org is None:
+        raise NotFound(f"Organization '{slug}' not found.", code="organization_not_found", detail={"slug": slug})
+    return org
+
+
+def get_organization_by_id(session: Session, org_id: int) -> Organization:
+    org = session.get(Organization, org_id)
+    if org is None:
+        raise NotFound("Organization not found.", code="organization_not_found")
+    return org

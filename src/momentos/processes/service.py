@@ -1,0 +1,158 @@
+"""Process rules: find or open processes, move them through moments, read their history. Never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.orm import Session
+
+from momentos.catalog.presets import JourneyModelDef
+from momentos.dialect import insert_ignore
+from momentos.errors import NotFound
+from momentos.kit.clock import utcnow
+from momentos.models import Event, Process, ProcessMoment
+from momentos.processes.moves import Advance, Move, State, Stay, advance, is_in_order, rebuild
+
+ProcessKey = tuple[int, int, str]  # (service_id, customer_id, reference)
+_PM = ProcessMoment.__table__
+
+
+def resolve(session: Session, org_id: int, first_seen: Mapping[ProcessKey, datetime]) -> dict[ProcessKey, int]:
+    """Map (service, customer, reference) to process ids, opening the missing processes."""
+    found = _lookup(session, org_id, list(first_seen))
+    missing = [k for k in first_seen if k not in found]
+    if missing:
+        now = utcnow()
+        rows = [{"org_id": org_id, "service_id": s, "customer_id": c, "reference": r, "cycle": 1,
+                 "moment_seq": 0, "event_count": 0, "started_at": first_seen[(s, c, r)],
+                 "last_event_at": first_seen[(s, c, r)], "created_at": now} for (s, c, r) in missing]
+        insert_ignore(session, Process.__table__, rows,  # type: ignore[arg-type]
+                      ["org_id", "service_id", "customer_id", "reference"])
+        found.update(_lookup(session, org_id, missing))
+    return found
+
+
+def _lookup(session: Session, org_id: int, keys: list[ProcessKey]) -> dict[ProcessKey, int]:
+    found: dict[ProcessKey, int] = {}
+    wanted = set(keys)
+    customers = sorted({c for _, c, _ in keys})
+    for start in range(0, len(customers), 500):
+        stmt = select(Process.service_id, Process.customer_id, Process.reference, Process.id).where(
+            Process.org_id == org_id, Process.customer_id.in_(customers[start:start + 500]))
+        for s, c, r, pid in session.execute(stmt):
+            if (s, c, r) in wanted:
+                found[(s, c, r)] = pid
+    return found
+
+
+@dataclass
+class ProcessBatch:
+    """What one ingestion batch did to one process."""
+
+    model: JourneyModelDef
+    moves: list[Move]
+    events: int
+    first_ts: datetime
+    last_ts: datetime
+
+
+def apply(session: Session, batches: Mapping[int, ProcessBatch]) -> None:
+    """Apply a batch of new events to their processes: counts, times and the moment history."""
+    if not batches:
+        return
+    processes = {p.id: p for p in session.scalars(select(Process).where(Process.id.in_(list(batches))))}
+    new_stays: list[dict[str, object]] = []
+    closed: list[dict[str, object]] = []
+    for pid, b in batches.items():
+        p = processes[pid]
+        p.event_count += b.events
+        p.last_event_at = max(p.last_event_at, b.last_ts)
+        p.started_at = min(p.started_at, b.first_ts)
+        if not b.moves:
+            continue
+        moves = sorted(b.moves, key=lambda m: (m.timestamp, m.event_id))
+        state = _state_of(p)
+        if is_in_order(state, moves[0]):
+            result = advance(state, moves, b.model)
+            if result.left_at is not None:
+                closed.append({"pid": pid, "seq_": state.seq, "left": result.left_at})
+        else:
+            result = _rebuild(session, pid, b.model)
+        _store_state(p, result.state)
+        new_stays.extend(_stay_row(p.org_id, pid, s) for s in result.stays)
+    if closed:
+        left = bindparam("left", type_=_PM.c.left_at.type)
+        stmt = update(_PM).where(_PM.c.process_id == bindparam("pid"), _PM.c.seq == bindparam("seq_"))
+        session.execute(stmt.values(left_at=left), closed)
+    if new_stays:
+        session.execute(_PM.insert(), new_stays)
+    session.flush()
+
+
+def _state_of(p: Process) -> State:
+    return State(p.current_moment, p.entered_at, p.cycle, p.moment_seq, p.last_moment_event_at,
+                 p.last_moment_event_id)
+
+
+def _store_state(p: Process, s: State) -> None:
+    p.current_moment, p.entered_at, p.cycle, p.moment_seq = s.current, s.entered_at, s.cycle, s.seq
+    p.last_moment_event_at, p.last_moment_event_id = s.last_ts, s.last_event_id
+
+
+def _stay_row(org_id: int, pid: int, s: Stay) -> dict[str, object]:
+    return {"org_id": org_id, "process_id": pid, "seq": s.seq, "moment": s.moment, "cycle": s.cycle,
+            "entered_at": s.entered_at, "left_at": s.left_at, "entered_event_id": s.entered_event_id}
+
+
+def moves_of(session: Session, process_id: int) -> list[Move]:
+    stmt = (select(Event.timestamp, Event.id, Event.moment)
+            .where(Event.process_id == process_id, Event.moment.is_not(None))
+            .order_by(Event.timestamp, Event.id))
+    return [Move(ts, eid, m) for ts, eid, m in session.execute(stmt) if m is not None]
+
+
+def _rebuild(session: Session, process_id: int, model: JourneyModelDef) -> Advance:
+    """Out-of-order arrival: recompute the history from every event of the process."""
+    session.flush()
+    session.execute(delete(ProcessMoment).where(ProcessMoment.process_id == process_id))
+    return rebuild(moves_of(session, process_id), model)
+
+
+def get_process(session: Session, org_id: int, process_id: int) -> Process:
+    p = session.scalar(select(Process).where(Process.id == process_id, Process.org_id == org_id))
+    if p is None:
+        raise NotFound("Process not found.", code="process_not_found", detail={"process": process_id})
+    return p
+
+
+def history(session: Session, process_id: int) -> Sequence[ProcessMoment]:
+    return session.scalars(select(ProcessMoment).where(ProcessMoment.process_id == process_id)
+                           .order_by(ProcessMoment.seq)).all()
+
+
+def list_processes(session: Session, org_id: int, *, service_id: int | None = None,
+                   customer_id: int | None = None, moment: str | None = None,
+                   limit: int = 50, after_id: int | None = None) -> Sequence[Process]:
+    stmt = select(Process).where(Process.org_id == org_id)
+    if service_id is not None:
+        stmt = stmt.where(Process.service_id == service_id)
+    if customer_id is not None:
+        stmt = stmt.where(Process.customer_id == customer_id)
+    if moment is not None:
+        stmt = stmt.where(Process.current_moment == moment)
+    if after_id is not None:
+        stmt = stmt.where(Process.id > after_id)
+    return session.scalars(stmt.order_by(Process.id).limit(limit)).all()
+
+
+def count_by_moment(session: Session, org_id: int, service_id: int) -> dict[str, int]:
+    from sqlalchemy import func
+
+    stmt = (select(Process.current_moment, func.count()).where(Process.org_id == org_id,
+                                                              Process.service_id == service_id,
+                                                              Process.current_moment.is_not(None))
+            .group_by(Process.current_moment))
+    return {m: n for m, n in session.execute(stmt) if m is not None}
