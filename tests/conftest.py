@@ -30,9 +30,13 @@ DATA = Path(__file__).parent / "data"
 BACKENDS = ["sqlite", "postgresql"]
 
 
+def _pg_schema(worker: str) -> str:
+    return f"momentos_test_{worker}_{os.getpid()}"
+
+
 def _pg_engine(worker: str) -> Engine:
     admin = make_engine(PG_URL)
-    schema = f"momentos_test_{worker}"
+    schema = _pg_schema(worker)
     try:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
@@ -60,6 +64,10 @@ def engines(tmp_path_factory: pytest.TempPathFactory, worker_id_safe: str) -> It
     yield built
     for engine in built.values():
         engine.dispose()
+    admin = make_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{_pg_schema(worker_id_safe)}" CASCADE'))
+    admin.dispose()
 
 
 @pytest.fixture(params=BACKENDS)
