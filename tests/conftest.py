@@ -41,7 +41,7 @@ def _pg_engine(worker: str) -> Engine:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as exc:  # noqa: BLE001 - turned into a clear failure, never a skip
+    except Exception as exc:
         pytest.exit(f"PostgreSQL is not reachable at {PG_URL}: {exc}. Start it (make test does) or set "
                     "MOMENTOS_TEST_POSTGRES_URL.", returncode=3)
     finally:

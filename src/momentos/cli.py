@@ -48,8 +48,8 @@ def org_create(slug: str, name: Annotated[str | None, typer.Option(help="Display
     from momentos.orgs.service import create_organization
 
     try:
-        data = OrganizationCreate(slug=slug, name=name or slug, default_language=language,  # type: ignore[arg-type]
-                                  timezone=timezone)
+        data = OrganizationCreate.model_validate({"slug": slug, "name": name or slug,
+                                                  "default_language": language, "timezone": timezone})
     except ValidationError as exc:
         raise fail(f"invalid organization: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}") from exc
     factory = make_session_factory(make_engine(Settings().effective_database_url))

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Response
+from sqlalchemy.orm import Session
 
 from momentos.auth.deps import Admin, DbSession
 from momentos.customers import service as customers
 from momentos.customers.schemas import ConsentRead, CustomerRead, CustomerUpdate
 from momentos.models import Customer
-from sqlalchemy.orm import Session
 
 router = APIRouter(prefix="/api/v1", tags=["customers"])
 

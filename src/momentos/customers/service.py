@@ -11,13 +11,14 @@ from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from momentos.customers.schemas import PROTECTED_TRAITS, AliasIn, CustomerUpdate, GroupIn, IdentifyIn
+from momentos.db import table_of
 from momentos.dialect import insert_ignore
 from momentos.errors import NotFound, ValidationFailed
 from momentos.kit.clock import utcnow
 from momentos.kit.ids import digest
 from momentos.models import Consent, Customer, CustomerAlias, ErasedIdentity
 
-_TABLE = Customer.__table__
+_TABLE = table_of(Customer)
 
 
 def normalize_language(value: Any) -> str | None:
@@ -74,7 +75,7 @@ def resolve(session: Session, org_id: int, seen: Mapping[str, datetime]) -> dict
         rows = [{"org_id": org_id, "external_id": i, "preferred_channels": [], "do_not_contact": False,
                  "traits": {}, "account_traits": {}, "first_seen_at": seen[i], "last_seen_at": seen[i],
                  "created_at": now, "updated_at": now} for i in missing]
-        insert_ignore(session, _TABLE, rows, ["org_id", "external_id"])  # type: ignore[arg-type]
+        insert_ignore(session, _TABLE, rows, ["org_id", "external_id"])
         found.update(_lookup(session, org_id, missing))
     return found
 
@@ -131,7 +132,7 @@ def identify(session: Session, org_id: int, data: IdentifyIn) -> Customer | None
 
 
 def _add_alias(session: Session, org_id: int, alias: str, customer_id: int) -> None:
-    insert_ignore(session, CustomerAlias.__table__, [  # type: ignore[arg-type]
+    insert_ignore(session, table_of(CustomerAlias), [
         {"org_id": org_id, "alias": alias, "customer_id": customer_id, "created_at": utcnow()}
     ], ["org_id", "alias"])
 
@@ -225,6 +226,6 @@ def erase_customer(session: Session, org_id: int, external_id: str) -> None:
     customer = get_customer(session, org_id, external_id)
     aliases = session.scalars(select(CustomerAlias.alias).where(CustomerAlias.customer_id == customer.id)).all()
     rows = [{"org_id": org_id, "digest": digest(i), "erased_at": utcnow()} for i in {external_id, *aliases}]
-    insert_ignore(session, ErasedIdentity.__table__, rows, ["org_id", "digest"])  # type: ignore[arg-type]
+    insert_ignore(session, table_of(ErasedIdentity), rows, ["org_id", "digest"])
     session.delete(customer)
     session.flush()

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from momentos.customers import service as customers
+from momentos.db import table_of
 from momentos.dialect import insert_ignore
 from momentos.errors import ValidationFailed
 from momentos.events import routing as routing_mod
@@ -25,7 +26,7 @@ from momentos.models import Event, Service
 from momentos.processes import service as processes
 from momentos.processes.moves import Move
 
-_EVENTS = Event.__table__
+_EVENTS = table_of(Event)
 CHUNK = 500
 
 
@@ -89,7 +90,7 @@ def _ingest_events(session: Session, org_id: int, routing: routing_mod.Routing, 
             pkeys[key] = min(pkeys.get(key, p.event.timestamp), p.event.timestamp)
     pids = processes.resolve(session, org_id, pkeys)
     rows = [_row(org_id, p, cids, pids, source, received_at) for p in kept]
-    inserted = insert_ignore(session, _EVENTS, rows, ["org_id", "message_id"],  # type: ignore[arg-type]
+    inserted = insert_ignore(session, _EVENTS, rows, ["org_id", "message_id"],
                              returning=("id", "message_id"))
     ids = {mid: eid for eid, mid in inserted}
     result.accepted = len(ids)

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from momentos.catalog.presets import JourneyModelDef
+from momentos.db import table_of
 from momentos.dialect import insert_ignore
 from momentos.errors import NotFound
 from momentos.kit.clock import utcnow
@@ -17,7 +18,7 @@ from momentos.models import Event, Process, ProcessMoment
 from momentos.processes.moves import Advance, Move, State, Stay, advance, is_in_order, rebuild
 
 ProcessKey = tuple[int, int, str]  # (service_id, customer_id, reference)
-_PM = ProcessMoment.__table__
+_PM = table_of(ProcessMoment)
 
 
 def resolve(session: Session, org_id: int, first_seen: Mapping[ProcessKey, datetime]) -> dict[ProcessKey, int]:
@@ -29,7 +30,7 @@ def resolve(session: Session, org_id: int, first_seen: Mapping[ProcessKey, datet
         rows = [{"org_id": org_id, "service_id": s, "customer_id": c, "reference": r, "cycle": 1,
                  "moment_seq": 0, "event_count": 0, "started_at": first_seen[(s, c, r)],
                  "last_event_at": first_seen[(s, c, r)], "created_at": now} for (s, c, r) in missing]
-        insert_ignore(session, Process.__table__, rows,  # type: ignore[arg-type]
+        insert_ignore(session, table_of(Process), rows,
                       ["org_id", "service_id", "customer_id", "reference"])
         found.update(_lookup(session, org_id, missing))
     return found

@@ -1,0 +1,98 @@
+"""Every API route is scoped to the caller's organization: another organization's ids give 404, never data."""
+
+from __future__ import annotations
+
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from momentos.models import Event, Process
+from tests.conftest import OrgHandle
+from tests.factories import event, make_service, send
+
+# (method, path template) → body, for every admin route that names a resource of the organization.
+SCOPED = {
+    ("GET", "/api/v1/journey-models/{key}"): None,
+    ("GET", "/api/v1/services/{key}"): None,
+    ("PATCH", "/api/v1/services/{key}"): {"name_en": "Stolen"},
+    ("GET", "/api/v1/services/{key}/touchpoints"): None,
+    ("POST", "/api/v1/services/{key}/touchpoints"): {"moment": "use", "channel": "web", "activities": ["x"],
+                                                     "initiator": "customer"},
+    ("GET", "/api/v1/customers/{external_id}"): None,
+    ("PATCH", "/api/v1/customers/{external_id}"): {"do_not_contact": True},
+    ("DELETE", "/api/v1/customers/{external_id}"): None,
+    ("GET", "/api/v1/customers/{external_id}/timeline"): None,
+    ("GET", "/api/v1/processes/{process_id}"): None,
+    ("GET", "/api/v1/processes/{process_id}/events"): None,
+}
+LISTS = ["/api/v1/services", "/api/v1/customers", "/api/v1/processes", "/api/v1/journey-models"]
+CREATES = {("POST", "/api/v1/services"), ("POST", "/api/v1/journey-models"), ("POST", "/api/v1/events")}
+
+
+def _seed(db: Session, org: OrgHandle) -> dict[str, str]:
+    from momentos.catalog.schemas import JourneyModelCreate, MomentIn
+    from momentos.catalog.service import create_journey_model
+
+    make_service(db, org.id, key="private-shop")
+    create_journey_model(db, org.id, JourneyModelCreate(key="secret-model", name_es="x", name_en="x", moments=[
+        MomentIn(key="a", name_es="a", name_en="a", maps_to=["awareness"]),
+        MomentIn(key="b", name_es="b", name_en="b", maps_to=["purchase"])]))
+    send(db, org.id, event("victim", "order_placed", 0))
+    pid = db.scalar(select(Process.id).where(Process.org_id == org.id))
+    return {"key": "private-shop", "external_id": "victim", "process_id": str(pid)}
+
+
+def _url(template: str, ids: dict[str, str]) -> str:
+    if template.startswith("/api/v1/journey-models/"):
+        return template.replace("{key}", "secret-model")
+    return template.format(**ids)
+
+
+def test_every_api_route_is_covered_by_this_test(client: TestClient) -> None:
+    routes = {(m, r.path) for r in client.app.routes if isinstance(r, APIRoute)  # type: ignore[attr-defined]
+              and r.path.startswith("/api/v1") and "cloudevents" not in r.path for m in r.methods}
+    covered = set(SCOPED) | {("GET", p) for p in LISTS} | CREATES
+    assert routes <= covered, f"routes without an isolation test: {sorted(routes - covered)}"
+
+
+def test_other_organizations_ids_give_404_and_change_nothing(db: Session, client: TestClient, org: OrgHandle,
+                                                           other_org: OrgHandle) -> None:
+    ids = _seed(db, org)
+    for (method, template), body in SCOPED.items():
+        r = client.request(method, _url(template, ids), headers=other_org.admin, json=body)
+        assert r.status_code == 404, (method, template, r.status_code, r.text)
+        assert set(r.json()) == {"code", "message", "detail"}
+    # the owner still sees everything untouched
+    r = client.get(f"/api/v1/customers/{ids['external_id']}", headers=org.admin)
+    assert r.status_code == 200 and r.json()["do_not_contact"] is False
+    assert client.get("/api/v1/services/private-shop", headers=org.admin).json()["name_en"] == "Private-Shop"
+
+
+def test_lists_show_only_the_callers_organization(db: Session, client: TestClient, org: OrgHandle,
+                                                 other_org: OrgHandle) -> None:
+    _seed(db, org)
+    for path in LISTS:
+        body = client.get(path, headers=other_org.admin).json()
+        text = str(body)
+        assert "private-shop" not in text and "victim" not in text and "secret-model" not in text, path
+
+
+def test_writes_land_in_the_keys_organization_only(db: Session, client: TestClient, org: OrgHandle,
+                                                  other_org: OrgHandle) -> None:
+    _seed(db, org)
+    before = db.scalar(select(func.count()).select_from(Event).where(Event.org_id == org.id))
+    r = client.post("/api/v1/events", headers=other_org.writer, json={"events": [
+        {"message_id": "x1", "customer": "victim", "activity": "order_placed", "timestamp": "2026-03-02T10:00:00Z"}]})
+    assert r.status_code == 200, r.text
+    assert db.scalar(select(func.count()).select_from(Event).where(Event.org_id == org.id)) == before
+    assert db.scalar(select(func.count()).select_from(Event).where(Event.org_id == other_org.id)) == 1
+
+
+def test_write_key_cannot_read_and_no_key_is_401(db: Session, client: TestClient, org: OrgHandle) -> None:
+    ids = _seed(db, org)
+    r = client.get("/api/v1/customers", headers=org.writer)
+    assert (r.status_code, r.json()["code"]) == (403, "admin_key_required")
+    assert client.get(f"/api/v1/processes/{ids['process_id']}").status_code == 401
+    r = client.get("/api/v1/services", headers={"Authorization": "Bearer ma_not-a-key"})
+    assert (r.status_code, r.json()["code"]) == (401, "invalid_key")
