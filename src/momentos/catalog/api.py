@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from momentos.auth.deps import Admin, DbSession
 from momentos.catalog import service as catalog
+from momentos.catalog.contact_levels import Assessment
 from momentos.catalog.presets import JourneyModelDef
 from momentos.catalog.schemas import (
     JourneyModelCreate,
@@ -18,7 +19,6 @@ from momentos.catalog.schemas import (
     TouchpointCreate,
     TouchpointRead,
 )
-from momentos.catalog.contact_levels import Assessment
 from momentos.models import Service, Touchpoint
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
