@@ -78,7 +78,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql(conn.info.pop("begin_sql", "BEGIN"))
+    # IMMEDIATE takes the write lock at BEGIN: with WAL, a deferred transaction that read and then writes after
+    # another writer committed fails at once with SQLITE_BUSY (stale snapshot); IMMEDIATE waits (busy_timeout).
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from uuid import uuid4
+
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from momentos.catalog import contact_levels as cl
@@ -18,7 +20,12 @@ from momentos.catalog.schemas import (
 )
 from momentos.errors import Conflict, NotFound, ValidationFailed
 from momentos.kit.clock import utcnow
-from momentos.models import JourneyModel, Service, Touchpoint
+from momentos.models import JourneyModel, Organization, Service, Touchpoint
+
+
+def catalog_changed(session: Session, org_id: int) -> None:
+    """Give the organization a new catalog version, so cached routing rules are rebuilt."""
+    session.execute(update(Organization).where(Organization.id == org_id).values(catalog_version=uuid4().hex))
 
 
 def _model_from_row(row: JourneyModel) -> JourneyModelDef:
@@ -59,6 +66,7 @@ def create_journey_model(session: Session, org_id: int, data: JourneyModelCreate
                        moments=[m.model_dump() for m in data.moments], created_at=utcnow())
     session.add(row)
     session.flush()
+    catalog_changed(session, org_id)
     return _model_from_row(row)
 
 
@@ -79,6 +87,7 @@ def create_service(session: Session, org_id: int, data: ServiceCreate) -> Servic
     )
     session.add(service)
     session.flush()
+    catalog_changed(session, org_id)
     return service
 
 
@@ -99,6 +108,7 @@ def update_service(session: Session, org_id: int, key: str, data: ServiceUpdate)
         service.level_override, service.override_reason = data.level_override, data.override_reason
     service.updated_at = utcnow()
     session.flush()
+    catalog_changed(session, org_id)
     return service
 
 
@@ -134,6 +144,7 @@ def create_touchpoint(session: Session, org_id: int, service_key: str, data: Tou
                     name_es=data.name_es, name_en=data.name_en, created_at=utcnow())
     session.add(tp)
     session.flush()
+    catalog_changed(session, org_id)
     return tp
 
 

@@ -66,17 +66,22 @@ def resolve(session: Session, org_id: int, seen: Mapping[str, datetime]) -> dict
     """Map external ids (or aliases) to customer ids, creating the missing ones.
 
     Erased identities are left out of the result: their events are dropped, so they do not come back.
+    (An existing customer cannot be erased, so only ids without a customer are checked against tombstones.)
     """
-    ids = sorted(set(seen) - erased_digests(session, org_id, seen))
-    found = _lookup(session, org_id, ids)
-    missing = [i for i in ids if i not in found]
+    found = _lookup(session, org_id, sorted(seen))
+    missing = [i for i in seen if i not in found]
     if missing:
+        erased = erased_digests(session, org_id, missing)
+        missing = [i for i in missing if i not in erased]
         now = utcnow()
         rows = [{"org_id": org_id, "external_id": i, "preferred_channels": [], "do_not_contact": False,
                  "traits": {}, "account_traits": {}, "first_seen_at": seen[i], "last_seen_at": seen[i],
                  "created_at": now, "updated_at": now} for i in missing]
-        insert_ignore(session, _TABLE, rows, ["org_id", "external_id"])
-        found.update(_lookup(session, org_id, missing))
+        inserted = insert_ignore(session, _TABLE, rows, ["org_id", "external_id"], returning=("id", "external_id"))
+        found.update({ext: cid for cid, ext in inserted})
+        raced = [i for i in missing if i not in found]
+        if raced:  # created meanwhile by a concurrent transaction
+            found.update(_lookup(session, org_id, raced))
     return found
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from momentos.catalog.presets import CONTACT_MOMENTS_8, JourneyModelDef
 from momentos.catalog.service import get_journey_model
 from momentos.events.schemas import EventIn
-from momentos.models import Service, Touchpoint
+from momentos.models import Organization, Service, Touchpoint
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,24 @@ class RoutingError(Exception):
         self.code, self.message, self.detail = code, message, detail
 
 
+_CACHE: dict[tuple[int, str], Routing] = {}
+_CACHE_MAX = 256
+
+
 def load(session: Session, org_id: int) -> Routing:
+    """The organization's routing rules, cached by its catalog version (a random token renewed on change)."""
+    version = session.scalar(select(Organization.catalog_version).where(Organization.id == org_id)) or ""
+    cached = _CACHE.get((org_id, version))
+    if cached is not None:
+        return cached
+    routing = _build(session, org_id)
+    if len(_CACHE) >= _CACHE_MAX:
+        _CACHE.clear()
+    _CACHE[(org_id, version)] = routing
+    return routing
+
+
+def _build(session: Session, org_id: int) -> Routing:
     routing = Routing()
     for sid, key, model_key in session.execute(
             select(Service.id, Service.key, Service.journey_model_key).where(Service.org_id == org_id)):

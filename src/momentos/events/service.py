@@ -69,13 +69,13 @@ def _prepare(routing: routing_mod.Routing, events: Sequence[EventIn]) -> list[_P
 
 def _ingest_events(session: Session, org_id: int, routing: routing_mod.Routing, chunk: list[_Prepared],
                    source: str, received_at: datetime) -> IngestResult:
+    """Store one chunk. Duplicates (in the chunk or already stored, also by a concurrent request) are skipped
+    by the unique (org, message id) constraint: only the rows actually inserted move processes."""
     result = IngestResult()
     unique: dict[str, _Prepared] = {}
     for p in chunk:
         unique.setdefault(p.event.message_id, p)
-    existing = set(session.scalars(select(Event.message_id).where(Event.org_id == org_id,
-                                                                  Event.message_id.in_(list(unique)))))
-    fresh = [p for mid, p in unique.items() if mid not in existing]
+    fresh = list(unique.values())
     result.duplicates = len(chunk) - len(fresh)
     seen: dict[str, datetime] = {}
     for p in fresh:
@@ -88,14 +88,16 @@ def _ingest_events(session: Session, org_id: int, routing: routing_mod.Routing, 
         if p.routed.service_id is not None:
             key = (p.routed.service_id, cids[p.event.customer], p.event.process or "")
             pkeys[key] = min(pkeys.get(key, p.event.timestamp), p.event.timestamp)
-    pids = processes.resolve(session, org_id, pkeys)
+    procs = processes.resolve(session, org_id, pkeys)
+    pids = {key: row.id for key, row in procs.items()}
     rows = [_row(org_id, p, cids, pids, source, received_at) for p in kept]
     inserted = insert_ignore(session, _EVENTS, rows, ["org_id", "message_id"],
                              returning=("id", "message_id"))
     ids = {mid: eid for eid, mid in inserted}
     result.accepted = len(ids)
     result.duplicates += len(kept) - len(ids)
-    _advance_processes(session, routing, [(r, ids[r["message_id"]]) for r in rows if r["message_id"] in ids])
+    stored = [(r, ids[r["message_id"]]) for r in rows if r["message_id"] in ids]
+    _advance_processes(session, org_id, routing, {row.id: row for row in procs.values()}, stored)
     last_seen: dict[int, datetime] = {}
     for r in rows:
         if r["message_id"] in ids:
@@ -116,8 +118,8 @@ def _row(org_id: int, p: _Prepared, cids: dict[str, int], pids: dict[processes.P
             "properties": e.properties}
 
 
-def _advance_processes(session: Session, routing: routing_mod.Routing,
-                       stored: list[tuple[dict[str, Any], int]]) -> None:
+def _advance_processes(session: Session, org_id: int, routing: routing_mod.Routing,
+                       procs: dict[int, processes.ProcessRow], stored: list[tuple[dict[str, Any], int]]) -> None:
     batches: dict[int, processes.ProcessBatch] = {}
     for row, eid in stored:
         pid = row["process_id"]
@@ -131,7 +133,7 @@ def _advance_processes(session: Session, routing: routing_mod.Routing,
         b.first_ts, b.last_ts = min(b.first_ts, ts), max(b.last_ts, ts)
         if row["moment"] is not None:
             b.moves.append(Move(ts, eid, row["moment"]))
-    processes.apply(session, batches)
+    processes.apply(session, org_id, procs, batches)
 
 
 def timeline(session: Session, org_id: int, customer_id: int, *, limit: int = 100,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import uuid4
 
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -18,6 +19,8 @@ class Organization(Base):
     name: Mapped[str] = mapped_column(String(200))
     default_language: Mapped[str] = mapped_column(String(2), default="es")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    catalog_version: Mapped[str] = mapped_column(String(32), default=lambda: uuid4().hex)
+    """A fresh random token on every change to services, touchpoints or journey models (routing cache key)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

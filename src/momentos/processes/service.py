@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from momentos.catalog.presets import JourneyModelDef
@@ -18,11 +19,48 @@ from momentos.models import Event, Process, ProcessMoment
 from momentos.processes.moves import Advance, Move, State, Stay, advance, is_in_order, rebuild
 
 ProcessKey = tuple[int, int, str]  # (service_id, customer_id, reference)
+_P = table_of(Process)
 _PM = table_of(ProcessMoment)
+_STATE_COLUMNS = ("id", "service_id", "customer_id", "reference", "current_moment", "entered_at", "cycle",
+                  "moment_seq", "last_moment_event_at", "last_moment_event_id", "event_count", "started_at",
+                  "last_event_at")
+_MUTABLE = _STATE_COLUMNS[4:]
 
 
-def resolve(session: Session, org_id: int, first_seen: Mapping[ProcessKey, datetime]) -> dict[ProcessKey, int]:
-    """Map (service, customer, reference) to process ids, opening the missing processes."""
+@dataclass
+class ProcessRow:
+    """The mutable state of one process, read and written with bulk Core statements."""
+
+    id: int
+    service_id: int
+    customer_id: int
+    reference: str
+    current_moment: str | None
+    entered_at: datetime | None
+    cycle: int
+    moment_seq: int
+    last_moment_event_at: datetime | None
+    last_moment_event_id: int | None
+    event_count: int
+    started_at: datetime
+    last_event_at: datetime
+
+    @property
+    def key(self) -> ProcessKey:
+        return (self.service_id, self.customer_id, self.reference)
+
+    @property
+    def state(self) -> State:
+        return State(self.current_moment, self.entered_at, self.cycle, self.moment_seq,
+                     self.last_moment_event_at, self.last_moment_event_id)
+
+    def store(self, s: State) -> None:
+        self.current_moment, self.entered_at, self.cycle, self.moment_seq = s.current, s.entered_at, s.cycle, s.seq
+        self.last_moment_event_at, self.last_moment_event_id = s.last_ts, s.last_event_id
+
+
+def resolve(session: Session, org_id: int, first_seen: Mapping[ProcessKey, datetime]) -> dict[ProcessKey, ProcessRow]:
+    """Find the processes for (service, customer, reference) keys, opening the missing ones."""
     found = _lookup(session, org_id, list(first_seen))
     missing = [k for k in first_seen if k not in found]
     if missing:
@@ -30,28 +68,34 @@ def resolve(session: Session, org_id: int, first_seen: Mapping[ProcessKey, datet
         rows = [{"org_id": org_id, "service_id": s, "customer_id": c, "reference": r, "cycle": 1,
                  "moment_seq": 0, "event_count": 0, "started_at": first_seen[(s, c, r)],
                  "last_event_at": first_seen[(s, c, r)], "created_at": now} for (s, c, r) in missing]
-        insert_ignore(session, table_of(Process), rows,
-                      ["org_id", "service_id", "customer_id", "reference"])
-        found.update(_lookup(session, org_id, missing))
+        inserted = insert_ignore(session, _P, rows, ["org_id", "service_id", "customer_id", "reference"],
+                                 returning=_STATE_COLUMNS)
+        for values in inserted:
+            row = ProcessRow(*values)
+            found[row.key] = row
+        raced = [k for k in missing if k not in found]
+        if raced:
+            found.update(_lookup(session, org_id, raced))
     return found
 
 
-def _lookup(session: Session, org_id: int, keys: list[ProcessKey]) -> dict[ProcessKey, int]:
-    found: dict[ProcessKey, int] = {}
+def _lookup(session: Session, org_id: int, keys: list[ProcessKey]) -> dict[ProcessKey, ProcessRow]:
+    found: dict[ProcessKey, ProcessRow] = {}
     wanted = set(keys)
     customers = sorted({c for _, c, _ in keys})
+    columns = [_P.c[name] for name in _STATE_COLUMNS]
     for start in range(0, len(customers), 500):
-        stmt = select(Process.service_id, Process.customer_id, Process.reference, Process.id).where(
-            Process.org_id == org_id, Process.customer_id.in_(customers[start:start + 500]))
-        for s, c, r, pid in session.execute(stmt):
-            if (s, c, r) in wanted:
-                found[(s, c, r)] = pid
+        stmt = select(*columns).where(_P.c.org_id == org_id, _P.c.customer_id.in_(customers[start:start + 500]))
+        for values in session.execute(stmt):
+            row = ProcessRow(*values)
+            if row.key in wanted:
+                found[row.key] = row
     return found
 
 
 @dataclass
 class ProcessBatch:
-    """What one ingestion batch did to one process."""
+    """What one ingestion batch does to one process."""
 
     model: JourneyModelDef
     moves: list[Move]
@@ -60,50 +104,45 @@ class ProcessBatch:
     last_ts: datetime
 
 
-def apply(session: Session, batches: Mapping[int, ProcessBatch]) -> None:
-    """Apply a batch of new events to their processes: counts, times and the moment history."""
-    if not batches:
-        return
-    processes = {p.id: p for p in session.scalars(select(Process).where(Process.id.in_(list(batches))))}
-    new_stays: list[dict[str, object]] = []
-    closed: list[dict[str, object]] = []
+def apply(session: Session, org_id: int, rows: Mapping[int, ProcessRow], batches: Mapping[int, ProcessBatch]) -> None:
+    """Apply new events to their processes: counts, times and the moment history, in bulk statements."""
+    new_stays: list[dict[str, Any]] = []
+    closed: list[dict[str, Any]] = []
     for pid, b in batches.items():
-        p = processes[pid]
+        p = rows[pid]
         p.event_count += b.events
         p.last_event_at = max(p.last_event_at, b.last_ts)
         p.started_at = min(p.started_at, b.first_ts)
         if not b.moves:
             continue
         moves = sorted(b.moves, key=lambda m: (m.timestamp, m.event_id))
-        state = _state_of(p)
+        state = p.state
         if is_in_order(state, moves[0]):
             result = advance(state, moves, b.model)
             if result.left_at is not None:
                 closed.append({"pid": pid, "seq_": state.seq, "left": result.left_at})
         else:
             result = _rebuild(session, pid, b.model)
-        _store_state(p, result.state)
-        new_stays.extend(_stay_row(p.org_id, pid, s) for s in result.stays)
+        p.store(result.state)
+        new_stays.extend(_stay_row(org_id, pid, s) for s in result.stays)
+    _write(session, [rows[pid] for pid in batches], closed, new_stays)
+
+
+def _write(session: Session, changed: list[ProcessRow], closed: list[dict[str, Any]],
+           new_stays: list[dict[str, Any]]) -> None:
+    if changed:
+        values = {name: bindparam(f"v_{name}", type_=_P.c[name].type) for name in _MUTABLE}
+        stmt = update(_P).where(_P.c.id == bindparam("pid")).values(values)
+        session.execute(stmt, [{"pid": p.id, **{f"v_{n}": getattr(p, n) for n in _MUTABLE}} for p in changed])
     if closed:
         left = bindparam("left", type_=_PM.c.left_at.type)
         stmt = update(_PM).where(_PM.c.process_id == bindparam("pid"), _PM.c.seq == bindparam("seq_"))
         session.execute(stmt.values(left_at=left), closed)
     if new_stays:
         session.execute(_PM.insert(), new_stays)
-    session.flush()
 
 
-def _state_of(p: Process) -> State:
-    return State(p.current_moment, p.entered_at, p.cycle, p.moment_seq, p.last_moment_event_at,
-                 p.last_moment_event_id)
-
-
-def _store_state(p: Process, s: State) -> None:
-    p.current_moment, p.entered_at, p.cycle, p.moment_seq = s.current, s.entered_at, s.cycle, s.seq
-    p.last_moment_event_at, p.last_moment_event_id = s.last_ts, s.last_event_id
-
-
-def _stay_row(org_id: int, pid: int, s: Stay) -> dict[str, object]:
+def _stay_row(org_id: int, pid: int, s: Stay) -> dict[str, Any]:
     return {"org_id": org_id, "process_id": pid, "seq": s.seq, "moment": s.moment, "cycle": s.cycle,
             "entered_at": s.entered_at, "left_at": s.left_at, "entered_event_id": s.entered_event_id}
 
@@ -117,8 +156,7 @@ def moves_of(session: Session, process_id: int) -> list[Move]:
 
 def _rebuild(session: Session, process_id: int, model: JourneyModelDef) -> Advance:
     """Out-of-order arrival: recompute the history from every event of the process."""
-    session.flush()
-    session.execute(delete(ProcessMoment).where(ProcessMoment.process_id == process_id))
+    session.execute(delete(_PM).where(_PM.c.process_id == process_id))
     return rebuild(moves_of(session, process_id), model)
 
 
@@ -150,8 +188,6 @@ def list_processes(session: Session, org_id: int, *, service_id: int | None = No
 
 
 def count_by_moment(session: Session, org_id: int, service_id: int) -> dict[str, int]:
-    from sqlalchemy import func
-
     stmt = (select(Process.current_moment, func.count()).where(Process.org_id == org_id,
                                                               Process.service_id == service_id,
                                                               Process.current_moment.is_not(None))

@@ -27,6 +27,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('default_language', sa.String(length=2), nullable=False),
     sa.Column('timezone', sa.String(length=64), nullable=False),
+    sa.Column('catalog_version', sa.String(length=32), nullable=False),
     sa.Column('created_at', momentos.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organizations')),
     sa.UniqueConstraint('slug', name=op.f('uq_organizations_slug'))
