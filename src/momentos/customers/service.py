@@ -7,18 +7,20 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from momentos.customers.schemas import PROTECTED_TRAITS, AliasIn, CustomerUpdate, GroupIn, IdentifyIn
 from momentos.db import table_of
-from momentos.dialect import insert_ignore
+from momentos.dialect import BulkWriter, insert_ignore
 from momentos.errors import NotFound, ValidationFailed
 from momentos.kit.clock import utcnow
 from momentos.kit.ids import digest
 from momentos.models import Consent, Customer, CustomerAlias, ErasedIdentity
 
 _TABLE = table_of(Customer)
+_INSERT_COLUMNS = ("org_id", "external_id", "preferred_channels", "do_not_contact", "traits", "account_traits",
+                   "first_seen_at", "last_seen_at", "created_at", "updated_at")
 
 
 def normalize_language(value: Any) -> str | None:
@@ -74,10 +76,9 @@ def resolve(session: Session, org_id: int, seen: Mapping[str, datetime]) -> dict
         erased = erased_digests(session, org_id, missing)
         missing = [i for i in missing if i not in erased]
         now = utcnow()
-        rows = [{"org_id": org_id, "external_id": i, "preferred_channels": [], "do_not_contact": False,
-                 "traits": {}, "account_traits": {}, "first_seen_at": seen[i], "last_seen_at": seen[i],
-                 "created_at": now, "updated_at": now} for i in missing]
-        inserted = insert_ignore(session, _TABLE, rows, ["org_id", "external_id"], returning=("id", "external_id"))
+        rows = [(org_id, i, [], False, {}, {}, seen[i], seen[i], now, now) for i in missing]
+        inserted = BulkWriter(session).insert_returning("customers", _INSERT_COLUMNS, rows,
+                                                        ("org_id", "external_id"), ("id", "external_id"))
         found.update({ext: cid for cid, ext in inserted})
         raced = [i for i in missing if i not in found]
         if raced:  # created meanwhile by a concurrent transaction
@@ -87,11 +88,8 @@ def resolve(session: Session, org_id: int, seen: Mapping[str, datetime]) -> dict
 
 def touch_seen(session: Session, last_seen: Mapping[int, datetime]) -> None:
     """Advance last_seen_at (never backwards) for customers that just had events."""
-    if not last_seen:
-        return
-    ts = bindparam("ts", type_=_TABLE.c.last_seen_at.type)
-    stmt = update(_TABLE).where(_TABLE.c.id == bindparam("cid"), _TABLE.c.last_seen_at < ts).values(last_seen_at=ts)
-    session.execute(stmt, [{"cid": cid, "ts": when} for cid, when in last_seen.items()])
+    BulkWriter(session).executemany("UPDATE customers SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?",
+                                    [(ts, cid, ts) for cid, ts in last_seen.items()])
 
 
 def _apply_traits(customer: Customer, traits: Mapping[str, Any]) -> list[str]:

@@ -16,8 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from momentos.customers import service as customers
-from momentos.db import table_of
-from momentos.dialect import insert_ignore
+from momentos.dialect import BulkWriter
 from momentos.errors import ValidationFailed
 from momentos.events import routing as routing_mod
 from momentos.events.schemas import Batch, EventIn, IngestResult
@@ -26,7 +25,8 @@ from momentos.models import Event, Service
 from momentos.processes import service as processes
 from momentos.processes.moves import Move
 
-_EVENTS = table_of(Event)
+_EVENT_COLUMNS = ("org_id", "message_id", "customer_id", "service_id", "process_id", "type", "activity", "channel",
+                  "moment", "initiator", "source", "timestamp", "received_at", "properties")
 CHUNK = 500
 
 
@@ -91,8 +91,9 @@ def _ingest_events(session: Session, org_id: int, routing: routing_mod.Routing, 
     procs = processes.resolve(session, org_id, pkeys)
     pids = {key: row.id for key, row in procs.items()}
     rows = [_row(org_id, p, cids, pids, source, received_at) for p in kept]
-    inserted = insert_ignore(session, _EVENTS, rows, ["org_id", "message_id"],
-                             returning=("id", "message_id"))
+    values = [tuple(r[c] for c in _EVENT_COLUMNS) for r in rows]
+    inserted = BulkWriter(session).insert_returning("events", _EVENT_COLUMNS, values, ("org_id", "message_id"),
+                                                    ("id", "message_id"))
     ids = {mid: eid for eid, mid in inserted}
     result.accepted = len(ids)
     result.duplicates += len(kept) - len(ids)

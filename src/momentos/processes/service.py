@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from momentos.catalog.presets import JourneyModelDef
 from momentos.db import table_of
-from momentos.dialect import insert_ignore
+from momentos.dialect import BulkWriter
 from momentos.errors import NotFound
 from momentos.kit.clock import utcnow
 from momentos.models import Event, Process, ProcessMoment
@@ -25,6 +25,12 @@ _STATE_COLUMNS = ("id", "service_id", "customer_id", "reference", "current_momen
                   "moment_seq", "last_moment_event_at", "last_moment_event_id", "event_count", "started_at",
                   "last_event_at")
 _MUTABLE = _STATE_COLUMNS[4:]
+_INSERT_COLUMNS = ("org_id", "service_id", "customer_id", "reference", "cycle", "moment_seq", "event_count",
+                   "started_at", "last_event_at", "created_at")
+_UPDATE_SQL = f"UPDATE processes SET {', '.join(f'{c} = ?' for c in _MUTABLE)} WHERE id = ?"  # noqa: S608
+_STAY_COLUMNS = ("org_id", "process_id", "seq", "moment", "cycle", "entered_at", "left_at", "entered_event_id")
+_STAY_SQL = (f"INSERT INTO process_moments ({', '.join(_STAY_COLUMNS)}) "  # noqa: S608 - constants
+             f"VALUES ({', '.join('?' * len(_STAY_COLUMNS))})")
 
 
 @dataclass
@@ -65,14 +71,14 @@ def resolve(session: Session, org_id: int, first_seen: Mapping[ProcessKey, datet
     missing = [k for k in first_seen if k not in found]
     if missing:
         now = utcnow()
-        rows = [{"org_id": org_id, "service_id": s, "customer_id": c, "reference": r, "cycle": 1,
-                 "moment_seq": 0, "event_count": 0, "started_at": first_seen[(s, c, r)],
-                 "last_event_at": first_seen[(s, c, r)], "created_at": now} for (s, c, r) in missing]
-        inserted = insert_ignore(session, _P, rows, ["org_id", "service_id", "customer_id", "reference"],
-                                 returning=_STATE_COLUMNS)
-        for values in inserted:
-            row = ProcessRow(*values)
-            found[row.key] = row
+        rows = [(org_id, s, c, r, 1, 0, 0, first_seen[(s, c, r)], first_seen[(s, c, r)], now)
+                for (s, c, r) in missing]
+        inserted = BulkWriter(session).insert_returning(
+            "processes", _INSERT_COLUMNS, rows, ("org_id", "service_id", "customer_id", "reference"),
+            ("id", "service_id", "customer_id", "reference"))
+        for pid, s, c, r in inserted:
+            ts = first_seen[(s, c, r)]
+            found[(s, c, r)] = ProcessRow(pid, s, c, r, None, None, 1, 0, None, None, 0, ts, ts)
         raced = [k for k in missing if k not in found]
         if raced:
             found.update(_lookup(session, org_id, raced))
@@ -106,8 +112,8 @@ class ProcessBatch:
 
 def apply(session: Session, org_id: int, rows: Mapping[int, ProcessRow], batches: Mapping[int, ProcessBatch]) -> None:
     """Apply new events to their processes: counts, times and the moment history, in bulk statements."""
-    new_stays: list[dict[str, Any]] = []
-    closed: list[dict[str, Any]] = []
+    new_stays: list[tuple[Any, ...]] = []
+    closed: list[tuple[Any, ...]] = []
     for pid, b in batches.items():
         p = rows[pid]
         p.event_count += b.events
@@ -120,7 +126,7 @@ def apply(session: Session, org_id: int, rows: Mapping[int, ProcessRow], batches
         if is_in_order(state, moves[0]):
             result = advance(state, moves, b.model)
             if result.left_at is not None:
-                closed.append({"pid": pid, "seq_": state.seq, "left": result.left_at})
+                closed.append((result.left_at, pid, state.seq))
         else:
             result = _rebuild(session, pid, b.model)
         p.store(result.state)
@@ -128,23 +134,16 @@ def apply(session: Session, org_id: int, rows: Mapping[int, ProcessRow], batches
     _write(session, [rows[pid] for pid in batches], closed, new_stays)
 
 
-def _write(session: Session, changed: list[ProcessRow], closed: list[dict[str, Any]],
-           new_stays: list[dict[str, Any]]) -> None:
-    if changed:
-        values = {name: bindparam(f"v_{name}", type_=_P.c[name].type) for name in _MUTABLE}
-        stmt = update(_P).where(_P.c.id == bindparam("pid")).values(values)
-        session.execute(stmt, [{"pid": p.id, **{f"v_{n}": getattr(p, n) for n in _MUTABLE}} for p in changed])
-    if closed:
-        left = bindparam("left", type_=_PM.c.left_at.type)
-        stmt = update(_PM).where(_PM.c.process_id == bindparam("pid"), _PM.c.seq == bindparam("seq_"))
-        session.execute(stmt.values(left_at=left), closed)
-    if new_stays:
-        session.execute(_PM.insert(), new_stays)
+def _write(session: Session, changed: list[ProcessRow], closed: list[tuple[Any, ...]],
+           new_stays: list[tuple[Any, ...]]) -> None:
+    bulk = BulkWriter(session)
+    bulk.executemany(_UPDATE_SQL, [(*(getattr(p, n) for n in _MUTABLE), p.id) for p in changed])
+    bulk.executemany("UPDATE process_moments SET left_at = ? WHERE process_id = ? AND seq = ?", closed)
+    bulk.executemany(_STAY_SQL, new_stays)
 
 
-def _stay_row(org_id: int, pid: int, s: Stay) -> dict[str, Any]:
-    return {"org_id": org_id, "process_id": pid, "seq": s.seq, "moment": s.moment, "cycle": s.cycle,
-            "entered_at": s.entered_at, "left_at": s.left_at, "entered_event_id": s.entered_event_id}
+def _stay_row(org_id: int, pid: int, s: Stay) -> tuple[Any, ...]:
+    return (org_id, pid, s.seq, s.moment, s.cycle, s.entered_at, s.left_at, s.entered_event_id)
 
 
 def moves_of(session: Session, process_id: int) -> list[Move]:
