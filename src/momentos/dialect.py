@@ -37,61 +37,98 @@ def insert_ignore(session: Session, table: Table, rows: Sequence[dict[str, Any]]
 
 
 class BulkWriter:
-    """Raw multi-row statements on the session's connection (same transaction), for the ingestion hot path."""
+    """Raw multi-row statements on the session's connection (same transaction), for the ingestion hot path.
+
+    Statements use ``?`` placeholders (translated for psycopg). Values are passed as they are, except at the
+    positions named as ``datetimes`` (aware datetimes; stored as UTC text on SQLite) and ``jsons``.
+    """
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self.postgres = session.get_bind().dialect.name == "postgresql"
         self._dbapi: Any = session.connection().connection.driver_connection
 
-    def adapt(self, value: Any) -> Any:
-        if isinstance(value, datetime):
-            if self.postgres:
-                return value
-            # SQLAlchemy's SQLite DATETIME storage format, always with microseconds (compares as text)
-            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-        if isinstance(value, dict | list):
-            return Jsonb(value) if self.postgres else json.dumps(value, separators=(",", ":"))
-        return value
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.postgres else sql
 
-    @property
-    def mark(self) -> str:
-        return "%s" if self.postgres else "?"
+    def datetime_param(self, value: datetime | None) -> Any:
+        if value is None or self.postgres:
+            return value
+        if value.tzinfo is not UTC:
+            value = value.astimezone(UTC)
+        # SQLAlchemy's SQLite DATETIME storage format, always with microseconds (so it compares as text):
+        # "YYYY-MM-DD HH:MM:SS.ffffff" is the first 26 characters of the aware ISO form.
+        return value.isoformat(" ", "microseconds")[:26]
+
+    def json_param(self, value: Any) -> Any:
+        if self.postgres:
+            return Jsonb(value)
+        return json.dumps(value, separators=(",", ":")) if value else ("{}" if isinstance(value, dict) else "[]")
+
+    def prepare(self, rows: Sequence[Sequence[Any]], datetimes: Sequence[int] = (),
+                jsons: Sequence[int] = ()) -> list[list[Any]]:
+        out = []
+        for row in rows:
+            values = list(row)
+            for i in datetimes:
+                values[i] = self.datetime_param(values[i])
+            for i in jsons:
+                values[i] = self.json_param(values[i])
+            out.append(values)
+        return out
 
     def insert_returning(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
-                         conflict: Sequence[str], returning: Sequence[str]) -> list[tuple[Any, ...]]:
+                         conflict: Sequence[str], returning: Sequence[str], *, datetimes: Sequence[int] = (),
+                         jsons: Sequence[int] = ()) -> list[tuple[Any, ...]]:
         """Multi-row INSERT … ON CONFLICT DO NOTHING RETURNING, in as few statements as the driver allows."""
         if not rows:
             return []
         limit = (PG_MAX_PARAMETERS if self.postgres else SQLITE_MAX_VARIABLES) // len(columns)
-        one = "(" + ",".join([self.mark] * len(columns)) + ")"
+        one = "(" + ",".join("?" * len(columns)) + ")"
         head = f"INSERT INTO {table} ({','.join(columns)}) VALUES "  # noqa: S608 - names are code constants
         tail = f" ON CONFLICT ({','.join(conflict)}) DO NOTHING RETURNING {','.join(returning)}"
+        prepared = self.prepare(rows, datetimes, jsons)
         out: list[tuple[Any, ...]] = []
         cursor = self._dbapi.cursor()
         try:
-            for start in range(0, len(rows), limit):
-                part = rows[start:start + limit]
-                params = [self.adapt(v) for row in part for v in row]
-                cursor.execute(head + ",".join([one] * len(part)) + tail, params)
+            for start in range(0, len(prepared), limit):
+                part = prepared[start:start + limit]
+                cursor.execute(self._sql(head + ",".join([one] * len(part)) + tail), [v for r in part for v in r])
                 out.extend(tuple(r) for r in cursor.fetchall())
         finally:
             cursor.close()
         return out
 
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        """``sql`` uses ``?`` placeholders; they are translated for psycopg."""
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]], *, datetimes: Sequence[int] = (),
+                    jsons: Sequence[int] = ()) -> None:
         if not rows:
             return
-        if self.postgres:
-            sql = sql.replace("?", "%s")
         cursor = self._dbapi.cursor()
         try:
-            cursor.executemany(sql, [[self.adapt(v) for v in row] for row in rows])
+            cursor.executemany(self._sql(sql), self.prepare(rows, datetimes, jsons))
         finally:
             cursor.close()
 
-    def parse_datetime(self, value: Any) -> datetime:
+    def query(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        cursor = self._dbapi.cursor()
+        try:
+            cursor.execute(self._sql(sql), list(params))
+            return [tuple(r) for r in cursor.fetchall()]
+        finally:
+            cursor.close()
+
+    def query_in(self, sql: str, fixed: Sequence[Any], values: Sequence[Any], size: int = 900) -> list[tuple[Any, ...]]:
+        """Run ``sql`` whose last condition is ``IN ({in})`` over ``values`` in slices."""
+        out: list[tuple[Any, ...]] = []
+        for start in range(0, len(values), size):
+            part = list(values[start:start + size])
+            out.extend(self.query(sql.format(**{"in": ",".join("?" * len(part))}), [*fixed, *part]))
+        return out
+
+    @staticmethod
+    def to_datetime(value: Any) -> datetime | None:
+        if value is None:
+            return None
         if isinstance(value, datetime):
-            return value if value.tzinfo else value.replace(tzinfo=UTC)
+            return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
         return datetime.fromisoformat(value).replace(tzinfo=UTC)

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from momentos.catalog.presets import CONTACT_MOMENTS_8
 from momentos.events.schemas import EventIn
-from momentos.models import Process, ProcessMoment
-from momentos.processes.service import moves_of
-from momentos.processes.moves import rebuild
+from momentos.models import Process
+from momentos.processes.moves import rebuild, with_left_times
+from momentos.processes.service import history, moves_of, stats
 from tests.conftest import make_org
 from tests.factories import SHOP_TOUCHPOINTS, T0, make_service, send
 
@@ -39,14 +39,13 @@ def test_incremental_history_equals_full_rebuild(db: Session, batches: list[list
             send(db, org.id, *events, *replay)
             sent.extend(events)
         for p in db.scalars(select(Process).where(Process.org_id == org.id)):
-            stored = [(h.seq, h.moment, h.cycle, h.entered_at, h.left_at) for h in db.scalars(
-                select(ProcessMoment).where(ProcessMoment.process_id == p.id).order_by(ProcessMoment.seq))]
-            full = rebuild(moves_of(db, p.id), CONTACT_MOMENTS_8)
-            expected = [(s.seq, s.moment, s.cycle, s.entered_at, s.left_at) for s in full.stays]
+            stored = [(h.seq, h.moment, h.cycle, h.entered_at, h.left_at, h.ref) for h in history(db, p.id)]
+            full = rebuild(moves_of(db, p.id), CONTACT_MOMENTS_8.positions)
+            expected = [(s.seq, s.moment, s.cycle, s.entered_at, s.left_at, s.ref) for s in with_left_times(full.stays)]
             assert stored == expected
             assert (p.current_moment, p.cycle, p.moment_seq) == (full.state.current, full.state.cycle,
                                                                  full.state.seq)
-            assert p.event_count == len({e.message_id for e in sent if e.customer == _customer(db, p)
+            assert stats(db, [p.id])[p.id].events == len({e.message_id for e in sent if e.customer == _customer(db, p)
                                          and (e.process or "") == p.reference})
         tx.rollback()
 

@@ -38,6 +38,10 @@ class JourneyModelDef:
     def keys(self) -> list[str]:
         return [m.key for m in self.moments]
 
+    @property
+    def positions(self) -> dict[str, int]:
+        return self._index
+
     def position(self, key: str) -> int:
         """0-based order of a moment; raises KeyError for an unknown key."""
         return self._index[key]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, Query, Response
 from sqlalchemy.orm import Session
 
@@ -13,20 +15,25 @@ from momentos.models import Customer
 router = APIRouter(prefix="/api/v1", tags=["customers"])
 
 
-def customer_read(session: Session, c: Customer, *, with_consents: bool = False) -> CustomerRead:
+def customer_read(session: Session, c: Customer, *, with_consents: bool = False,
+                  span: tuple[datetime, datetime] | None = None) -> CustomerRead:
+    if span is None:
+        span = customers.activity_span(session, [c.id]).get(c.id)
     consents = [ConsentRead(channel=x.channel, purpose=x.purpose, granted=x.granted, updated_at=x.updated_at)
                 for x in customers.consents_of(session, c.id)] if with_consents else []
     return CustomerRead(external_id=c.external_id, name=c.name, email=c.email, phone=c.phone, language=c.language,
                         timezone=c.timezone, preferred_channels=c.preferred_channels,
                         do_not_contact=c.do_not_contact, traits=c.traits, account_id=c.account_id,
-                        first_seen_at=c.first_seen_at, last_seen_at=c.last_seen_at, consents=consents)
+                        first_seen_at=span[0] if span else c.first_seen_at,
+                        last_seen_at=span[1] if span else None, consents=consents)
 
 
 @router.get("/customers")
 def list_customers(p: Admin, session: DbSession, limit: int = Query(50, ge=1, le=500),
                    after: str | None = None, q: str | None = Query(None, max_length=100)) -> list[CustomerRead]:
-    return [customer_read(session, c) for c in customers.list_customers(session, p.org_id, limit=limit,
-                                                                         after=after, search=q)]
+    rows = customers.list_customers(session, p.org_id, limit=limit, after=after, search=q)
+    spans = customers.activity_span(session, [c.id for c in rows])
+    return [customer_read(session, c, span=spans.get(c.id)) for c in rows]
 
 
 @router.get("/customers/{external_id}")

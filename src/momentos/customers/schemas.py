@@ -72,5 +72,5 @@ class CustomerRead(BaseModel):
     traits: dict[str, Any]
     account_id: str | None
     first_seen_at: datetime
-    last_seen_at: datetime
+    last_seen_at: datetime | None = None
     consents: list[ConsentRead] = Field(default_factory=list)

@@ -20,7 +20,7 @@ from momentos.models import Consent, Customer, CustomerAlias, ErasedIdentity
 
 _TABLE = table_of(Customer)
 _INSERT_COLUMNS = ("org_id", "external_id", "preferred_channels", "do_not_contact", "traits", "account_traits",
-                   "first_seen_at", "last_seen_at", "created_at", "updated_at")
+                   "first_seen_at", "created_at", "updated_at")
 
 
 def normalize_language(value: Any) -> str | None:
@@ -51,16 +51,13 @@ def erased_digests(session: Session, org_id: int, ids: Iterable[str]) -> set[str
 
 
 def _lookup(session: Session, org_id: int, ids: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for chunk_start in range(0, len(ids), 500):
-        chunk = ids[chunk_start:chunk_start + 500]
-        found.update(session.execute(select(Customer.external_id, Customer.id)
-                                     .where(Customer.org_id == org_id, Customer.external_id.in_(chunk))).all())
-        missing = [i for i in chunk if i not in found]
-        if missing:
-            found.update(session.execute(select(CustomerAlias.alias, CustomerAlias.customer_id)
-                                         .where(CustomerAlias.org_id == org_id,
-                                                CustomerAlias.alias.in_(missing))).all())
+    bulk = BulkWriter(session)
+    found: dict[str, int] = dict(bulk.query_in(  # type: ignore[arg-type]
+        "SELECT external_id, id FROM customers WHERE org_id = ? AND external_id IN ({in})", [org_id], ids))
+    missing = [i for i in ids if i not in found]
+    if missing:
+        found.update(bulk.query_in(  # type: ignore[arg-type]
+            "SELECT alias, customer_id FROM customer_aliases WHERE org_id = ? AND alias IN ({in})", [org_id], missing))
     return found
 
 
@@ -76,20 +73,15 @@ def resolve(session: Session, org_id: int, seen: Mapping[str, datetime]) -> dict
         erased = erased_digests(session, org_id, missing)
         missing = [i for i in missing if i not in erased]
         now = utcnow()
-        rows = [(org_id, i, [], False, {}, {}, seen[i], seen[i], now, now) for i in missing]
+        rows = [(org_id, i, [], False, {}, {}, seen[i], now, now) for i in missing]
         inserted = BulkWriter(session).insert_returning("customers", _INSERT_COLUMNS, rows,
-                                                        ("org_id", "external_id"), ("id", "external_id"))
+                                                        ("org_id", "external_id"), ("id", "external_id"),
+                                                        datetimes=(6, 7, 8), jsons=(2, 4, 5))
         found.update({ext: cid for cid, ext in inserted})
         raced = [i for i in missing if i not in found]
         if raced:  # created meanwhile by a concurrent transaction
             found.update(_lookup(session, org_id, raced))
     return found
-
-
-def touch_seen(session: Session, last_seen: Mapping[int, datetime]) -> None:
-    """Advance last_seen_at (never backwards) for customers that just had events."""
-    BulkWriter(session).executemany("UPDATE customers SET last_seen_at = ? WHERE id = ? AND last_seen_at < ?",
-                                    [(ts, cid, ts) for cid, ts in last_seen.items()])
 
 
 def _apply_traits(customer: Customer, traits: Mapping[str, Any]) -> list[str]:
@@ -232,3 +224,14 @@ def erase_customer(session: Session, org_id: int, external_id: str) -> None:
     insert_ignore(session, table_of(ErasedIdentity), rows, ["org_id", "digest"])
     session.delete(customer)
     session.flush()
+
+
+def activity_span(session: Session, customer_ids: Sequence[int]) -> dict[int, tuple[datetime, datetime]]:
+    """First and last event time per customer, from the event log."""
+    from momentos.models import Event
+
+    if not customer_ids:
+        return {}
+    stmt = (select(Event.customer_id, func.min(Event.timestamp), func.max(Event.timestamp))
+            .where(Event.customer_id.in_(list(customer_ids))).group_by(Event.customer_id))
+    return {cid: (first, last) for cid, first, last in session.execute(stmt)}

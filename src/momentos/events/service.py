@@ -26,8 +26,12 @@ from momentos.processes import service as processes
 from momentos.processes.moves import Move
 
 _EVENT_COLUMNS = ("org_id", "message_id", "customer_id", "service_id", "process_id", "type", "activity", "channel",
-                  "moment", "initiator", "source", "timestamp", "received_at", "properties")
-CHUNK = 500
+                  "moment", "stay_seq", "stay_cycle", "initiator", "source", "timestamp", "received_at", "properties")
+_MESSAGE_ID, _PROCESS, _MOMENT, _STAY_SEQ, _STAY_CYCLE, _TIMESTAMP = (
+    _EVENT_COLUMNS.index(c) for c in ("message_id", "process_id", "moment", "stay_seq", "stay_cycle", "timestamp"))
+_DATETIMES = (_EVENT_COLUMNS.index("timestamp"), _EVENT_COLUMNS.index("received_at"))
+_JSONS = (_EVENT_COLUMNS.index("properties"),)
+CHUNK = 1000
 
 
 @dataclass
@@ -59,23 +63,34 @@ def ingest(session: Session, org_id: int, batch: Batch, *, source: str,
 def _prepare(routing: routing_mod.Routing, events: Sequence[EventIn]) -> list[_Prepared]:
     """Route every event first; any error rejects the whole batch with the offending index."""
     prepared: list[_Prepared] = []
+    memo: dict[tuple[str | None, ...], routing_mod.Routed] = {}
     for index, e in enumerate(events):
-        try:
-            prepared.append(_Prepared(e, routing_mod.route(routing, e)))
-        except routing_mod.RoutingError as err:
-            raise ValidationFailed(err.message, code=err.code, detail={"index": index, **err.detail}) from err
+        key = (e.service, e.activity, e.moment, e.channel, e.initiator, e.type)
+        routed = memo.get(key)
+        if routed is None:
+            try:
+                routed = memo[key] = routing_mod.route(routing, e)
+            except routing_mod.RoutingError as err:
+                raise ValidationFailed(err.message, code=err.code, detail={"index": index, **err.detail}) from err
+        prepared.append(_Prepared(e, routed))
     return prepared
 
 
 def _ingest_events(session: Session, org_id: int, routing: routing_mod.Routing, chunk: list[_Prepared],
                    source: str, received_at: datetime) -> IngestResult:
-    """Store one chunk. Duplicates (in the chunk or already stored, also by a concurrent request) are skipped
-    by the unique (org, message id) constraint: only the rows actually inserted move processes."""
+    """Store one chunk and move its processes.
+
+    Duplicates (in the chunk, already stored, or stored meanwhile by a concurrent request) are skipped through the
+    unique (organization, message id) constraint; a process touched by a row that lost such a race has its history
+    rebuilt from the log, so nothing is counted twice.
+    """
     result = IngestResult()
     unique: dict[str, _Prepared] = {}
     for p in chunk:
         unique.setdefault(p.event.message_id, p)
-    fresh = list(unique.values())
+    existing = {mid for (mid,) in BulkWriter(session).query_in(
+        "SELECT message_id FROM events WHERE org_id = ? AND message_id IN ({in})", [org_id], list(unique))}
+    fresh = sorted((p for mid, p in unique.items() if mid not in existing), key=lambda p: p.event.timestamp)
     result.duplicates = len(chunk) - len(fresh)
     seen: dict[str, datetime] = {}
     for p in fresh:
@@ -83,58 +98,54 @@ def _ingest_events(session: Session, org_id: int, routing: routing_mod.Routing, 
     cids = customers.resolve(session, org_id, seen)
     kept = [p for p in fresh if p.event.customer in cids]
     result.dropped_erased = len(fresh) - len(kept)
+    procs, rows = _rows_with_processes(session, org_id, kept, cids, source, received_at)
+    by_id = {row.id: row for row in procs.values()}
+    models = {pid: routing.models[row.service_id] for pid, row in by_id.items()}
+    plan = processes.plan_moves(by_id, _moves(rows), models)
+    for position, stay in plan.stays.items():
+        rows[position][_STAY_SEQ], rows[position][_STAY_CYCLE] = stay.seq, stay.cycle
+    inserted = BulkWriter(session).insert_returning("events", _EVENT_COLUMNS, rows, ("org_id", "message_id"),
+                                                    ("id", "message_id"), datetimes=_DATETIMES, jsons=_JSONS)
+    result.accepted = len(inserted)
+    result.duplicates += len(rows) - len(inserted)
+    if len(inserted) < len(rows):
+        stored = {mid for _, mid in inserted}
+        plan.rebuild.update(r[_PROCESS] for r in rows if r[_MESSAGE_ID] not in stored and r[_PROCESS] is not None)
+    processes.rebuild_histories(session, by_id, sorted(plan.rebuild), models)
+    processes.write(session, by_id.values())
+    return result
+
+
+def _rows_with_processes(session: Session, org_id: int, kept: list[_Prepared], cids: dict[str, int], source: str,
+                         received_at: datetime) -> tuple[dict[processes.ProcessKey, processes.ProcessRow],
+                                                         list[list[Any]]]:
     pkeys: dict[processes.ProcessKey, datetime] = {}
     for p in kept:
         if p.routed.service_id is not None:
             key = (p.routed.service_id, cids[p.event.customer], p.event.process or "")
             pkeys[key] = min(pkeys.get(key, p.event.timestamp), p.event.timestamp)
     procs = processes.resolve(session, org_id, pkeys)
-    pids = {key: row.id for key, row in procs.items()}
-    rows = [_row(org_id, p, cids, pids, source, received_at) for p in kept]
-    values = [tuple(r[c] for c in _EVENT_COLUMNS) for r in rows]
-    inserted = BulkWriter(session).insert_returning("events", _EVENT_COLUMNS, values, ("org_id", "message_id"),
-                                                    ("id", "message_id"))
-    ids = {mid: eid for eid, mid in inserted}
-    result.accepted = len(ids)
-    result.duplicates += len(kept) - len(ids)
-    stored = [(r, ids[r["message_id"]]) for r in rows if r["message_id"] in ids]
-    _advance_processes(session, org_id, routing, {row.id: row for row in procs.values()}, stored)
-    last_seen: dict[int, datetime] = {}
-    for r in rows:
-        if r["message_id"] in ids:
-            cid = r["customer_id"]
-            last_seen[cid] = max(last_seen.get(cid, r["timestamp"]), r["timestamp"])
-    customers.touch_seen(session, last_seen)
-    return result
+    for key, first in pkeys.items():
+        row = procs[key]
+        if first < row.started_at:
+            row.started_at, row.dirty = first, True
+    rows = []
+    for p in kept:
+        e, r = p.event, p.routed
+        cid = cids[e.customer]
+        pid = procs[(r.service_id, cid, e.process or "")].id if r.service_id is not None else None
+        rows.append([org_id, e.message_id, cid, r.service_id, pid, e.type, e.activity, r.channel, r.moment, None,
+                     None, r.initiator, source, e.timestamp, received_at, e.properties])
+    return procs, rows
 
 
-def _row(org_id: int, p: _Prepared, cids: dict[str, int], pids: dict[processes.ProcessKey, int], source: str,
-         received_at: datetime) -> dict[str, Any]:
-    e, r = p.event, p.routed
-    cid = cids[e.customer]
-    pid = pids.get((r.service_id, cid, e.process or "")) if r.service_id is not None else None
-    return {"org_id": org_id, "message_id": e.message_id, "customer_id": cid, "service_id": r.service_id,
-            "process_id": pid, "type": e.type, "activity": e.activity, "channel": r.channel, "moment": r.moment,
-            "initiator": r.initiator, "source": source, "timestamp": e.timestamp, "received_at": received_at,
-            "properties": e.properties}
-
-
-def _advance_processes(session: Session, org_id: int, routing: routing_mod.Routing,
-                       procs: dict[int, processes.ProcessRow], stored: list[tuple[dict[str, Any], int]]) -> None:
-    batches: dict[int, processes.ProcessBatch] = {}
-    for row, eid in stored:
-        pid = row["process_id"]
-        if pid is None:
-            continue
-        ts = row["timestamp"]
-        b = batches.get(pid)
-        if b is None:
-            b = batches[pid] = processes.ProcessBatch(routing.models[row["service_id"]], [], 0, ts, ts)
-        b.events += 1
-        b.first_ts, b.last_ts = min(b.first_ts, ts), max(b.last_ts, ts)
-        if row["moment"] is not None:
-            b.moves.append(Move(ts, eid, row["moment"]))
-    processes.apply(session, org_id, procs, batches)
+def _moves(rows: list[list[Any]]) -> dict[int, list[Move]]:
+    """Moves per process, with ``ref`` = the row's position (rows are sorted by timestamp)."""
+    moves: dict[int, list[Move]] = {}
+    for position, row in enumerate(rows):
+        if row[_PROCESS] is not None and row[_MOMENT] is not None:
+            moves.setdefault(row[_PROCESS], []).append(Move(row[_TIMESTAMP], position, row[_MOMENT]))
+    return moves
 
 
 def timeline(session: Session, org_id: int, customer_id: int, *, limit: int = 100,

@@ -4,7 +4,7 @@ from momentos.models.catalog import JourneyModel, Service, Touchpoint
 from momentos.models.customer import Consent, Customer, CustomerAlias, ErasedIdentity
 from momentos.models.event import Event
 from momentos.models.organization import ApiKey, Organization
-from momentos.models.process import Process, ProcessMoment
+from momentos.models.process import Process
 
 __all__ = [
     "ApiKey",
@@ -16,7 +16,6 @@ __all__ = [
     "JourneyModel",
     "Organization",
     "Process",
-    "ProcessMoment",
     "Service",
     "Touchpoint",
 ]

@@ -27,7 +27,6 @@ class Customer(Base):
     account_id: Mapped[str | None] = mapped_column(String(255), default=None)
     account_traits: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from momentos.db import Base, BigIntPK, JSONType, UTCDateTime
@@ -30,6 +30,9 @@ class Event(Base):
     activity: Mapped[str] = mapped_column(String(200))
     channel: Mapped[str] = mapped_column(String(32))
     moment: Mapped[str | None] = mapped_column(String(64))
+    stay_seq: Mapped[int | None] = mapped_column(Integer, default=None)
+    """Set when this event moved its process into ``moment``: the stay's number in the process history."""
+    stay_cycle: Mapped[int | None] = mapped_column(Integer, default=None)
     initiator: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(32))
     timestamp: Mapped[datetime] = mapped_column(UTCDateTime())

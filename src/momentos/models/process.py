@@ -11,7 +11,9 @@ from momentos.db import Base, BigIntPK, UTCDateTime
 class Process(Base):
     """One pass of a customer through a service's journey (an order, a claim, a subscription period).
 
-    ``reference`` is the caller's key (an order id); the empty string is the customer's default pass.
+    ``reference`` is the caller's key (an order id); the empty string is the customer's default pass. The moment
+    history is kept on the events that caused each entry (``Event.stay_seq``); this row holds where the process
+    stands now, so counting processes per moment is one indexed query.
     """
 
     __tablename__ = "processes"
@@ -30,26 +32,7 @@ class Process(Base):
     entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     cycle: Mapped[int] = mapped_column(Integer, default=1)
     moment_seq: Mapped[int] = mapped_column(Integer, default=0)
-    event_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_move_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    """Timestamp of the latest event that carried a moment (an older one arriving later triggers a rebuild)."""
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    last_event_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    last_moment_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    last_moment_event_id: Mapped[int | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class ProcessMoment(Base):
-    """One stay of a process in a moment: entered/left times, cycle, order."""
-
-    __tablename__ = "process_moments"
-    __table_args__ = (UniqueConstraint("process_id", "seq"), Index("ix_process_moments_org_moment", "org_id", "moment"))
-
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
-    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id", ondelete="CASCADE"))
-    seq: Mapped[int] = mapped_column(Integer)
-    moment: Mapped[str] = mapped_column(String(64))
-    cycle: Mapped[int] = mapped_column(Integer)
-    entered_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    entered_event_id: Mapped[int | None] = mapped_column(default=None)

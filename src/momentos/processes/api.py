@@ -15,10 +15,12 @@ from momentos.processes.schemas import ProcessRead, StayRead
 router = APIRouter(prefix="/api/v1", tags=["processes"])
 
 
-def process_read(session: Session, p: Process, *, with_history: bool = False) -> ProcessRead:
+def process_read(session: Session, p: Process, *, with_history: bool = False,
+                 stats: processes.ProcessStats | None = None) -> ProcessRead:
     service = session.get_one(Service, p.service_id)
     customer = session.get_one(Customer, p.customer_id)
     model = catalog.get_journey_model(session, p.org_id, service.journey_model_key)
+    stats = stats or processes.stats(session, [p.id])[p.id]
     history = None
     if with_history:
         history = [StayRead(seq=h.seq, moment=h.moment, cycle=h.cycle, entered_at=h.entered_at, left_at=h.left_at)
@@ -26,8 +28,8 @@ def process_read(session: Session, p: Process, *, with_history: bool = False) ->
     return ProcessRead(id=p.id, service=service.key, customer=customer.external_id, reference=p.reference,
                        current_moment=p.current_moment,
                        next_moment=model.next_key(p.current_moment) if p.current_moment else model.keys[0],
-                       entered_at=p.entered_at, cycle=p.cycle, event_count=p.event_count,
-                       started_at=p.started_at, last_event_at=p.last_event_at, history=history)
+                       entered_at=p.entered_at, cycle=p.cycle, event_count=stats.events,
+                       started_at=p.started_at, last_event_at=stats.last_event_at, history=history)
 
 
 @router.get("/processes")
@@ -38,7 +40,8 @@ def list_processes(p: Admin, session: DbSession, service: str | None = None, cus
     cid = customers.get_customer(session, p.org_id, customer).id if customer else None
     rows = processes.list_processes(session, p.org_id, service_id=sid, customer_id=cid, moment=moment,
                                     limit=limit, after_id=after)
-    return [process_read(session, x) for x in rows]
+    all_stats = processes.stats(session, [x.id for x in rows])
+    return [process_read(session, x, stats=all_stats[x.id]) for x in rows]
 
 
 @router.get("/processes/{process_id}")

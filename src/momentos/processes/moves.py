@@ -1,23 +1,24 @@
 """Pure moment-history logic, shared by the incremental path and the full rebuild (so both always agree).
 
-Moves are (timestamp, event id, moment) triples applied in (timestamp, event id) order. A move to the moment
-the process already stands in changes nothing. Moving back from the model's last moment (renewal) starts a
-new cycle; any other move back or skip stays in the cycle.
+A move is an event that carries a moment. Moves apply in (timestamp, event id) order; an event stored later always
+has a larger id, so a new event is in order when its timestamp is not older than the process's last move. A move to
+the moment the process already stands in changes nothing. Moving back from the model's last moment (renewal) starts a
+new cycle; any other move back or skip stays in the cycle. Each entry into a moment is a *stay*, recorded on the
+event that caused it (``stay_seq``, ``stay_cycle``); a stay is left when the next one is entered.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-
-from momentos.catalog.presets import JourneyModelDef
 
 
 @dataclass(frozen=True)
 class Move:
     timestamp: datetime
-    event_id: int
+    ref: int
+    """The event id (stored events) or the position in the batch (events about to be stored)."""
     moment: str
 
 
@@ -27,7 +28,7 @@ class Stay:
     moment: str
     cycle: int
     entered_at: datetime
-    entered_event_id: int
+    ref: int
     left_at: datetime | None = None
 
 
@@ -38,46 +39,49 @@ class State:
     cycle: int = 1
     seq: int = 0
     last_ts: datetime | None = None
-    last_event_id: int | None = None
 
 
 @dataclass
 class Advance:
     state: State
-    left_at: datetime | None = None
-    """When the stay open before this advance (``seq`` of the old state) was left, if it was."""
     stays: list[Stay] = field(default_factory=list)
 
 
-def advance(state: State, moves: Iterable[Move], model: JourneyModelDef) -> Advance:
-    """Apply moves (already in order, none older than ``state.last_ts``) to a state."""
+def advance(state: State, moves: Iterable[Move], positions: dict[str, int]) -> Advance:
+    """Apply moves, already in order and none older than ``state.last_ts``, to a state.
+
+    ``positions`` maps the journey model's moment keys to their order.
+    """
     result = Advance(state=state)
-    last_position = len(model.moments) - 1
+    last_position = len(positions) - 1
+    current, entered_at, cycle, seq = state.current, state.entered_at, state.cycle, state.seq
+    last_ts = state.last_ts
     for move in moves:
-        s = result.state
-        if s.current == move.moment:
-            result.state = replace(s, last_ts=move.timestamp, last_event_id=move.event_id)
+        last_ts = move.timestamp
+        if current == move.moment:
             continue
-        cycle = s.cycle
-        if s.current is not None and model.position(s.current) == last_position \
-                and model.position(move.moment) < last_position:
+        if current is not None and positions[current] == last_position and positions[move.moment] < last_position:
             cycle += 1
-        if result.stays:
-            result.stays[-1] = replace(result.stays[-1], left_at=move.timestamp)
-        elif s.current is not None:
-            result.left_at = move.timestamp
-        result.stays.append(Stay(s.seq + 1, move.moment, cycle, move.timestamp, move.event_id))
-        result.state = State(move.moment, move.timestamp, cycle, s.seq + 1, move.timestamp, move.event_id)
+        seq += 1
+        current, entered_at = move.moment, move.timestamp
+        result.stays.append(Stay(seq, move.moment, cycle, move.timestamp, move.ref))
+    result.state = State(current, entered_at, cycle, seq, last_ts)
     return result
 
 
-def rebuild(moves: Iterable[Move], model: JourneyModelDef) -> Advance:
+def rebuild(moves: Iterable[Move], positions: dict[str, int]) -> Advance:
     """The whole history from scratch, from every move of the process."""
-    ordered = sorted(moves, key=lambda m: (m.timestamp, m.event_id))
-    return advance(State(), ordered, model)
+    return advance(State(), sorted(moves, key=lambda m: (m.timestamp, m.ref)), positions)
 
 
-def is_in_order(state: State, first: Move) -> bool:
-    if state.last_ts is None:
-        return True
-    return (first.timestamp, first.event_id) >= (state.last_ts, state.last_event_id or 0)
+def is_in_order(state: State, first_timestamp: datetime) -> bool:
+    return state.last_ts is None or first_timestamp >= state.last_ts
+
+
+def with_left_times(stays: Sequence[Stay]) -> list[Stay]:
+    """Fill ``left_at``: each stay is left when the next one is entered."""
+    out = list(stays)
+    for i in range(len(out) - 1):
+        s = out[i]
+        out[i] = Stay(s.seq, s.moment, s.cycle, s.entered_at, s.ref, out[i + 1].entered_at)
+    return out

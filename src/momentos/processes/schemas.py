@@ -24,5 +24,5 @@ class ProcessRead(BaseModel):
     cycle: int
     event_count: int
     started_at: datetime
-    last_event_at: datetime
+    last_event_at: datetime | None
     history: list[StayRead] | None = None

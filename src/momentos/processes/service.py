@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from momentos.catalog.presets import JourneyModelDef
@@ -15,27 +15,23 @@ from momentos.db import table_of
 from momentos.dialect import BulkWriter
 from momentos.errors import NotFound
 from momentos.kit.clock import utcnow
-from momentos.models import Event, Process, ProcessMoment
-from momentos.processes.moves import Advance, Move, State, Stay, advance, is_in_order, rebuild
+from momentos.models import Event, Process
+from momentos.processes.moves import Move, State, Stay, advance, is_in_order, rebuild, with_left_times
 
 ProcessKey = tuple[int, int, str]  # (service_id, customer_id, reference)
 _P = table_of(Process)
-_PM = table_of(ProcessMoment)
 _STATE_COLUMNS = ("id", "service_id", "customer_id", "reference", "current_moment", "entered_at", "cycle",
-                  "moment_seq", "last_moment_event_at", "last_moment_event_id", "event_count", "started_at",
-                  "last_event_at")
+                  "moment_seq", "last_move_at", "started_at")
 _MUTABLE = _STATE_COLUMNS[4:]
-_INSERT_COLUMNS = ("org_id", "service_id", "customer_id", "reference", "cycle", "moment_seq", "event_count",
-                   "started_at", "last_event_at", "created_at")
+_INSERT_COLUMNS = ("org_id", "service_id", "customer_id", "reference", "cycle", "moment_seq", "started_at",
+                   "created_at")
+_UPDATE_DATETIMES = tuple(i for i, c in enumerate(_MUTABLE) if c.endswith("_at"))
 _UPDATE_SQL = f"UPDATE processes SET {', '.join(f'{c} = ?' for c in _MUTABLE)} WHERE id = ?"  # noqa: S608
-_STAY_COLUMNS = ("org_id", "process_id", "seq", "moment", "cycle", "entered_at", "left_at", "entered_event_id")
-_STAY_SQL = (f"INSERT INTO process_moments ({', '.join(_STAY_COLUMNS)}) "  # noqa: S608 - constants
-             f"VALUES ({', '.join('?' * len(_STAY_COLUMNS))})")
 
 
 @dataclass
 class ProcessRow:
-    """The mutable state of one process, read and written with bulk Core statements."""
+    """The mutable state of one process, read and written with bulk statements."""
 
     id: int
     service_id: int
@@ -45,11 +41,9 @@ class ProcessRow:
     entered_at: datetime | None
     cycle: int
     moment_seq: int
-    last_moment_event_at: datetime | None
-    last_moment_event_id: int | None
-    event_count: int
+    last_move_at: datetime | None
     started_at: datetime
-    last_event_at: datetime
+    dirty: bool = field(default=False, compare=False)
 
     @property
     def key(self) -> ProcessKey:
@@ -57,12 +51,12 @@ class ProcessRow:
 
     @property
     def state(self) -> State:
-        return State(self.current_moment, self.entered_at, self.cycle, self.moment_seq,
-                     self.last_moment_event_at, self.last_moment_event_id)
+        return State(self.current_moment, self.entered_at, self.cycle, self.moment_seq, self.last_move_at)
 
     def store(self, s: State) -> None:
         self.current_moment, self.entered_at, self.cycle, self.moment_seq = s.current, s.entered_at, s.cycle, s.seq
-        self.last_moment_event_at, self.last_moment_event_id = s.last_ts, s.last_event_id
+        self.last_move_at = s.last_ts
+        self.dirty = True
 
 
 def resolve(session: Session, org_id: int, first_seen: Mapping[ProcessKey, datetime]) -> dict[ProcessKey, ProcessRow]:
@@ -71,92 +65,84 @@ def resolve(session: Session, org_id: int, first_seen: Mapping[ProcessKey, datet
     missing = [k for k in first_seen if k not in found]
     if missing:
         now = utcnow()
-        rows = [(org_id, s, c, r, 1, 0, 0, first_seen[(s, c, r)], first_seen[(s, c, r)], now)
-                for (s, c, r) in missing]
+        rows = [(org_id, s, c, r, 1, 0, first_seen[(s, c, r)], now) for (s, c, r) in missing]
         inserted = BulkWriter(session).insert_returning(
             "processes", _INSERT_COLUMNS, rows, ("org_id", "service_id", "customer_id", "reference"),
-            ("id", "service_id", "customer_id", "reference"))
+            ("id", "service_id", "customer_id", "reference"), datetimes=(6, 7))
         for pid, s, c, r in inserted:
-            ts = first_seen[(s, c, r)]
-            found[(s, c, r)] = ProcessRow(pid, s, c, r, None, None, 1, 0, None, None, 0, ts, ts)
+            found[(s, c, r)] = ProcessRow(pid, s, c, r, None, None, 1, 0, None, first_seen[(s, c, r)])
         raced = [k for k in missing if k not in found]
         if raced:
             found.update(_lookup(session, org_id, raced))
     return found
 
 
+_SELECT_SQL = f"SELECT {', '.join(_STATE_COLUMNS)} FROM processes WHERE org_id = ? AND customer_id IN ({{in}})"  # noqa: S608
+
+
 def _lookup(session: Session, org_id: int, keys: list[ProcessKey]) -> dict[ProcessKey, ProcessRow]:
     found: dict[ProcessKey, ProcessRow] = {}
     wanted = set(keys)
-    customers = sorted({c for _, c, _ in keys})
-    columns = [_P.c[name] for name in _STATE_COLUMNS]
-    for start in range(0, len(customers), 500):
-        stmt = select(*columns).where(_P.c.org_id == org_id, _P.c.customer_id.in_(customers[start:start + 500]))
-        for values in session.execute(stmt):
-            row = ProcessRow(*values)
-            if row.key in wanted:
-                found[row.key] = row
+    bulk = BulkWriter(session)
+    for values in bulk.query_in(_SELECT_SQL, [org_id], sorted({c for _, c, _ in keys})):
+        pid, s, c, r, moment, entered, cycle, seq, last_move, started = values
+        if (s, c, r) in wanted:
+            found[(s, c, r)] = ProcessRow(pid, s, c, r, moment, bulk.to_datetime(entered), cycle, seq,
+                                          bulk.to_datetime(last_move), bulk.to_datetime(started) or utcnow())
     return found
 
 
 @dataclass
-class ProcessBatch:
-    """What one ingestion batch does to one process."""
+class Plan:
+    """What a batch does to the processes before its events are stored."""
 
-    model: JourneyModelDef
-    moves: list[Move]
-    events: int
-    first_ts: datetime
-    last_ts: datetime
+    stays: dict[int, Stay] = field(default_factory=dict)
+    """Batch position of an event → the stay it opens."""
+    rebuild: set[int] = field(default_factory=set)
+    """Processes whose history must be recomputed from the log once the events are stored (out of order)."""
 
 
-def apply(session: Session, org_id: int, rows: Mapping[int, ProcessRow], batches: Mapping[int, ProcessBatch]) -> None:
-    """Apply new events to their processes: counts, times and the moment history, in bulk statements."""
-    new_stays: list[tuple[Any, ...]] = []
-    closed: list[tuple[Any, ...]] = []
-    for pid, b in batches.items():
+def plan_moves(rows: Mapping[int, ProcessRow], moves: Mapping[int, list[Move]],
+               models: Mapping[int, JourneyModelDef]) -> Plan:
+    """Advance in-order processes in memory; ``moves`` are per process id with ``ref`` = batch position."""
+    plan = Plan()
+    for pid, process_moves in moves.items():
         p = rows[pid]
-        p.event_count += b.events
-        p.last_event_at = max(p.last_event_at, b.last_ts)
-        p.started_at = min(p.started_at, b.first_ts)
-        if not b.moves:
+        ordered = sorted(process_moves, key=lambda m: (m.timestamp, m.ref))
+        if not is_in_order(p.state, ordered[0].timestamp):
+            plan.rebuild.add(pid)
             continue
-        moves = sorted(b.moves, key=lambda m: (m.timestamp, m.event_id))
-        state = p.state
-        if is_in_order(state, moves[0]):
-            result = advance(state, moves, b.model)
-            if result.left_at is not None:
-                closed.append((result.left_at, pid, state.seq))
-        else:
-            result = _rebuild(session, pid, b.model)
+        result = advance(p.state, ordered, models[pid].positions)
         p.store(result.state)
-        new_stays.extend(_stay_row(org_id, pid, s) for s in result.stays)
-    _write(session, [rows[pid] for pid in batches], closed, new_stays)
+        plan.stays.update({s.ref: s for s in result.stays})
+    return plan
 
 
-def _write(session: Session, changed: list[ProcessRow], closed: list[tuple[Any, ...]],
-           new_stays: list[tuple[Any, ...]]) -> None:
-    bulk = BulkWriter(session)
-    bulk.executemany(_UPDATE_SQL, [(*(getattr(p, n) for n in _MUTABLE), p.id) for p in changed])
-    bulk.executemany("UPDATE process_moments SET left_at = ? WHERE process_id = ? AND seq = ?", closed)
-    bulk.executemany(_STAY_SQL, new_stays)
+def rebuild_histories(session: Session, rows: Mapping[int, ProcessRow], pids: Iterable[int],
+                      models: Mapping[int, JourneyModelDef]) -> None:
+    """Recompute histories from every stored move and correct the events' stay marks (only those that differ)."""
+    changes: list[tuple[Any, ...]] = []
+    for pid in pids:
+        stored = session.execute(select(Event.timestamp, Event.id, Event.moment, Event.stay_seq, Event.stay_cycle)
+                                 .where(Event.process_id == pid, Event.moment.is_not(None))).all()
+        result = rebuild((Move(ts, eid, m) for ts, eid, m, _, _ in stored if m is not None), models[pid].positions)
+        marks = {s.ref: (s.seq, s.cycle) for s in result.stays}
+        changes.extend((*marks.get(eid, (None, None)), eid) for _, eid, _, seq, cycle in stored
+                       if marks.get(eid, (None, None)) != (seq, cycle))
+        rows[pid].store(result.state)
+    BulkWriter(session).executemany("UPDATE events SET stay_seq = ?, stay_cycle = ? WHERE id = ?", changes)
 
 
-def _stay_row(org_id: int, pid: int, s: Stay) -> tuple[Any, ...]:
-    return (org_id, pid, s.seq, s.moment, s.cycle, s.entered_at, s.left_at, s.entered_event_id)
+def write(session: Session, rows: Iterable[ProcessRow]) -> None:
+    changed = [p for p in rows if p.dirty]
+    BulkWriter(session).executemany(_UPDATE_SQL, [(*(getattr(p, n) for n in _MUTABLE), p.id) for p in changed],
+                                    datetimes=_UPDATE_DATETIMES)
 
 
 def moves_of(session: Session, process_id: int) -> list[Move]:
-    stmt = (select(Event.timestamp, Event.id, Event.moment)
-            .where(Event.process_id == process_id, Event.moment.is_not(None))
-            .order_by(Event.timestamp, Event.id))
+    stmt = select(Event.timestamp, Event.id, Event.moment).where(Event.process_id == process_id,
+                                                                 Event.moment.is_not(None))
     return [Move(ts, eid, m) for ts, eid, m in session.execute(stmt) if m is not None]
-
-
-def _rebuild(session: Session, process_id: int, model: JourneyModelDef) -> Advance:
-    """Out-of-order arrival: recompute the history from every event of the process."""
-    session.execute(delete(_PM).where(_PM.c.process_id == process_id))
-    return rebuild(moves_of(session, process_id), model)
 
 
 def get_process(session: Session, org_id: int, process_id: int) -> Process:
@@ -166,9 +152,38 @@ def get_process(session: Session, org_id: int, process_id: int) -> Process:
     return p
 
 
-def history(session: Session, process_id: int) -> Sequence[ProcessMoment]:
-    return session.scalars(select(ProcessMoment).where(ProcessMoment.process_id == process_id)
-                           .order_by(ProcessMoment.seq)).all()
+def history(session: Session, process_id: int) -> list[Stay]:
+    """The stays of a process in order, with entered and left times."""
+    stmt = (select(Event.stay_seq, Event.moment, Event.stay_cycle, Event.timestamp, Event.id)
+            .where(Event.process_id == process_id, Event.stay_seq.is_not(None)).order_by(Event.stay_seq))
+    return with_left_times([Stay(seq, m, cycle, ts, eid) for seq, m, cycle, ts, eid in session.execute(stmt)
+                            if seq is not None and m is not None and cycle is not None])
+
+
+@dataclass(frozen=True)
+class ProcessStats:
+    events: int
+    last_event_at: datetime | None
+
+
+def stats(session: Session, process_ids: Sequence[int]) -> dict[int, ProcessStats]:
+    """Event count and latest event time per process (from the event log)."""
+    if not process_ids:
+        return {}
+    stmt = (select(Event.process_id, func.count(), func.max(Event.timestamp))
+            .where(Event.process_id.in_(list(process_ids))).group_by(Event.process_id))
+    found = {pid: ProcessStats(n, _aware(last)) for pid, n, last in session.execute(stmt) if pid is not None}
+    return {pid: found.get(pid, ProcessStats(0, None)) for pid in process_ids}
+
+
+def _aware(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite aggregates return the stored text
+        value = datetime.fromisoformat(value)
+    from momentos.kit.clock import ensure_utc
+
+    return ensure_utc(value)
 
 
 def list_processes(session: Session, org_id: int, *, service_id: int | None = None,
