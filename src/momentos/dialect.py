@@ -83,7 +83,9 @@ class BulkWriter:
         """Multi-row INSERT … ON CONFLICT DO NOTHING RETURNING, in as few statements as the driver allows."""
         if not rows:
             return []
-        limit = (PG_MAX_PARAMETERS if self.postgres else SQLITE_MAX_VARIABLES) // len(columns)
+        if self.postgres:
+            return self._insert_unnest(table, columns, rows, conflict, returning, jsons)
+        limit = SQLITE_MAX_VARIABLES // len(columns)
         one = "(" + ",".join("?" * len(columns)) + ")"
         head = f"INSERT INTO {table} ({','.join(columns)}) VALUES "  # noqa: S608 - names are code constants
         tail = f" ON CONFLICT ({','.join(conflict)}) DO NOTHING RETURNING {','.join(returning)}"
@@ -98,6 +100,46 @@ class BulkWriter:
         finally:
             cursor.close()
         return out
+
+    def _insert_unnest(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]],
+                       conflict: Sequence[str], returning: Sequence[str],
+                       jsons: Sequence[int]) -> list[tuple[Any, ...]]:
+        """PostgreSQL: one INSERT … SELECT FROM unnest(array per column): a handful of parameters, one round trip."""
+        types = _pg_array_types(table, columns)
+        arrays: list[list[Any]] = [[row[i] for row in rows] for i in range(len(columns))]
+        for i in jsons:
+            arrays[i] = [Jsonb(v) for v in arrays[i]]
+        sql = (f"INSERT INTO {table} ({','.join(columns)}) "  # noqa: S608 - names are code constants
+               f"SELECT * FROM unnest({','.join(f'%s::{t}[]' for t in types)}) "
+               f"ON CONFLICT ({','.join(conflict)}) DO NOTHING RETURNING {','.join(returning)}")
+        cursor = self._dbapi.cursor()
+        try:
+            cursor.execute(sql, arrays)
+            return [tuple(r) for r in cursor.fetchall()]
+        finally:
+            cursor.close()
+
+    def update_many(self, table: str, key: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
+                    datetimes: Sequence[int] = ()) -> None:
+        """UPDATE ``table`` SET columns WHERE key = …, for rows of (*values, key)."""
+        if not rows:
+            return
+        if not self.postgres:
+            sets = ", ".join(f"{c} = ?" for c in columns)
+            self.executemany(f"UPDATE {table} SET {sets} WHERE {key} = ?", rows,  # noqa: S608 - code constants
+                             datetimes=datetimes)
+            return
+        names = [*columns, key]
+        types = _pg_array_types(table, names)
+        arrays = [[row[i] for row in rows] for i in range(len(names))]
+        sets = ", ".join(f"{c} = u.{c}" for c in columns)
+        sql = (f"UPDATE {table} AS t SET {sets} FROM unnest({','.join(f'%s::{t}[]' for t in types)}) "  # noqa: S608
+               f"AS u({','.join(names)}) WHERE t.{key} = u.{key}")
+        cursor = self._dbapi.cursor()
+        try:
+            cursor.execute(sql, arrays)
+        finally:
+            cursor.close()
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]], *, datetimes: Sequence[int] = (),
                     jsons: Sequence[int] = ()) -> None:
@@ -118,7 +160,9 @@ class BulkWriter:
             cursor.close()
 
     def query_in(self, sql: str, fixed: Sequence[Any], values: Sequence[Any], size: int = 900) -> list[tuple[Any, ...]]:
-        """Run ``sql`` whose last condition is ``IN ({in})`` over ``values`` in slices."""
+        """Run ``sql`` whose last condition is ``IN ({in})`` over ``values`` (in slices; PostgreSQL: ``= ANY``)."""
+        if self.postgres:
+            return self.query(sql.replace("IN ({in})", "= ANY(?)"), [*fixed, list(values)])
         out: list[tuple[Any, ...]] = []
         for start in range(0, len(values), size):
             part = list(values[start:start + size])
@@ -132,3 +176,17 @@ class BulkWriter:
         if isinstance(value, datetime):
             return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
         return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+_PG_TYPES: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+
+
+def _pg_array_types(table: str, columns: Sequence[str]) -> list[str]:
+    key = (table, tuple(columns))
+    if key not in _PG_TYPES:
+        from momentos.db import Base
+
+        dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+        t = Base.metadata.tables[table]
+        _PG_TYPES[key] = [t.c[c].type.compile(dialect=dialect).split("(")[0] for c in columns]
+    return _PG_TYPES[key]

@@ -17,7 +17,7 @@ from momentos.processes.service import history, moves_of, stats
 from tests.conftest import make_org
 from tests.factories import SHOP_TOUCHPOINTS, T0, make_service, send
 
-ACTIVITIES = sorted(SHOP_TOUCHPOINTS) + ["newsletter_opened"]
+ACTIVITIES = [*sorted(SHOP_TOUCHPOINTS), "newsletter_opened"]
 
 event_st = st.tuples(st.sampled_from(["ana", "bea"]), st.sampled_from(ACTIVITIES), st.integers(0, 40),
                      st.sampled_from(["", "o1"]))

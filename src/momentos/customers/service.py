@@ -52,11 +52,11 @@ def erased_digests(session: Session, org_id: int, ids: Iterable[str]) -> set[str
 
 def _lookup(session: Session, org_id: int, ids: list[str]) -> dict[str, int]:
     bulk = BulkWriter(session)
-    found: dict[str, int] = dict(bulk.query_in(  # type: ignore[arg-type]
+    found: dict[str, int] = dict(bulk.query_in(
         "SELECT external_id, id FROM customers WHERE org_id = ? AND external_id IN ({in})", [org_id], ids))
     missing = [i for i in ids if i not in found]
     if missing:
-        found.update(bulk.query_in(  # type: ignore[arg-type]
+        found.update(bulk.query_in(
             "SELECT alias, customer_id FROM customer_aliases WHERE org_id = ? AND alias IN ({in})", [org_id], missing))
     return found
 
@@ -73,7 +73,7 @@ def resolve(session: Session, org_id: int, seen: Mapping[str, datetime]) -> dict
         erased = erased_digests(session, org_id, missing)
         missing = [i for i in missing if i not in erased]
         now = utcnow()
-        rows = [(org_id, i, [], False, {}, {}, seen[i], now, now) for i in missing]
+        rows: list[tuple[Any, ...]] = [(org_id, i, [], False, {}, {}, seen[i], now, now) for i in missing]
         inserted = BulkWriter(session).insert_returning("customers", _INSERT_COLUMNS, rows,
                                                         ("org_id", "external_id"), ("id", "external_id"),
                                                         datetimes=(6, 7, 8), jsons=(2, 4, 5))

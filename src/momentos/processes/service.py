@@ -26,7 +26,6 @@ _MUTABLE = _STATE_COLUMNS[4:]
 _INSERT_COLUMNS = ("org_id", "service_id", "customer_id", "reference", "cycle", "moment_seq", "started_at",
                    "created_at")
 _UPDATE_DATETIMES = tuple(i for i, c in enumerate(_MUTABLE) if c.endswith("_at"))
-_UPDATE_SQL = f"UPDATE processes SET {', '.join(f'{c} = ?' for c in _MUTABLE)} WHERE id = ?"  # noqa: S608
 
 
 @dataclass
@@ -130,12 +129,13 @@ def rebuild_histories(session: Session, rows: Mapping[int, ProcessRow], pids: It
         changes.extend((*marks.get(eid, (None, None)), eid) for _, eid, _, seq, cycle in stored
                        if marks.get(eid, (None, None)) != (seq, cycle))
         rows[pid].store(result.state)
-    BulkWriter(session).executemany("UPDATE events SET stay_seq = ?, stay_cycle = ? WHERE id = ?", changes)
+    BulkWriter(session).update_many("events", "id", ("stay_seq", "stay_cycle"), changes)
 
 
 def write(session: Session, rows: Iterable[ProcessRow]) -> None:
     changed = [p for p in rows if p.dirty]
-    BulkWriter(session).executemany(_UPDATE_SQL, [(*(getattr(p, n) for n in _MUTABLE), p.id) for p in changed],
+    BulkWriter(session).update_many("processes", "id", _MUTABLE,
+                                    [(*(getattr(p, n) for n in _MUTABLE), p.id) for p in changed],
                                     datetimes=_UPDATE_DATETIMES)
 
 
