@@ -1,0 +1,55 @@
+"""The CloudEvents 1.0 door: ``POST /api/v1/cloudevents`` in structured, batched or binary HTTP mode.
+
+Auth is a write (or admin) key, as for the native API. Success is **200** with the ``IngestResult`` (how many
+events were accepted and how many were duplicates): a CloudEvents sender treats any 2xx as delivered, and a replay
+of the same ``(source, id)`` is answered 200 again and counted as a duplicate. Bad input is 400 (the answer senders
+such as webhooks and brokers do not retry), including an unknown moment or service; too large is 413; throttled is
+429 with ``Retry-After``. A request is all or nothing.
+
+How events map onto Momentos events is described in ``momentos.events.cloudevents``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
+
+from momentos.auth.deps import DbSession, Writer
+from momentos.config import Settings
+from momentos.errors import BadRequest, ValidationFailed
+from momentos.events import cloudevents
+from momentos.events import service as events
+from momentos.events.body import read_raw
+from momentos.events.ratelimit import check_rate
+from momentos.events.schemas import Batch, IngestResult
+from momentos.kit.clock import utcnow
+
+router = APIRouter(prefix="/api/v1", tags=["events"])
+SOURCE = "cloudevents"
+
+
+@router.post("/cloudevents")
+async def ingest_cloudevents(request: Request, p: Writer, session: DbSession) -> IngestResult:
+    """One event (structured or binary mode) or a batch of events; all or nothing."""
+    settings: Settings = request.app.state.settings
+    check_rate(request, p)
+    body = await read_raw(request, settings.ingest, settings.ingest.max_batch_bytes)
+    received_at = utcnow()
+    batch = cloudevents.to_batch(request.headers, body, received_at=received_at,
+                                 max_event_bytes=settings.ingest.max_event_bytes)
+    return await run_in_threadpool(ingest, session, p.org_id, batch, received_at)
+
+
+def ingest(session: Session, org_id: int, batch: Batch, received_at: datetime) -> IngestResult:
+    """Run the ingestion service; its validation errors (unknown moment or service) become 400s."""
+    try:
+        return events.ingest(session, org_id, batch, source=SOURCE, received_at=received_at)
+    except ValidationFailed as exc:
+        raise BadRequest(exc.message, code=exc.code, detail=exc.detail) from exc
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(router)
