@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
+
 
 class MomentosError(Exception):
     code = "error"
@@ -84,3 +86,8 @@ class ImportFailed(MomentosError):
         self.file = file
         self.line = line
         self.reason = reason
+
+
+def pydantic_detail(exc: ValidationError) -> list[dict[str, object]]:
+    """Pydantic's errors in the ``detail`` shape of our error format (location, message, type)."""
+    return [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]

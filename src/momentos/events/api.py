@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from momentos.auth.deps import Admin, DbSession, Writer
 from momentos.config import Settings
 from momentos.customers import service as customers
-from momentos.errors import ValidationFailed
+from momentos.errors import ValidationFailed, pydantic_detail
 from momentos.events import service as events
 from momentos.events.body import parse_json, read_raw
 from momentos.events.ratelimit import check_rate
@@ -27,10 +27,6 @@ def event_read(e: Event, service_key: str | None) -> EventRead:
     return EventRead(message_id=e.message_id, type=e.type, activity=e.activity, channel=e.channel, moment=e.moment,
                      initiator=e.initiator, service=service_key, process_id=e.process_id, source=e.source,
                      timestamp=e.timestamp, received_at=e.received_at, properties=e.properties)
-
-
-def pydantic_detail(exc: ValidationError) -> list[dict[str, object]]:
-    return [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
 
 
 @router.post("/events")

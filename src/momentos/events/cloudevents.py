@@ -37,8 +37,7 @@ from urllib.parse import unquote
 
 from pydantic import ValidationError
 
-from momentos.errors import BadRequest, PayloadTooLarge
-from momentos.events.api import pydantic_detail
+from momentos.errors import BadRequest, PayloadTooLarge, pydantic_detail
 from momentos.events.body import parse_json
 from momentos.events.schemas import Batch, EventIn
 from momentos.kit.clock import ensure_utc

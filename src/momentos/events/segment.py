@@ -39,8 +39,7 @@ from typing import Any, NoReturn, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from momentos.customers.schemas import AliasIn, GroupIn, IdentifyIn
-from momentos.errors import BadRequest, PayloadTooLarge
-from momentos.events.api import pydantic_detail
+from momentos.errors import BadRequest, PayloadTooLarge, pydantic_detail
 from momentos.events.schemas import Batch, EventIn
 from momentos.kit.clock import ensure_utc
 
