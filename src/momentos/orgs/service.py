@@ -57,10 +57,15 @@ def issue_key(session: Session, org_id: int, kind: str, name: str = "") -> str:
 
 
 def authenticate(session: Session, secret: str) -> Principal | None:
+    return authenticate_digest(session, digest(secret))
+
+
+def authenticate_digest(session: Session, key_digest: str) -> Principal | None:
+    """The principal of a key known by its digest (what a page session keeps instead of the key itself)."""
     row = session.execute(
         select(ApiKey.kind, Organization.id, Organization.slug)
         .join(Organization, Organization.id == ApiKey.org_id)
-        .where(ApiKey.digest == digest(secret), ApiKey.revoked_at.is_(None))
+        .where(ApiKey.digest == key_digest, ApiKey.revoked_at.is_(None))
     ).first()
     if row is None:
         return None

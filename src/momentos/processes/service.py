@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from momentos.catalog.presets import JourneyModelDef
@@ -207,3 +207,16 @@ def count_by_moment(session: Session, org_id: int, service_id: int) -> dict[str,
                                                               Process.current_moment.is_not(None))
             .group_by(Process.current_moment))
     return {m: n for m, n in session.execute(stmt) if m is not None}
+
+
+@dataclass(frozen=True)
+class ServiceFigures:
+    processes: int = 0
+    customers: int = 0
+
+
+def count_by_service(session: Session, org_id: int) -> dict[int, ServiceFigures]:
+    """Processes and distinct customers per service of one organization."""
+    stmt = (select(Process.service_id, func.count(), func.count(distinct(Process.customer_id)))
+            .where(Process.org_id == org_id).group_by(Process.service_id))
+    return {sid: ServiceFigures(int(n), int(c)) for sid, n, c in session.execute(stmt)}

@@ -1,0 +1,141 @@
+"""Pages of customers: the searchable list, and one customer's profile, processes and timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from momentos.auth.deps import DbSession
+from momentos.catalog import service as catalog
+from momentos.catalog.presets import JourneyModelDef
+from momentos.customers import service as customers
+from momentos.events import service as events
+from momentos.kit.clock import utcnow
+from momentos.models import Event, Process, Service
+from momentos.processes import service as processes
+from momentos.web.rendering import PagesDep
+from momentos.web.session import SignedIn
+
+router = APIRouter()
+PAGE_SIZE = 25
+TIMELINE_SIZE = 100
+PROCESS_LIMIT = 50
+MAX_SEARCH = 100
+
+
+class StayRow(Protocol):
+    """One stay of a process in a moment, as ``processes.history`` returns it."""
+
+    @property
+    def moment(self) -> str: ...
+    @property
+    def cycle(self) -> int: ...
+    @property
+    def entered_at(self) -> datetime: ...
+    @property
+    def left_at(self) -> datetime | None: ...
+
+
+@dataclass(frozen=True)
+class Stay:
+    moment: str
+    cycle: int
+    entered_at: datetime
+    left_at: datetime | None
+    duration: timedelta
+
+
+@dataclass(frozen=True)
+class ProcessView:
+    process: Process
+    service: Service
+    current_moment: str | None
+    history: list[Stay]
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    event: Event
+    service: Service | None
+    moment: str | None
+
+
+class Catalog:
+    """The organization's services and their journey models, loaded once per page."""
+
+    def __init__(self, session: Session, org_id: int) -> None:
+        self._session, self._org_id = session, org_id
+        self.services = {s.id: s for s in catalog.list_services(session, org_id)}
+        self.by_key = {s.key: s for s in self.services.values()}
+        self._models: dict[str, JourneyModelDef] = {}
+
+    def model(self, service: Service) -> JourneyModelDef:
+        key = service.journey_model_key
+        if key not in self._models:
+            self._models[key] = catalog.get_journey_model(self._session, self._org_id, key)
+        return self._models[key]
+
+    def moment_name(self, service: Service | None, moment: str | None, lang: str) -> str | None:
+        if service is None or moment is None:
+            return moment
+        model = self.model(service)
+        return model.moment(moment).name(lang) if model.has(moment) else moment
+
+
+@router.get("/customers", name="customers")
+def customers_page(request: Request, viewer: SignedIn, session: DbSession, pages: PagesDep, q: str = "",
+                   after: str = "") -> Response:
+    q = q.strip()[:MAX_SEARCH]
+    rows = customers.list_customers(session, viewer.org_id, limit=PAGE_SIZE + 1, after=after or None,
+                                    search=q or None)
+    shown = rows[:PAGE_SIZE]
+    next_after = shown[-1].external_id if len(rows) > PAGE_SIZE else None
+    spans = customers.activity_span(session, [c.id for c in shown])
+    return pages.render(request, "customers.html", {
+        "customers": [(c, spans.get(c.id)) for c in shown], "q": q,
+        "first_url": _list_url(q, None) if after else None,
+        "next_url": _list_url(q, next_after) if next_after else None}, viewer=viewer)
+
+
+def _list_url(q: str, after: str | None) -> str:
+    params = {k: v for k, v in (("q", q), ("after", after)) if v}
+    return f"/customers?{urlencode(params)}" if params else "/customers"
+
+
+def _stays(rows: Sequence[StayRow], now: datetime) -> list[Stay]:
+    return [Stay(h.moment, h.cycle, h.entered_at, h.left_at, (h.left_at or now) - h.entered_at) for h in rows]
+
+
+def _process_views(session: Session, org_id: int, customer_id: int, known: Catalog, lang: str) -> list[ProcessView]:
+    now = utcnow()
+    views = []
+    for p in processes.list_processes(session, org_id, customer_id=customer_id, limit=PROCESS_LIMIT):
+        service = known.services[p.service_id]
+        history = [Stay(known.moment_name(service, s.moment, lang) or s.moment, s.cycle, s.entered_at, s.left_at,
+                        s.duration) for s in _stays(processes.history(session, p.id), now)]
+        views.append(ProcessView(p, service, known.moment_name(service, p.current_moment, lang), history))
+    return views
+
+
+@router.get("/customers/{external_id:path}", name="customer")
+def customer_page(external_id: str, request: Request, viewer: SignedIn, session: DbSession,
+                  pages: PagesDep) -> Response:
+    customer = customers.get_customer(session, viewer.org_id, external_id)
+    lang = pages.language(request)
+    known = Catalog(session, viewer.org_id)
+    timeline = []
+    for event, service_key in events.timeline(session, viewer.org_id, customer.id, limit=TIMELINE_SIZE):
+        service = known.by_key.get(service_key) if service_key else None
+        timeline.append(TimelineEntry(event, service, known.moment_name(service, event.moment, lang)))
+    return pages.render(request, "customer.html", {
+        "customer": customer, "span": customers.activity_span(session, [customer.id]).get(customer.id),
+        "consents": customers.consents_of(session, customer.id),
+        "processes": _process_views(session, viewer.org_id, customer.id, known, lang), "timeline": timeline,
+        "timeline_size": TIMELINE_SIZE}, viewer=viewer)

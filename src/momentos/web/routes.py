@@ -1,0 +1,26 @@
+"""Install the pages on the app: session cookie, static files, templates, error pages and routes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from momentos.config import Settings
+from momentos.web import catalog_pages, customer_pages, login
+from momentos.web.errors import install_error_pages, mark_page
+from momentos.web.rendering import STATIC_DIR, Pages
+from momentos.web.session import install_sessions
+
+
+def install(app: FastAPI) -> None:
+    settings = app.state.settings
+    assert isinstance(settings, Settings)
+    pages = Pages(settings)
+    app.state.pages = pages
+    install_sessions(app, settings)
+    install_error_pages(app, pages)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    router = APIRouter(dependencies=[Depends(mark_page)], include_in_schema=False)
+    for module in (login, catalog_pages, customer_pages):
+        router.include_router(module.router)
+    app.include_router(router)
