@@ -78,7 +78,9 @@ def _include_optional(app: FastAPI) -> None:
     """Routers of the ingestion doors and pages, each in its own module."""
     import importlib
 
-    for module_name in ("momentos.events.segment_api", "momentos.events.cloudevents_api", "momentos.web.routes"):
+    for module_name in ("momentos.events.segment_api", "momentos.events.cloudevents_api", "momentos.analytics.api",
+                        "momentos.policy.api", "momentos.notify.api", "momentos.web.status_page",
+                        "momentos.web.routes"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

@@ -92,17 +92,20 @@ def demo(serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True
 
 
 def _register_optional() -> None:
-    from momentos.events.import_cli import register
+    import importlib
 
-    register(app)
+    for module_name in ("momentos.events.import_cli", "momentos.analytics.cli", "momentos.notify.cli"):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        module.register(app)
 
 
 def main() -> None:
-    try:
-        _register_optional()
-    except ModuleNotFoundError as exc:
-        if not (exc.name or "").startswith("momentos."):
-            raise
+    _register_optional()
     try:
         app()
     except MomentosError as exc:
