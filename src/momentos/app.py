@@ -84,7 +84,7 @@ def _include_optional(app: FastAPI) -> None:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
-            if exc.name != module_name:
+            if not (exc.name and module_name.startswith(exc.name)):
                 raise
             continue
         module.install(app)

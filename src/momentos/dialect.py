@@ -110,7 +110,7 @@ class BulkWriter:
         for i in jsons:
             arrays[i] = [Jsonb(v) for v in arrays[i]]
         sql = (f"INSERT INTO {table} ({','.join(columns)}) "  # noqa: S608 - names are code constants
-               f"SELECT * FROM unnest({','.join(f'%s::{t}[]' for t in types)}) "
+               f"SELECT * FROM unnest({','.join(f'%b::{t}[]' for t in types)}) "
                f"ON CONFLICT ({','.join(conflict)}) DO NOTHING RETURNING {','.join(returning)}")
         cursor = self._dbapi.cursor()
         try:
@@ -133,7 +133,7 @@ class BulkWriter:
         types = _pg_array_types(table, names)
         arrays = [[row[i] for row in rows] for i in range(len(names))]
         sets = ", ".join(f"{c} = u.{c}" for c in columns)
-        sql = (f"UPDATE {table} AS t SET {sets} FROM unnest({','.join(f'%s::{t}[]' for t in types)}) "  # noqa: S608
+        sql = (f"UPDATE {table} AS t SET {sets} FROM unnest({','.join(f'%b::{t}[]' for t in types)}) "  # noqa: S608
                f"AS u({','.join(names)}) WHERE t.{key} = u.{key}")
         cursor = self._dbapi.cursor()
         try:
@@ -154,19 +154,32 @@ class BulkWriter:
     def query(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         cursor = self._dbapi.cursor()
         try:
-            cursor.execute(self._sql(sql), list(params))
+            cursor.execute(sql, list(params))
             return [tuple(r) for r in cursor.fetchall()]
         finally:
             cursor.close()
 
-    def query_in(self, sql: str, fixed: Sequence[Any], values: Sequence[Any], size: int = 900) -> list[tuple[Any, ...]]:
-        """Run ``sql`` whose last condition is ``IN ({in})`` over ``values`` (in slices; PostgreSQL: ``= ANY``)."""
+    def lookup(self, table: str, columns: Sequence[str], org_id: int, key: str,
+               values: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """Rows of ``table`` in one organization whose ``key`` is one of ``values``.
+
+        PostgreSQL joins an unnested array (a hash or index join: never one array scan per row, whatever the
+        planner's statistics say); SQLite uses ``IN`` lists of at most 900 values.
+        """
+        if not values:
+            return []
+        cols = ", ".join(f"t.{c}" for c in columns)
         if self.postgres:
-            return self.query(sql.replace("IN ({in})", "= ANY(?)"), [*fixed, list(values)])
+            (array_type,) = _pg_array_types(table, [key])
+            sql = (f"SELECT {cols} FROM unnest(%s::{array_type}[]) AS k(v) "  # noqa: S608 - code constants
+                   f"JOIN {table} AS t ON t.{key} = k.v WHERE t.org_id = %s")
+            return self.query(sql, [list(values), org_id])
         out: list[tuple[Any, ...]] = []
-        for start in range(0, len(values), size):
-            part = list(values[start:start + size])
-            out.extend(self.query(sql.format(**{"in": ",".join("?" * len(part))}), [*fixed, *part]))
+        for start in range(0, len(values), 900):
+            part = list(values[start:start + 900])
+            sql = (f"SELECT {cols} FROM {table} AS t WHERE t.org_id = ? "  # noqa: S608 - code constants
+                   f"AND t.{key} IN ({','.join('?' * len(part))})")
+            out.extend(self.query(sql, [org_id, *part]))
         return out
 
     @staticmethod

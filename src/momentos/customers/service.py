@@ -52,12 +52,10 @@ def erased_digests(session: Session, org_id: int, ids: Iterable[str]) -> set[str
 
 def _lookup(session: Session, org_id: int, ids: list[str]) -> dict[str, int]:
     bulk = BulkWriter(session)
-    found: dict[str, int] = dict(bulk.query_in(
-        "SELECT external_id, id FROM customers WHERE org_id = ? AND external_id IN ({in})", [org_id], ids))
+    found: dict[str, int] = dict(bulk.lookup("customers", ("external_id", "id"), org_id, "external_id", ids))
     missing = [i for i in ids if i not in found]
     if missing:
-        found.update(bulk.query_in(
-            "SELECT alias, customer_id FROM customer_aliases WHERE org_id = ? AND alias IN ({in})", [org_id], missing))
+        found.update(bulk.lookup("customer_aliases", ("alias", "customer_id"), org_id, "alias", missing))
     return found
 
 

@@ -88,8 +88,8 @@ def _ingest_events(session: Session, org_id: int, routing: routing_mod.Routing, 
     unique: dict[str, _Prepared] = {}
     for p in chunk:
         unique.setdefault(p.event.message_id, p)
-    existing = {mid for (mid,) in BulkWriter(session).query_in(
-        "SELECT message_id FROM events WHERE org_id = ? AND message_id IN ({in})", [org_id], list(unique))}
+    existing = {mid for (mid,) in BulkWriter(session).lookup("events", ("message_id",), org_id, "message_id",
+                                                                list(unique))}
     fresh = sorted((p for mid, p in unique.items() if mid not in existing), key=lambda p: p.event.timestamp)
     result.duplicates = len(chunk) - len(fresh)
     seen: dict[str, datetime] = {}

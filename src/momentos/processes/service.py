@@ -76,14 +76,11 @@ def resolve(session: Session, org_id: int, first_seen: Mapping[ProcessKey, datet
     return found
 
 
-_SELECT_SQL = f"SELECT {', '.join(_STATE_COLUMNS)} FROM processes WHERE org_id = ? AND customer_id IN ({{in}})"  # noqa: S608
-
-
 def _lookup(session: Session, org_id: int, keys: list[ProcessKey]) -> dict[ProcessKey, ProcessRow]:
     found: dict[ProcessKey, ProcessRow] = {}
     wanted = set(keys)
     bulk = BulkWriter(session)
-    for values in bulk.query_in(_SELECT_SQL, [org_id], sorted({c for _, c, _ in keys})):
+    for values in bulk.lookup("processes", _STATE_COLUMNS, org_id, "customer_id", sorted({c for _, c, _ in keys})):
         pid, s, c, r, moment, entered, cycle, seq, last_move, started = values
         if (s, c, r) in wanted:
             found[(s, c, r)] = ProcessRow(pid, s, c, r, moment, bulk.to_datetime(entered), cycle, seq,
