@@ -38,6 +38,7 @@ test: install-test
 bench: install-test
 	scripts/ensure-postgres.sh
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/policy.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

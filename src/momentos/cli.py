@@ -83,7 +83,7 @@ def demo(serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True
     engine = make_engine(settings.effective_database_url)
     upgrade(engine)
     with unit_of_work(make_session_factory(engine)) as session:
-        info = load_demo(session, customers=customers)
+        info = load_demo(session, customers=customers, public_url=settings.public_url)
     engine.dispose()
     typer.echo(json.dumps(info, indent=2, ensure_ascii=False))
     if serve_after:

@@ -151,33 +151,42 @@ class BulkWriter:
         finally:
             cursor.close()
 
-    def query(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    def query(self, sql: str, params: Sequence[Any], prepare: bool | None = None) -> list[tuple[Any, ...]]:
         cursor = self._dbapi.cursor()
         try:
-            cursor.execute(sql, list(params))
+            if self.postgres:
+                cursor.execute(sql, list(params), prepare=prepare)
+            else:
+                cursor.execute(sql, list(params))
             return [tuple(r) for r in cursor.fetchall()]
         finally:
             cursor.close()
 
     def lookup(self, table: str, columns: Sequence[str], org_id: int, key: str,
-               values: Sequence[Any]) -> list[tuple[Any, ...]]:
+               values: Sequence[Any], org_in_key: bool = True) -> list[tuple[Any, ...]]:
         """Rows of ``table`` in one organization whose ``key`` is one of ``values``.
 
-        PostgreSQL joins an unnested array (a hash or index join: never one array scan per row, whatever the
-        planner's statistics say); SQLite uses ``IN`` lists of at most 900 values.
+        PostgreSQL probes the index once per value (a LATERAL subquery behind ``OFFSET 0`` cannot be flattened into
+        a hash join over the whole organization, whatever the planner's statistics say; not prepared, so a generic
+        plan is never cached). SQLite uses ``IN`` lists of at most 900 values. ``org_in_key=False``: ``key`` has its
+        own index (processes.customer_id), so the organization is checked on the rows found instead of steering the
+        planner to an index with an org_id prefix.
         """
         if not values:
             return []
         cols = ", ".join(f"t.{c}" for c in columns)
         if self.postgres:
             (array_type,) = _pg_array_types(table, [key])
-            sql = (f"SELECT {cols} FROM unnest(%s::{array_type}[]) AS k(v) "  # noqa: S608 - code constants
-                   f"JOIN {table} AS t ON t.{key} = k.v WHERE t.org_id = %s")
-            return self.query(sql, [list(values), org_id])
+            inner_org = "t.org_id = %s AND " if org_in_key else ""
+            outer_org = "" if org_in_key else " WHERE t.org_id = %s"
+            sql = (f"SELECT {cols} FROM unnest(%s::{array_type}[]) AS k(v) CROSS JOIN LATERAL "  # noqa: S608
+                   f"(SELECT * FROM {table} AS t WHERE {inner_org}t.{key} = k.v OFFSET 0) AS t{outer_org}")
+            return self.query(sql, [list(values), org_id], prepare=False)  # array first, then the organization
+        org_term = "t.org_id = ?" if org_in_key else "+t.org_id = ?"  # unary +: SQLite then uses the key's index
         out: list[tuple[Any, ...]] = []
         for start in range(0, len(values), 900):
             part = list(values[start:start + 900])
-            sql = (f"SELECT {cols} FROM {table} AS t WHERE t.org_id = ? "  # noqa: S608 - code constants
+            sql = (f"SELECT {cols} FROM {table} AS t WHERE {org_term} "  # noqa: S608 - code constants
                    f"AND t.{key} IN ({','.join('?' * len(part))})")
             out.extend(self.query(sql, [org_id, *part]))
         return out
@@ -203,3 +212,4 @@ def _pg_array_types(table: str, columns: Sequence[str]) -> list[str]:
         t = Base.metadata.tables[table]
         _PG_TYPES[key] = [t.c[c].type.compile(dialect=dialect).split("(")[0] for c in columns]
     return _PG_TYPES[key]
+

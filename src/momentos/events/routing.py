@@ -35,6 +35,8 @@ class Routing:
     rules: dict[tuple[int, str], Rule] = field(default_factory=dict)
     """(service id, activity) → rule."""
     activity_services: dict[str, set[int]] = field(default_factory=dict)
+    notice_moments: set[tuple[int, str]] = field(default_factory=set)
+    """(service id, moment) where entering the moment needs a company-started contact (a status notice)."""
 
 
 class RoutingError(Exception):
@@ -67,6 +69,8 @@ def _build(session: Session, org_id: int) -> Routing:
         routing.services[key] = sid
         routing.models[sid] = get_journey_model(session, org_id, model_key)
     for tp in session.scalars(select(Touchpoint).where(Touchpoint.org_id == org_id).order_by(Touchpoint.id)):
+        if tp.initiator == "company" and tp.contact_needed:
+            routing.notice_moments.add((tp.service_id, tp.moment))
         for activity in tp.activities:
             routing.rules.setdefault((tp.service_id, activity), Rule(tp.moment, tp.channel, tp.initiator))
             routing.activity_services.setdefault(activity, set()).add(tp.service_id)

@@ -22,13 +22,15 @@ from momentos.events import routing as routing_mod
 from momentos.events.schemas import Batch, EventIn, IngestResult
 from momentos.kit.clock import utcnow
 from momentos.models import Event, Service
+from momentos.notify import triggers as notify_triggers
 from momentos.processes import service as processes
 from momentos.processes.moves import Move
 
 _EVENT_COLUMNS = ("org_id", "message_id", "customer_id", "service_id", "process_id", "type", "activity", "channel",
                   "moment", "stay_seq", "stay_cycle", "initiator", "source", "timestamp", "received_at", "properties")
-_MESSAGE_ID, _PROCESS, _MOMENT, _STAY_SEQ, _STAY_CYCLE, _TIMESTAMP = (
-    _EVENT_COLUMNS.index(c) for c in ("message_id", "process_id", "moment", "stay_seq", "stay_cycle", "timestamp"))
+_MESSAGE_ID, _SERVICE, _PROCESS, _MOMENT, _STAY_SEQ, _STAY_CYCLE, _TIMESTAMP = (
+    _EVENT_COLUMNS.index(c)
+    for c in ("message_id", "service_id", "process_id", "moment", "stay_seq", "stay_cycle", "timestamp"))
 _DATETIMES = (_EVENT_COLUMNS.index("timestamp"), _EVENT_COLUMNS.index("received_at"))
 _JSONS = (_EVENT_COLUMNS.index("properties"),)
 CHUNK = 1000
@@ -113,7 +115,18 @@ def _ingest_events(session: Session, org_id: int, routing: routing_mod.Routing, 
         plan.rebuild.update(r[_PROCESS] for r in rows if r[_MESSAGE_ID] not in stored and r[_PROCESS] is not None)
     processes.rebuild_histories(session, by_id, sorted(plan.rebuild), models)
     processes.write(session, by_id.values())
+    _notify_entries(session, org_id, routing, rows, plan, inserted, received_at)
     return result
+
+
+def _notify_entries(session: Session, org_id: int, routing: routing_mod.Routing, rows: list[list[Any]],
+                    plan: processes.Plan, inserted: list[tuple[Any, ...]], received_at: datetime) -> None:
+    """Queue status notices (outbox, same transaction) for stored events that entered a moment needing one."""
+    entered = {rows[pos][_MESSAGE_ID] for pos in plan.stays
+               if (rows[pos][_SERVICE], rows[pos][_MOMENT]) in routing.notice_moments}
+    if entered:
+        ids = [eid for eid, mid in inserted if mid in entered]
+        notify_triggers.moments_entered(session, org_id, ids, received_at)
 
 
 def _rows_with_processes(session: Session, org_id: int, kept: list[_Prepared], cids: dict[str, int], source: str,

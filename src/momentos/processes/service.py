@@ -80,7 +80,8 @@ def _lookup(session: Session, org_id: int, keys: list[ProcessKey]) -> dict[Proce
     found: dict[ProcessKey, ProcessRow] = {}
     wanted = set(keys)
     bulk = BulkWriter(session)
-    for values in bulk.lookup("processes", _STATE_COLUMNS, org_id, "customer_id", sorted({c for _, c, _ in keys})):
+    customers = sorted({c for _, c, _ in keys})
+    for values in bulk.lookup("processes", _STATE_COLUMNS, org_id, "customer_id", customers, org_in_key=False):
         pid, s, c, r, moment, entered, cycle, seq, last_move, started = values
         if (s, c, r) in wanted:
             found[(s, c, r)] = ProcessRow(pid, s, c, r, moment, bulk.to_datetime(entered), cycle, seq,

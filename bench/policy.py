@@ -1,0 +1,167 @@
+"""Contact-policy decisions per second (the pure engine, and with the facts read from the database), and outbox
+deliveries per second to a local SMTP server (aiosmtpd) and webhook receiver, with 1 and 3 worker processes.
+
+Goal: ≥ 10,000 pure decisions/s on 2 cores; delivery limited by the receivers, not by claiming.
+Prints a table; writes bench/results/policy.json.
+
+    .venv/bin/python bench/policy.py [--decisions N] [--notifications N] [--backends sqlite,postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import Engine, func, select  # noqa: E402
+from tests.notify.receivers import smtp_server, webhook_receiver  # noqa: E402
+
+from momentos.db import make_engine, make_session_factory, unit_of_work  # noqa: E402
+from momentos.migrate import upgrade  # noqa: E402
+from momentos.models import Customer, Notification  # noqa: E402
+from momentos.policy.engine import Facts, Rules, decide  # noqa: E402
+from momentos.policy.service import ContactAsk, evaluate  # noqa: E402
+
+ZONES = ["America/Mexico_City", "Europe/Madrid", "UTC", "America/Bogota", "Asia/Kolkata"]
+
+
+def _facts(rng: random.Random, now: datetime) -> Facts:
+    sent = [(now - timedelta(hours=rng.randint(1, 24 * 8)), rng.choice(["email", "sms"]),
+             rng.choice(["status", "marketing"])) for _ in range(rng.randint(0, 12))]
+    consents = {("email", "marketing"): rng.random() < 0.5, ("sms", "*"): rng.random() < 0.8}
+    return Facts(purpose=rng.choice(["status", "promise", "survey", "marketing", "transactional"]),
+                 priority="transactional" if rng.random() < 0.1 else "normal",
+                 intensity=rng.choice(["proactive", "proactive", "on_request"]),
+                 addresses=frozenset(rng.sample(["email", "sms", "whatsapp", "webhook"], 2)),
+                 preferred=("whatsapp", "email"), consents=consents, timezone=rng.choice(ZONES), sent=sent)
+
+
+def bench_engine(n: int) -> dict[str, Any]:
+    rng = random.Random(7)
+    now = datetime(2026, 3, 4, 15, tzinfo=UTC)
+    rules = Rules(quiet_start=dtime(21), quiet_end=dtime(8),
+                  caps={"*": {"week": 5}, "channel:sms": {"day": 1}, "purpose:marketing": {"week": 1}})
+    inputs = [_facts(rng, now + timedelta(minutes=rng.randint(0, 60 * 24))) for _ in range(1000)]
+    start = time.perf_counter()
+    outcomes: dict[str, int] = {}
+    for i in range(n):
+        d = decide(inputs[i % 1000], rules, now)
+        outcomes[d.outcome] = outcomes.get(d.outcome, 0) + 1
+    elapsed = time.perf_counter() - start
+    return {"decisions": n, "seconds": round(elapsed, 3), "per_second": round(n / elapsed), "outcomes": outcomes}
+
+
+def _engine(backend: str, tmp: Path) -> Engine:
+    if backend == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp / 'bench.db'}")
+    else:
+        from tests.conftest import _pg_engine
+
+        engine = _pg_engine("bench_policy")
+    upgrade(engine)
+    return engine
+
+
+def _seed(engine: Engine, n: int, hooks_url: str) -> tuple[int, str]:
+    from tests.conftest import make_org
+    from tests.notify.helpers import webhook_endpoint
+
+    from momentos.notify.outbox import NotificationIn, enqueue
+
+    with unit_of_work(make_session_factory(engine)) as session:
+        org = make_org(session)
+        secret = webhook_endpoint(session, org.id, hooks_url)
+        now = datetime.now(UTC)
+        for i in range(n):
+            c = Customer(org_id=org.id, external_id=f"c{i}", email=f"c{i}@example.com" if i % 2 == 0 else None,
+                         language="es", preferred_channels=[], traits={}, account_traits={}, first_seen_at=now,
+                         created_at=now, updated_at=now)
+            session.add(c)
+            session.flush()
+            enqueue(session, org.id, NotificationIn(customer_id=c.id, purpose="status", template="message",
+                                                    dedup_key=f"k{i}", params={"subject": "s", "text": "t",
+                                                                               "customer_name": "", "status_url": ""}),
+                    now)
+        return org.id, secret
+
+
+def bench_db_decisions(engine: Engine, org_id: int, n: int) -> dict[str, Any]:
+    factory = make_session_factory(engine)
+    with unit_of_work(factory) as session:
+        ids = list(session.scalars(select(Customer.id).where(Customer.org_id == org_id).limit(n)))
+    start = time.perf_counter()
+    with unit_of_work(factory) as session:
+        for cid in ids:
+            evaluate(session, org_id, ContactAsk(cid, "status"), datetime.now(UTC))
+        session.rollback()
+    elapsed = time.perf_counter() - start
+    return {"decisions": len(ids), "per_second": round(len(ids) / elapsed)}
+
+
+def bench_delivery(engine: Engine, n: int, workers: int) -> dict[str, Any]:
+    with smtp_server() as inbox, webhook_receiver() as hooks:
+        org_id, hooks.secret = _seed(engine, n, hooks.url)
+        env = {**os.environ, "MOMENTOS_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+               "MOMENTOS_NOTIFY_SMTP_PORT": str(inbox.port), "MOMENTOS_NOTIFY_WEBHOOK_ALLOW": '["127.0.0.1/32"]',
+               "MOMENTOS_NOTIFY_POLL_SECONDS": "0.02", "MOMENTOS_NOTIFY_BATCH_SIZE": "20"}
+        script = Path(sys.executable).parent / "momentos"
+        procs = [subprocess.Popen([str(script), "worker", "--idle-exit", "60", "--name", f"b{i}"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for i in range(workers)]
+        try:
+            while sum(inbox.ids.values()) + sum(hooks.ids.values()) < 1:
+                time.sleep(0.005)
+            start = time.perf_counter()
+            while sum(inbox.ids.values()) + sum(hooks.ids.values()) < n:
+                time.sleep(0.005)
+            elapsed = time.perf_counter() - start
+        finally:
+            for p in procs:
+                p.kill()
+                p.wait()
+        with unit_of_work(make_session_factory(engine)) as session:
+            sent = session.scalar(select(func.count()).select_from(Notification).where(
+                Notification.org_id == org_id, Notification.status == "sent"))
+    return {"workers": workers, "notifications": n, "per_second": round(n / elapsed), "recorded_sent": sent,
+            "db_decisions": bench_db_decisions(engine, org_id, min(n, 500))}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--decisions", type=int, default=200_000)
+    parser.add_argument("--notifications", type=int, default=600)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+    results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+                               "engine": bench_engine(args.decisions), "delivery": {}}
+    print(f"pure decisions/s: {results['engine']['per_second']:,}  {results['engine']['outcomes']}")
+    for backend in args.backends.split(","):
+        for workers in (1, 3):
+            with tempfile.TemporaryDirectory() as tmp:
+                engine = _engine(backend, Path(tmp))
+                try:
+                    r = bench_delivery(engine, args.notifications, workers)
+                finally:
+                    engine.dispose()
+            results["delivery"][f"{backend}-{workers}"] = r
+            print(f"{backend:10} workers={workers}  deliveries/s: {r['per_second']:>5}  "
+                  f"db decisions/s: {r['db_decisions']['per_second']:>5}  sent={r['recorded_sent']}")
+    out = ROOT / "bench" / "results" / "policy.json"
+    out.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

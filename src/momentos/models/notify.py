@@ -1,0 +1,94 @@
+"""The transactional outbox (notifications), webhook endpoints, status-page tokens and feedback."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from momentos.db import Base, BigIntPK, JSONType, UTCDateTime
+
+
+class Notification(Base):
+    """One outbound contact. Written in the transaction of its cause; unique per organization by ``dedup_key``.
+
+    Status: ``pending`` → ``claimed`` (a worker holds the lease) → ``sent`` | ``dead`` | ``suppressed``.
+    ``counted_at`` is set when the policy allowed the send: the row counts against frequency caps from then on.
+    """
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("org_id", "dedup_key"),
+        Index("ix_notifications_due", "status", "next_attempt_at"),
+        Index("ix_notifications_customer", "customer_id", "counted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    process_id: Mapped[int | None] = mapped_column(ForeignKey("processes.id", ondelete="CASCADE"), default=None)
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id", ondelete="SET NULL"), default=None)
+    moment: Mapped[str | None] = mapped_column(String(64), default=None)
+    purpose: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[str] = mapped_column(String(16))
+    proactive: Mapped[bool] = mapped_column(Boolean, default=True)
+    template: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    dedup_key: Mapped[str] = mapped_column(String(255))
+    delivery_id: Mapped[str] = mapped_column(String(64), unique=True)
+    """Stable across retries: the SMTP Message-ID, the webhook-id, the SMS idempotency key."""
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    channel: Mapped[str | None] = mapped_column(String(32), default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lease_owner: Mapped[str | None] = mapped_column(String(64), default=None)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    counted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class WebhookEndpoint(Base):
+    """An organization's webhook receiver; ``secrets`` holds the signing secrets (several during a rotation)."""
+
+    __tablename__ = "webhook_endpoints"
+    __table_args__ = (Index("ix_webhook_endpoints_org", "org_id"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(2000))
+    secrets: Mapped[list[str]] = mapped_column(JSONType)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class StatusToken(Base):
+    """The unguessable token of a process's status page (``/s/<token>``); revoked tokens stop working."""
+
+    __tablename__ = "status_tokens"
+    __table_args__ = (Index("ix_status_tokens_process", "process_id"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id", ondelete="CASCADE"))
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class StatusFeedback(Base):
+    """Feedback left on a status page: the text and the moment it was about, nothing else about the visitor."""
+
+    __tablename__ = "status_feedback"
+    __table_args__ = (Index("ix_status_feedback_process", "process_id"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    process_id: Mapped[int] = mapped_column(ForeignKey("processes.id", ondelete="CASCADE"))
+    moment: Mapped[str | None] = mapped_column(String(64), default=None)
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(2))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,82 @@
+"""Writing notifications into the outbox, in the caller's transaction. Never commits.
+
+A notification is unique per organization by its dedup key: writing it twice (a replayed event, a retried
+request) leaves one row. The policy is asked at once (the decision is stored; a suppressed contact is kept as a
+``suppressed`` row so it can be explained) and again by the worker before delivery.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import uuid4
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from momentos.db import table_of
+from momentos.dialect import insert_ignore
+from momentos.models import Notification
+from momentos.policy import service as policy
+
+_TABLE = table_of(Notification)
+
+
+@dataclass(frozen=True)
+class NotificationIn:
+    customer_id: int
+    purpose: str
+    template: str
+    dedup_key: str
+    params: dict[str, Any] = field(default_factory=dict)
+    priority: str = "normal"
+    proactive: bool = True
+    process_id: int | None = None
+    service_id: int | None = None
+    moment: str | None = None
+
+
+def enqueue(session: Session, org_id: int, item: NotificationIn, now: datetime) -> Notification | None:
+    """The new notification, or None when one with the same dedup key exists already."""
+    row = {"org_id": org_id, "customer_id": item.customer_id, "process_id": item.process_id,
+           "service_id": item.service_id, "moment": item.moment, "purpose": item.purpose, "priority": item.priority,
+           "proactive": item.proactive, "template": item.template, "params": item.params,
+           "dedup_key": item.dedup_key, "delivery_id": uuid4().hex, "status": "pending", "attempts": 0,
+           "next_attempt_at": now, "created_at": now}
+    inserted = insert_ignore(session, _TABLE, [row], ("org_id", "dedup_key"), returning=("id",))
+    if not inserted:
+        return None
+    notification = session.get_one(Notification, inserted[0][0])
+    ask = policy.ContactAsk(item.customer_id, item.purpose, item.priority, item.proactive, item.service_id,
+                            item.moment)
+    decision = policy.evaluate(session, org_id, ask, now, stage="request", notification_id=notification.id)
+    if decision.outcome == "suppress":
+        notification.status = "suppressed"
+    elif decision.outcome == "defer" and decision.until is not None:
+        notification.next_attempt_at = decision.until
+    session.flush()
+    return notification
+
+
+def by_dedup_key(session: Session, org_id: int, dedup_key: str) -> Notification | None:
+    return session.scalar(select(Notification).where(Notification.org_id == org_id,
+                                                     Notification.dedup_key == dedup_key))
+
+
+def list_notifications(session: Session, org_id: int, status: str | None = None, limit: int = 100,
+                       after_id: int | None = None) -> list[Notification]:
+    stmt = select(Notification).where(Notification.org_id == org_id)
+    if status:
+        stmt = stmt.where(Notification.status == status)
+    if after_id is not None:
+        stmt = stmt.where(Notification.id > after_id)
+    return list(session.scalars(stmt.order_by(Notification.id).limit(limit)))
+
+
+def replay(session: Session, notification: Notification, now: datetime) -> None:
+    """A dead (or suppressed) notification goes back to the queue; its delivery id stays the same."""
+    notification.status, notification.attempts, notification.next_attempt_at = "pending", 0, now
+    notification.lease_owner = notification.lease_until = None
+    notification.last_error = None
+    session.flush()

@@ -1,0 +1,75 @@
+"""What causes notifications: entering a moment (per the service's touchpoints) and an explicit request.
+
+Hook for ingestion, in the same transaction as the events (``events/service.py::_ingest_events``, after
+``processes.write(...)``), passing only the stored events that entered a moment::
+
+    entered_ids = {rows[position][_MESSAGE_ID] for position in plan.stays}
+    entered = [event_id for event_id, message_id in inserted if message_id in entered_ids]
+    if entered:
+        notify_triggers.moments_entered(session, org_id, entered, received_at)
+
+(Without ``public_url`` the link is stored as ``/s/<token>`` and the worker prefixes its public URL.)
+
+A moment entered by an event whose service has a company-started touchpoint with ``contact_needed`` at that moment
+gets a ``status`` notice. The dedup key is the event's (organization, message id) and the moment, so a replayed
+event (already stored, so not inserted again) and a second call create no second notification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from momentos.catalog import service as catalog
+from momentos.models import Customer, Event, Organization, Service, Touchpoint
+from momentos.notify import status_tokens
+from momentos.notify.outbox import NotificationIn, enqueue
+
+
+def _notice_moments(session: Session, org_id: int, service_ids: set[int]) -> set[tuple[int, str]]:
+    stmt = select(Touchpoint.service_id, Touchpoint.moment).where(
+        Touchpoint.org_id == org_id, Touchpoint.service_id.in_(service_ids), Touchpoint.initiator == "company",
+        Touchpoint.contact_needed.is_(True))
+    return {(sid, moment) for sid, moment in session.execute(stmt)}
+
+
+def moments_entered(session: Session, org_id: int, event_ids: Sequence[int], now: datetime,
+                    public_url: str = "") -> int:
+    """Enqueue the status notices for the moments these (just stored) events entered; returns how many."""
+    if not event_ids:
+        return 0
+    stmt = select(Event.id, Event.message_id, Event.customer_id, Event.service_id, Event.process_id, Event.moment,
+                  Event.stay_seq).where(Event.org_id == org_id, Event.id.in_(list(event_ids)),
+                                        Event.stay_seq.is_not(None), Event.process_id.is_not(None))
+    entries = list(session.execute(stmt))
+    wanted = _notice_moments(session, org_id, {e.service_id for e in entries if e.service_id is not None})
+    count = 0
+    for e in entries:
+        if e.service_id is None or e.process_id is None or (e.service_id, e.moment) not in wanted:
+            continue
+        params = status_params(session, org_id, e.service_id, e.customer_id, e.process_id, e.moment, now, public_url)
+        item = NotificationIn(customer_id=e.customer_id, purpose="status", template="status",
+                              dedup_key=f"moment:{e.message_id}:{e.moment}", params=params,
+                              process_id=e.process_id, service_id=e.service_id, moment=e.moment)
+        if enqueue(session, org_id, item, now) is not None:
+            count += 1
+    return count
+
+
+def status_params(session: Session, org_id: int, service_id: int, customer_id: int, process_id: int,
+                  moment: str | None, now: datetime, public_url: str) -> dict[str, object]:
+    """Template parameters of a status notice, in both languages (the worker picks the customer's)."""
+    service = session.get_one(Service, service_id)
+    model = catalog.get_journey_model(session, org_id, service.journey_model_key)
+    customer = session.get_one(Customer, customer_id)
+    org = session.get_one(Organization, org_id)
+    token = status_tokens.ensure_token(session, org_id, process_id, now)
+    nxt = model.next_key(moment) if moment and model.has(moment) else None
+    return {"org_name": org.name, "customer_name": customer.name or "", "status_url": f"{public_url}/s/{token}",
+            "service_name": {"es": service.name_es, "en": service.name_en},
+            "moment_name": {lang: model.moment(moment).name(lang) if moment and model.has(moment) else (moment or "")
+                            for lang in ("es", "en")},
+            "next_name": {lang: model.moment(nxt).name(lang) if nxt else "" for lang in ("es", "en")}}

@@ -1,0 +1,137 @@
+"""Gathering the facts for a decision, recording it, and the layered rules. Takes a session; never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from momentos.catalog import service as catalog
+from momentos.db import is_postgres
+from momentos.models import ContactDecision, ContactRule, Customer, Notification, Service, WebhookEndpoint
+from momentos.models.customer import Consent
+from momentos.models.organization import Organization
+from momentos.policy import rules as layering
+from momentos.policy.engine import Decision, Facts, Rules, decide
+from momentos.policy.schemas import RuleSet
+
+PHONE_CHANNELS = ("sms", "whatsapp")
+COUNTED_STATUSES = ("pending", "claimed", "sent")
+
+
+@dataclass(frozen=True)
+class ContactAsk:
+    """A contact to decide on: for whom, why, and in which service moment (if any)."""
+
+    customer_id: int
+    purpose: str
+    priority: str = "normal"
+    proactive: bool = True
+    service_id: int | None = None
+    moment: str | None = None
+
+
+def set_rules(session: Session, org_id: int, scope: str, data: RuleSet, now: datetime) -> ContactRule:
+    row = session.scalar(select(ContactRule).where(ContactRule.org_id == org_id, ContactRule.scope == scope))
+    if row is None:
+        row = ContactRule(org_id=org_id, scope=scope, rules=data.stored(), updated_at=now)
+        session.add(row)
+    else:
+        row.rules, row.updated_at = data.stored(), now
+    session.flush()
+    return row
+
+
+def rules_for(session: Session, org_id: int, ask: ContactAsk) -> Rules:
+    wanted = layering.scopes(ask.service_id, ask.moment, ask.customer_id)
+    found = {r.scope: r.rules for r in session.scalars(
+        select(ContactRule).where(ContactRule.org_id == org_id, ContactRule.scope.in_(wanted)))}
+    return layering.to_rules(layering.merge(found[s] for s in wanted if s in found))
+
+
+def _intensity(session: Session, org_id: int, ask: ContactAsk) -> str:
+    if ask.service_id is None or ask.moment is None:
+        return "proactive"
+    service = session.get_one(Service, ask.service_id)
+    model = catalog.get_journey_model(session, org_id, service.journey_model_key)
+    if not model.has(ask.moment):
+        return "proactive"
+    return catalog.moment_intensity(service, model, ask.moment, catalog.list_touchpoints(session, org_id, service.id))
+
+
+def lock_customer(session: Session, customer_id: int) -> Customer:
+    """Serialize decisions per customer (caps are counted, then a send is counted): a row lock on PostgreSQL;
+    SQLite transactions already hold the write lock from BEGIN IMMEDIATE."""
+    stmt = select(Customer).where(Customer.id == customer_id)
+    if is_postgres(session):
+        stmt = stmt.with_for_update()
+    return session.execute(stmt).scalar_one()
+
+
+def org_facts(session: Session, org_id: int) -> tuple[str, bool]:
+    """The organization's time zone and whether it has an active webhook (read once per worker batch, when the
+    caller put a ``policy.org_facts`` dict in ``session.info``)."""
+    cache: dict[int, tuple[str, bool]] = session.info.get("policy.org_facts", {})
+    if org_id not in cache:
+        tz = session.scalar(select(Organization.timezone).where(Organization.id == org_id)) or "UTC"
+        hook = session.scalar(select(WebhookEndpoint.id).where(WebhookEndpoint.org_id == org_id,
+                                                               WebhookEndpoint.active.is_(True)).limit(1))
+        cache[org_id] = (tz, hook is not None)
+    return cache[org_id]
+
+
+def facts_for(session: Session, org_id: int, customer: Customer, ask: ContactAsk, now: datetime,
+              exclude_notification: int | None = None) -> Facts:
+    org_tz, has_webhook = org_facts(session, org_id)
+    addresses = set()
+    if customer.email:
+        addresses.add("email")
+    if customer.phone:
+        addresses.update(PHONE_CHANNELS)
+    if has_webhook:
+        addresses.add("webhook")
+    consents = {(c.channel, c.purpose): c.granted
+                for c in session.scalars(select(Consent).where(Consent.customer_id == customer.id))}
+    stmt = select(Notification.counted_at, Notification.channel, Notification.purpose).where(
+        Notification.customer_id == customer.id, Notification.counted_at >= now - timedelta(days=8),
+        Notification.status.in_(COUNTED_STATUSES))
+    if exclude_notification is not None:
+        stmt = stmt.where(Notification.id != exclude_notification)
+    sent = [(at, ch or "", pu) for at, ch, pu in session.execute(stmt) if at is not None]
+    tz = customer.timezone or org_tz
+    return Facts(purpose=ask.purpose, priority="transactional" if ask.priority == "transactional" else "normal",
+                 proactive=ask.proactive, intensity=_intensity(session, org_id, ask),
+                 do_not_contact=customer.do_not_contact, addresses=frozenset(addresses),
+                 preferred=tuple(customer.preferred_channels or ()), consents=consents, timezone=tz or "UTC",
+                 sent=sent)
+
+
+def evaluate(session: Session, org_id: int, ask: ContactAsk, now: datetime, *, stage: str = "request",
+             notification_id: int | None = None) -> Decision:
+    """Decide and record the decision (with its reasons)."""
+    customer = lock_customer(session, ask.customer_id) if stage == "send" else session.get_one(
+        Customer, ask.customer_id)
+    facts = facts_for(session, org_id, customer, ask, now, exclude_notification=notification_id)
+    decision = decide(facts, rules_for(session, org_id, ask), now)
+    record(session, org_id, ask, decision, now, stage=stage, notification_id=notification_id)
+    return decision
+
+
+def record(session: Session, org_id: int, ask: ContactAsk, decision: Decision, now: datetime, *, stage: str,
+           notification_id: int | None) -> ContactDecision:
+    row = ContactDecision(org_id=org_id, customer_id=ask.customer_id, notification_id=notification_id, stage=stage,
+                          purpose=ask.purpose, priority=ask.priority, outcome=decision.outcome,
+                          channel=decision.channel, defer_until=decision.until,
+                          reasons=[r.to_dict() for r in decision.reasons], decided_at=now)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def decisions_of(session: Session, org_id: int, customer_id: int, limit: int = 100) -> Sequence[ContactDecision]:
+    stmt = (select(ContactDecision).where(ContactDecision.org_id == org_id, ContactDecision.customer_id == customer_id)
+            .order_by(ContactDecision.decided_at.desc(), ContactDecision.id.desc()).limit(limit))
+    return session.scalars(stmt).all()

@@ -1,0 +1,125 @@
+"""The customer's status page ``/s/<token>``: no login, an unguessable revocable token per process.
+
+Shows where the process stands and what comes next, the moment history, the channels to reach the company (the
+service's customer-started touchpoints) and a feedback box. Spanish or English: ``?lang=`` (remembered in the
+language cookie), else the customer's language, else the browser's. Unknown, revoked or malformed tokens are 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from momentos.auth.deps import DbSession
+from momentos.catalog import service as catalog
+from momentos.catalog.presets import JourneyModelDef
+from momentos.config import Settings
+from momentos.errors import NotFound
+from momentos.kit import i18n
+from momentos.kit.clock import utcnow
+from momentos.models import Customer, Organization, Process, Service, StatusFeedback
+from momentos.notify import status_tokens
+from momentos.processes import service as processes
+from momentos.web.errors import mark_page
+from momentos.web.rendering import LANG_COOKIE, LANG_COOKIE_AGE, SECURITY_HEADERS, Pages, lang_url
+
+router = APIRouter(dependencies=[Depends(mark_page)], include_in_schema=False)
+FEEDBACK_MAX = 2000
+
+
+@dataclass(frozen=True)
+class StatusView:
+    org: Organization
+    service: Service
+    customer: Customer
+    process: Process
+    model: JourneyModelDef
+
+
+def _pages(request: Request) -> Pages:
+    pages = getattr(request.app.state, "pages", None)
+    if not isinstance(pages, Pages):
+        settings = request.app.state.settings
+        assert isinstance(settings, Settings)
+        pages = request.app.state.pages = Pages(settings)
+    return pages
+
+
+def _view(session: Session, token: str) -> StatusView:
+    row = status_tokens.find(session, token)
+    if row is None:
+        raise NotFound("Not found.", code="status_not_found")
+    process = session.get_one(Process, row.process_id)
+    if process.org_id != row.org_id:
+        raise NotFound("Not found.", code="status_not_found")
+    service = session.get_one(Service, process.service_id)
+    customer = session.get_one(Customer, process.customer_id)
+    return StatusView(session.get_one(Organization, row.org_id), service, customer, process,
+                      catalog.get_journey_model(session, row.org_id, service.journey_model_key))
+
+
+def _language(request: Request, view: StatusView) -> str:
+    return i18n.negotiate(query=request.query_params.get("lang"), cookie=request.cookies.get(LANG_COOKIE),
+                          accept_language=None, default=view.customer.language or view.org.default_language)
+
+
+def _moment_name(model: JourneyModelDef, key: str | None, lang: str) -> str:
+    if key is None:
+        return ""
+    return model.moment(key).name(lang) if model.has(key) else key
+
+
+def _context(session: Session, view: StatusView, lang: str) -> dict[str, Any]:
+    model, process = view.model, view.process
+    current = process.current_moment
+    nxt = model.next_key(current) if current and model.has(current) else (model.keys[0] if model.keys else None)
+    history = [{"name": _moment_name(model, s.moment, lang), "entered_at": s.entered_at, "left_at": s.left_at}
+               for s in processes.history(session, process.id)]
+    touchpoints = catalog.list_touchpoints(session, view.org.id, view.service.id)
+    reach = sorted({tp.channel for tp in touchpoints if tp.initiator == "customer"})
+    return {"org_name": view.org.name, "service": view.service, "current": _moment_name(model, current, lang),
+            "entered_at": process.entered_at, "next": _moment_name(model, nxt, lang), "history": history,
+            "moments": [(m.key, m.name(lang)) for m in model.moments], "current_key": current, "reach": reach,
+            "timezone": view.customer.timezone or view.org.timezone}
+
+
+def _render(request: Request, pages: Pages, lang: str, context: dict[str, Any]) -> HTMLResponse:
+    html = pages.env.get_template("status/status.html").render({
+        **context, "lang": lang, "viewer": None, "path": request.url.path,
+        "lang_urls": {x: lang_url(request, x) for x in i18n.LANGUAGES}, "static_version": pages.static_version})
+    response = HTMLResponse(html, headers={**SECURITY_HEADERS, "Referrer-Policy": "no-referrer",
+                                           "X-Robots-Tag": "noindex"})
+    if i18n.supported(request.query_params.get("lang")):
+        response.set_cookie(LANG_COOKIE, lang, max_age=LANG_COOKIE_AGE, httponly=True, samesite="lax",
+                            secure=pages.secure_cookies)
+    return response
+
+
+@router.get("/s/{token}")
+def status_page(token: str, request: Request, session: DbSession) -> Response:
+    view = _view(session, token)
+    lang = _language(request, view)
+    context = _context(session, view, lang)
+    context["thanks"] = request.query_params.get("sent") == "1"
+    return _render(request, _pages(request), lang, context)
+
+
+@router.post("/s/{token}/feedback")
+def leave_feedback(token: str, request: Request, session: DbSession,
+                   text: Annotated[str, Form(max_length=FEEDBACK_MAX)] = "") -> Response:
+    """Store only the text, the moment it was about, the language and the time."""
+    view = _view(session, token)
+    if text.strip():
+        session.add(StatusFeedback(org_id=view.org.id, process_id=view.process.id, moment=view.process.current_moment,
+                                   text=text.strip()[:FEEDBACK_MAX], language=_language(request, view),
+                                   created_at=utcnow()))
+        session.flush()
+    return RedirectResponse(f"/s/{token}?sent=1", status_code=303)
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(router)

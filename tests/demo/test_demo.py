@@ -1,0 +1,130 @@
+"""The demo organization: services across the contact levels, live processes in every moment, loaded once."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import timedelta
+from itertools import pairwise
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from momentos.catalog import service as catalog
+from momentos.catalog.presets import CANONICAL_KEYS
+from momentos.demo.journeys import SPAN, simulate
+from momentos.demo.loader import load_demo
+from momentos.demo.people import make_people
+from momentos.demo.scenario import SERVICES
+from momentos.kit.clock import utcnow
+from momentos.models import Customer, Event, Process
+from momentos.orgs.service import authenticate
+from momentos.processes.service import count_by_moment
+
+CUSTOMERS = 60
+
+
+@pytest.fixture
+def demo(db: Session) -> dict[str, Any]:
+    return load_demo(db, customers=CUSTOMERS, public_url="http://127.0.0.1:8000")
+
+
+def _org_id(db: Session, demo: dict[str, Any]) -> int:
+    principal = authenticate(db, demo["admin_key"])
+    assert principal is not None
+    return principal.org_id
+
+
+def test_services_span_high_medium_and_low_contact(db: Session, demo: dict[str, Any]) -> None:
+    levels = {s["key"]: s["contact_level"] for s in demo["services"]}
+    assert len(levels) >= 3
+    assert {"high", "medium", "low"} <= set(levels.values())
+    services = catalog.list_services(db, _org_id(db, demo))
+    assert all(s.name_es and s.name_en and s.description_es and s.description_en for s in services)
+
+
+def test_every_service_has_touchpoints_on_all_eight_moments(db: Session, demo: dict[str, Any]) -> None:
+    org_id = _org_id(db, demo)
+    for service in catalog.list_services(db, org_id):
+        touchpoints = catalog.list_touchpoints(db, org_id, service.id)
+        assert {tp.moment for tp in touchpoints} == set(CANONICAL_KEYS), service.key
+        assert {tp.initiator for tp in touchpoints} == {"customer", "company"}
+    assert any(tp.intensity is not None for s in catalog.list_services(db, org_id)
+               for tp in catalog.list_touchpoints(db, org_id, s.id))
+
+
+def test_every_service_has_processes_standing_in_each_moment(db: Session, demo: dict[str, Any]) -> None:
+    org_id = _org_id(db, demo)
+    for service in catalog.list_services(db, org_id):
+        by_moment = count_by_moment(db, org_id, service.id)
+        assert set(by_moment) == set(CANONICAL_KEYS), (service.key, by_moment)
+
+
+def test_some_process_renewed_into_a_second_cycle(db: Session, demo: dict[str, Any]) -> None:
+    org_id = _org_id(db, demo)
+    renewed = db.scalars(select(Process).where(Process.org_id == org_id, Process.cycle >= 2)).all()
+    assert {p.service_id for p in renewed} == {s.id for s in catalog.list_services(db, org_id)}
+
+
+def test_some_history_moves_back_from_support_to_delivery(db: Session, demo: dict[str, Any]) -> None:
+    stays = db.execute(select(Event.process_id, Event.moment, Event.stay_cycle)
+                       .where(Event.org_id == _org_id(db, demo), Event.stay_seq.is_not(None))
+                       .order_by(Event.process_id, Event.stay_seq)).all()
+    backward = {(a.moment, b.moment) for a, b in pairwise(stays)
+                if a.process_id == b.process_id and a.stay_cycle == b.stay_cycle
+                and CANONICAL_KEYS.index(b.moment) < CANONICAL_KEYS.index(a.moment)}
+    assert ("support", "delivery") in backward
+
+
+def test_customers_are_bilingual_with_time_zones_and_events_are_recent(db: Session, demo: dict[str, Any]) -> None:
+    org_id = _org_id(db, demo)
+    people = db.scalars(select(Customer).where(Customer.org_id == org_id)).all()
+    assert len(people) == demo["customers"] == CUSTOMERS
+    languages = Counter(c.language for c in people)
+    assert set(languages) == {"es", "en"}
+    assert languages["es"] > languages["en"]
+    assert len({c.timezone for c in people}) >= 4
+    assert all(c.email and c.email.endswith("@example.com") and c.name and c.preferred_channels for c in people)
+    assert len({c.email for c in people}) == len(people)
+    first, last = db.execute(select(func.min(Event.timestamp), func.max(Event.timestamp))
+                             .where(Event.org_id == org_id)).one()
+    now = utcnow()
+    assert now - SPAN - timedelta(days=1) <= first
+    assert last <= now
+    assert demo["events"] == db.scalar(select(func.count()).select_from(Event).where(Event.org_id == org_id))
+
+
+def test_second_run_loads_nothing_again_and_issues_working_keys(db: Session, demo: dict[str, Any]) -> None:
+    again = load_demo(db, customers=CUSTOMERS)
+    assert (again["customers"], again["processes"], again["events"]) == (
+        demo["customers"], demo["processes"], demo["events"])
+    assert again["organization"] == "demo"
+    assert again["admin_key"] != demo["admin_key"]
+    assert again["write_key"] != demo["write_key"]
+    admin, writer = authenticate(db, again["admin_key"]), authenticate(db, again["write_key"])
+    assert admin is not None
+    assert writer is not None
+    assert (admin.kind, admin.org_slug) == ("admin", "demo")
+    assert (writer.kind, writer.org_id) == ("write", admin.org_id)
+
+
+def test_every_scripted_activity_leads_to_its_moment() -> None:
+    for s in SERVICES:
+        moments = {a: tp.moment for tp in s.touchpoints for a in tp.activities}
+        assert len(moments) == sum(len(tp.activities) for tp in s.touchpoints), "an activity in two touchpoints"
+        for moment, visits in s.script.items():
+            assert all(moments[v[0]] == moment for v in visits), (s.key, moment)
+            assert all(a in moments for v in visits for a in v)
+        assert (moments[s.back[0]], moments[s.renew[0]]) == ("delivery", "purchase")
+
+
+def test_simulation_is_deterministic_for_a_seed() -> None:
+    now = utcnow()
+
+    def run() -> list[tuple[str, str]]:
+        rng = random.Random(7)
+        return [(e.message_id, e.activity) for e in simulate(rng, make_people(rng, 30), SERVICES, now).events]
+
+    assert run() == run()

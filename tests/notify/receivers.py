@@ -1,0 +1,111 @@
+"""Real receivers on loopback: an SMTP server (aiosmtpd) and a webhook receiver that checks signatures."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+from momentos.notify.webhook import verify
+from tests.conftest import free_port
+
+
+@dataclass
+class Inbox:
+    port: int = 0
+    delay: float = 0.0
+    messages: list[email.message.Message] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def ids(self) -> Counter[str]:
+        with self.lock:
+            return Counter(str(m["Message-ID"]) for m in self.messages)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        message = email.message_from_bytes(envelope.content)
+        with self.lock:
+            self.messages.append(message)
+        return "250 OK"
+
+
+@contextmanager
+def smtp_server() -> Iterator[Inbox]:
+    inbox = Inbox(port=free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
+    controller.start()
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+@dataclass
+class Hooks:
+    secret: str = ""
+    port: int = 0
+    fail_first: int = 0
+    delay: float = 0.0
+    received: list[tuple[str, bytes]] = field(default_factory=list)
+    bad_signatures: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks"
+
+    @property
+    def ids(self) -> Counter[str]:
+        with self.lock:
+            return Counter(i for i, _ in self.received)
+
+
+@contextmanager
+def webhook_receiver(secret: str = "", fail_first: int = 0) -> Iterator[Hooks]:
+    hooks = Hooks(secret=secret, fail_first=fail_first)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("content-length", "0")))
+            if hooks.delay:
+                time.sleep(hooks.delay)
+            msg_id = self.headers.get("webhook-id", "")
+            ts = int(self.headers.get("webhook-timestamp", "0"))
+            ok = not hooks.secret or verify(hooks.secret, msg_id, ts, body, self.headers.get("webhook-signature", ""))
+            with hooks.lock:
+                if hooks.fail_first > 0:
+                    hooks.fail_first -= 1
+                    status = 503
+                elif not ok:
+                    hooks.bad_signatures += 1
+                    status = 401
+                else:
+                    hooks.received.append((msg_id, body))
+                    status = 204
+            self.send_response(status)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    hooks.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield hooks
+    finally:
+        server.shutdown()
+        server.server_close()
