@@ -24,7 +24,8 @@ def hooks() -> Iterator[Hooks]:
 @pytest.fixture
 def notify_settings(inbox: Inbox) -> NotifySettings:
     return NotifySettings(smtp_host="127.0.0.1", smtp_port=inbox.port, webhook_allow=["127.0.0.1/32"],
-                          lease_seconds=30, backoff_base_seconds=0.0, max_attempts=3, poll_seconds=0.05)
+                          lease_seconds=30, backoff_base_seconds=0.0, max_attempts=3, poll_seconds=0.05,
+                          public_url="https://momentos.example")
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """Writing notifications into the outbox, in the caller's transaction. Never commits.
 
 A notification is unique per organization by its dedup key: writing it twice (a replayed event, a retried
-request) leaves one row. The policy is asked at once (the decision is stored; a suppressed contact is kept as a
-``suppressed`` row so it can be explained) and again by the worker before delivery.
+request) leaves one row. A requested contact asks the policy at once (the decision is stored; a suppressed contact
+is kept as a ``suppressed`` row so it can be explained); notices queued by ingestion are written in bulk and
+decided once, by the worker, before delivery (as every row is re-checked then anyway).
 """
 
 from __future__ import annotations
@@ -57,6 +58,18 @@ def enqueue(session: Session, org_id: int, item: NotificationIn, now: datetime) 
         notification.next_attempt_at = decision.until
     session.flush()
     return notification
+
+
+def enqueue_many(session: Session, org_id: int, items: list[NotificationIn], now: datetime) -> int:
+    """Bulk form for ingestion: rows are written as ``pending`` and the policy decides once, at send time.
+
+    Returns how many were new (the others had their dedup key already).
+    """
+    rows = [{"org_id": org_id, "customer_id": i.customer_id, "process_id": i.process_id, "service_id": i.service_id,
+             "moment": i.moment, "purpose": i.purpose, "priority": i.priority, "proactive": i.proactive,
+             "template": i.template, "params": i.params, "dedup_key": i.dedup_key, "delivery_id": uuid4().hex,
+             "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now} for i in items]
+    return len(insert_ignore(session, _TABLE, rows, ("org_id", "dedup_key"), returning=("id",)))
 
 
 def by_dedup_key(session: Session, org_id: int, dedup_key: str) -> Notification | None:

@@ -29,6 +29,7 @@ from momentos.notify.channels import DeliveryError, Message
 from momentos.notify.render import render
 from momentos.notify.settings import NotifySettings
 from momentos.notify.sms import SmsProvider, provider_from
+from momentos.notify.triggers import status_params
 from momentos.policy import service as policy
 
 log = logging.getLogger("momentos.notify")
@@ -76,6 +77,10 @@ def _endpoint(session: Session, org_id: int) -> WebhookEndpoint | None:
 
 
 def _job(session: Session, n: Notification, channel: str, public_url: str) -> Job | None:
+    if n.template == "status" and "status_url" not in n.params and n.process_id and n.service_id:
+        # queued in bulk by ingestion: the link and names are fixed now, once, and kept for retries and replays
+        n.params = status_params(session, n.org_id, n.service_id, n.customer_id, n.process_id, n.moment,
+                                 n.created_at, "")
     customer = session.get_one(Customer, n.customer_id)
     lang = customer.language or "es"
     subject, text = render(n.template, lang, _localized(n.params, lang, public_url))

@@ -1,14 +1,8 @@
 """What causes notifications: entering a moment (per the service's touchpoints) and an explicit request.
 
-Hook for ingestion, in the same transaction as the events (``events/service.py::_ingest_events``, after
-``processes.write(...)``), passing only the stored events that entered a moment::
-
-    entered_ids = {rows[position][_MESSAGE_ID] for position in plan.stays}
-    entered = [event_id for event_id, message_id in inserted if message_id in entered_ids]
-    if entered:
-        notify_triggers.moments_entered(session, org_id, entered, received_at)
-
-(Without ``public_url`` the link is stored as ``/s/<token>`` and the worker prefixes its public URL.)
+Called by ingestion in the same transaction as the events (``events/service.py::_notify_entries``), with only
+the stored events that entered a moment needing a notice. The link is stored as ``/s/<token>`` and the worker
+prefixes its public URL.
 
 A moment entered by an event whose service has a company-started touchpoint with ``contact_needed`` at that moment
 gets a ``status`` notice. The dedup key is the event's (organization, message id) and the moment, so a replayed
@@ -26,7 +20,7 @@ from sqlalchemy.orm import Session
 from momentos.catalog import service as catalog
 from momentos.models import Customer, Event, Organization, Service, Touchpoint
 from momentos.notify import status_tokens
-from momentos.notify.outbox import NotificationIn, enqueue
+from momentos.notify.outbox import NotificationIn, enqueue_many
 
 
 def _notice_moments(session: Session, org_id: int, service_ids: set[int]) -> set[tuple[int, str]]:
@@ -36,9 +30,11 @@ def _notice_moments(session: Session, org_id: int, service_ids: set[int]) -> set
     return {(sid, moment) for sid, moment in session.execute(stmt)}
 
 
-def moments_entered(session: Session, org_id: int, event_ids: Sequence[int], now: datetime,
-                    public_url: str = "") -> int:
-    """Enqueue the status notices for the moments these (just stored) events entered; returns how many."""
+def moments_entered(session: Session, org_id: int, event_ids: Sequence[int], now: datetime) -> int:
+    """Enqueue the status notices for the moments these (just stored) events entered; returns how many.
+
+    Rows are written in bulk; their link and texts are filled in by the worker at send time (``status_params``).
+    """
     if not event_ids:
         return 0
     stmt = select(Event.id, Event.message_id, Event.customer_id, Event.service_id, Event.process_id, Event.moment,
@@ -46,17 +42,12 @@ def moments_entered(session: Session, org_id: int, event_ids: Sequence[int], now
                                         Event.stay_seq.is_not(None), Event.process_id.is_not(None))
     entries = list(session.execute(stmt))
     wanted = _notice_moments(session, org_id, {e.service_id for e in entries if e.service_id is not None})
-    count = 0
-    for e in entries:
-        if e.service_id is None or e.process_id is None or (e.service_id, e.moment) not in wanted:
-            continue
-        params = status_params(session, org_id, e.service_id, e.customer_id, e.process_id, e.moment, now, public_url)
-        item = NotificationIn(customer_id=e.customer_id, purpose="status", template="status",
-                              dedup_key=f"moment:{e.message_id}:{e.moment}", params=params,
-                              process_id=e.process_id, service_id=e.service_id, moment=e.moment)
-        if enqueue(session, org_id, item, now) is not None:
-            count += 1
-    return count
+    items = [NotificationIn(customer_id=e.customer_id, purpose="status", template="status",
+                            dedup_key=f"moment:{e.message_id}:{e.moment}", process_id=e.process_id,
+                            service_id=e.service_id, moment=e.moment)
+             for e in entries if e.service_id is not None and e.process_id is not None
+             and (e.service_id, e.moment) in wanted]
+    return enqueue_many(session, org_id, items, now)
 
 
 def status_params(session: Session, org_id: int, service_id: int, customer_id: int, process_id: int,
