@@ -17,6 +17,7 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode  # one encoder, built once
 SQLITE_MAX_VARIABLES = 32766
 PG_MAX_PARAMETERS = 65535
 
@@ -54,6 +55,10 @@ class BulkWriter:
     def datetime_param(self, value: datetime | None) -> Any:
         if value is None or self.postgres:
             return value
+        return self._format_datetime(value)
+
+    @staticmethod
+    def _format_datetime(value: datetime) -> str:
         if value.tzinfo is not UTC:
             value = value.astimezone(UTC)
         # SQLAlchemy's SQLite DATETIME storage format, always with microseconds (so it compares as text):
@@ -63,15 +68,22 @@ class BulkWriter:
     def json_param(self, value: Any) -> Any:
         if self.postgres:
             return Jsonb(value)
-        return json.dumps(value, separators=(",", ":")) if value else ("{}" if isinstance(value, dict) else "[]")
+        return _JSON(value) if value else ("{}" if isinstance(value, dict) else "[]")
 
     def prepare(self, rows: Sequence[Sequence[Any]], datetimes: Sequence[int] = (),
                 jsons: Sequence[int] = ()) -> list[list[Any]]:
         out = []
+        last: dict[int, tuple[Any, Any]] = {}  # per column: a value repeated on every row (received_at) is done once
         for row in rows:
             values = list(row)
             for i in datetimes:
-                values[i] = self.datetime_param(values[i])
+                value = values[i]
+                seen = last.get(i)
+                if seen is not None and seen[0] is value:
+                    values[i] = seen[1]
+                else:
+                    values[i] = self.datetime_param(value)
+                    last[i] = (value, values[i])
             for i in jsons:
                 values[i] = self.json_param(values[i])
             out.append(values)
