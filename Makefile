@@ -39,6 +39,7 @@ bench: install-test
 	scripts/ensure-postgres.sh
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/policy.py
+	$(BIN)/python bench/analytics.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -63,28 +63,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     _install_error_handlers(app)
 
+    from momentos.analytics import api as analytics_api
     from momentos.catalog.api import router as catalog_router
     from momentos.customers.api import router as customers_router
+    from momentos.events import cloudevents_api, segment_api
     from momentos.events.api import router as events_router
+    from momentos.notify import api as notify_api
+    from momentos.policy import api as policy_api
     from momentos.processes.api import router as processes_router
+    from momentos.web import routes as web_routes
+    from momentos.web import status_page
 
     for router in (catalog_router, customers_router, events_router, processes_router):
         app.include_router(router)
-    _include_optional(app)
+    for module in (segment_api, cloudevents_api, analytics_api, policy_api, notify_api, status_page, web_routes):
+        module.install(app)
     return app
 
-
-def _include_optional(app: FastAPI) -> None:
-    """Routers of the ingestion doors and pages, each in its own module."""
-    import importlib
-
-    for module_name in ("momentos.events.segment_api", "momentos.events.cloudevents_api", "momentos.analytics.api",
-                        "momentos.policy.api", "momentos.notify.api", "momentos.web.status_page",
-                        "momentos.web.routes"):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if not (exc.name and module_name.startswith(exc.name)):
-                raise
-            continue
-        module.install(app)

@@ -91,21 +91,18 @@ def demo(serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True
         serve(None, None, 1)
 
 
-def _register_optional() -> None:
-    import importlib
+def register_commands() -> None:
+    """The commands that live with their domains (import, analytics/export, worker)."""
+    from momentos.analytics import cli as analytics_cli
+    from momentos.events import import_cli
+    from momentos.notify import cli as notify_cli
 
-    for module_name in ("momentos.events.import_cli", "momentos.analytics.cli", "momentos.notify.cli"):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if not (exc.name and module_name.startswith(exc.name)):
-                raise
-            continue
+    for module in (import_cli, analytics_cli, notify_cli):
         module.register(app)
 
 
 def main() -> None:
-    _register_optional()
+    register_commands()
     try:
         app()
     except MomentosError as exc:

@@ -1,0 +1,317 @@
+"""Analytics answer times: Momentos (log stored in SQLite / PostgreSQL) beside pm4py on an in-memory DataFrame.
+
+Two logs, each in the same run for both tools:
+
+- **generated**: N events (default 1,000,000) over C customers (default 100,000) and 20 activities, 16 of which
+  lead to the 8 contact moments (so stays, funnel and time in moment exist); stored through the ingestion service;
+- **BPIC 2012** (``../shared/data/logs/bpic2012.xes.gz``): imported with ``momentos import``'s service, timed beside
+  pm4py's ``read_xes`` of the same file, each in its own process so that its peak RSS can be reported.
+
+Momentos's times are end to end (load the log from the store, then compute); ``polars`` is the computation alone on
+an already loaded frame; pm4py computes from a pandas DataFrame already in memory. Ratio = pm4py / Momentos
+(≥ 1 means Momentos is no slower). pm4py has no moment funnel or time in moment: those rows have no pm4py figure.
+Prints a table; writes bench/results/analytics.json.
+
+    .venv/bin/python bench/analytics.py [--events N] [--customers C] [--backends sqlite,postgresql] [--no-bpic]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import polars as pl
+from sqlalchemy import Engine, text
+
+from momentos.analytics import indicators, mining, views
+from momentos.analytics import service as analytics
+from momentos.analytics.log import LogFilter, load_log
+from momentos.analytics.schemas import AnalyticsQuery
+from momentos.catalog.contact_levels import Assessment
+from momentos.catalog.presets import CANONICAL_KEYS
+from momentos.catalog.schemas import ServiceCreate, TouchpointCreate
+from momentos.catalog.service import create_service, create_touchpoint
+from momentos.db import make_engine, make_session_factory, unit_of_work
+from momentos.events.schemas import Batch, EventIn
+from momentos.events.service import ingest
+from momentos.migrate import upgrade
+from momentos.orgs.schemas import OrganizationCreate
+from momentos.orgs.service import create_organization
+
+PG_URL = os.environ.get("MOMENTOS_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_SCHEMA = "momentos_bench_analytics"
+RESULTS = Path(__file__).parent / "results"
+BPIC = Path(__file__).resolve().parents[2] / "shared" / "data" / "logs" / "bpic2012.xes.gz"
+ACTIVITIES = [f"a{i:02d}" for i in range(20)]
+TOUCHPOINTS = {ACTIVITIES[i]: CANONICAL_KEYS[i // 2] for i in range(16)}
+CHUNK = 5000
+LOW = Assessment(presence="none", participation="none", duration="short", people="none")
+
+
+def rss_mb() -> float:
+    """Peak RSS of this process (VmHWM: unlike ru_maxrss, not inherited from the parent across fork and exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed(fn: Callable[[], Any], repeat: int = 1) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+# ---------------------------------------------------------------- stores
+
+def fresh_store(backend: str, workdir: Path) -> tuple[Engine, str]:
+    if backend == "sqlite":
+        url = f"sqlite:///{workdir / 'analytics.db'}"
+        Path(workdir / "analytics.db").unlink(missing_ok=True)
+    else:
+        admin = make_engine(PG_URL)
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA "{PG_SCHEMA}"'))
+        admin.dispose()
+        sep = "&" if "?" in PG_URL else "?"
+        url = f"{PG_URL}{sep}options=-csearch_path%3D{PG_SCHEMA}"
+    engine = make_engine(url)
+    upgrade(engine)
+    return engine, url
+
+
+def drop_store(backend: str) -> None:
+    if backend == "postgresql":
+        admin = make_engine(PG_URL)
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE'))
+        admin.dispose()
+
+
+def new_org(engine: Engine, touchpoints: dict[str, str]) -> int:
+    with unit_of_work(make_session_factory(engine)) as session:
+        org, _ = create_organization(session, OrganizationCreate(slug="bench", name="Bench"))
+        create_service(session, org.id, ServiceCreate(key="svc", name_es="Svc", name_en="Svc", assessment=LOW))
+        by_moment: dict[str, list[str]] = {}
+        for activity, moment in touchpoints.items():
+            by_moment.setdefault(moment, []).append(activity)
+        for moment, activities in by_moment.items():
+            create_touchpoint(session, org.id, "svc", TouchpointCreate(moment=moment, channel="web",
+                                                                       activities=activities, initiator="customer"))
+        return org.id
+
+
+# ---------------------------------------------------------------- generated log
+
+def generate(events: int, customers: int, seed: int = 7) -> pd.DataFrame:
+    """A pm4py-style DataFrame: each customer's case walks forward through the activities, with some repeats."""
+    rng = np.random.default_rng(seed)
+    case_of = np.sort(rng.integers(0, customers, events))
+    steps = rng.integers(0, 3, events)  # 0: repeat, 1-2: move on
+    first = np.r_[True, case_of[1:] != case_of[:-1]]
+    group_start = np.maximum.accumulate(np.where(first, np.arange(events), 0))
+    cum = np.cumsum(steps)
+    position = cum - cum[group_start] + rng.integers(0, 4, events)[group_start]
+    activity = np.array(ACTIVITIES)[np.minimum(position, len(ACTIVITIES) - 1)]
+    gaps = rng.exponential(3600, events).astype("int64") + 1
+    gcum = np.cumsum(gaps)
+    seconds = gcum - gcum[group_start] + rng.integers(0, 365 * 86400, customers)[case_of]
+    ts = pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(seconds, unit="s")
+    return pd.DataFrame({"case:concept:name": [f"c{c}" for c in case_of], "concept:name": activity,
+                         "time:timestamp": ts})
+
+
+def store_generated(engine: Engine, org_id: int, df: pd.DataFrame) -> float:
+    factory = make_session_factory(engine)
+    cases, acts = df["case:concept:name"].tolist(), df["concept:name"].tolist()
+    stamps = df["time:timestamp"].dt.to_pydatetime().tolist()
+    started = time.perf_counter()
+    for start in range(0, len(cases), CHUNK):
+        batch = [EventIn(message_id=f"g{i}", customer=cases[i], timestamp=stamps[i], activity=acts[i], service="svc",
+                         process=cases[i]) for i in range(start, min(start + CHUNK, len(cases)))]
+        with unit_of_work(factory) as session:
+            ingest(session, org_id, Batch(events=batch), source="bench")
+    return time.perf_counter() - started
+
+
+# ---------------------------------------------------------------- measurements
+
+def pm4py_times(df: pd.DataFrame, repeat: int) -> dict[str, float]:
+    import pm4py
+
+    return {"dfg": timed(lambda: pm4py.discover_dfg(df), repeat),
+            "performance_dfg": timed(lambda: pm4py.discover_performance_dfg(df), repeat),
+            "variants": timed(lambda: pm4py.get_variants(df), repeat)}
+
+
+def momentos_times(engine: Engine, org_id: int, repeat: int) -> dict[str, float]:
+    factory = make_session_factory(engine)
+    out: dict[str, float] = {}
+    q = AnalyticsQuery()
+    moments = AnalyticsQuery(service="svc")
+    calls: dict[str, Callable[[Any], Any]] = {
+        "load_log": lambda s: load_log(s, org_id, LogFilter()),
+        "dfg": lambda s: analytics.dfg(s, org_id, q),
+        "dfg_by_moment": lambda s: analytics.dfg(s, org_id, AnalyticsQuery(service="svc", by="moment")),
+        "performance_dfg": lambda s: analytics.performance_dfg(s, org_id, q),
+        "variants": lambda s: analytics.variants(s, org_id, q),
+        "funnel": lambda s: analytics.funnel(s, org_id, moments),
+        "time_in_moment": lambda s: analytics.time_in_moment(s, org_id, moments),
+    }
+    for name, call in calls.items():
+        with unit_of_work(factory) as session:
+            out[name] = timed(lambda call=call, session=session: call(session), repeat)  # type: ignore[misc]
+    return out
+
+
+def polars_times(engine: Engine, org_id: int, repeat: int) -> dict[str, float]:
+    with unit_of_work(make_session_factory(engine)) as session:
+        log = load_log(session, org_id)
+    space = list(CANONICAL_KEYS)
+
+    def stays() -> pl.DataFrame:
+        return views.moment_steps(log)
+
+    return {"dfg": timed(lambda: mining.dfg(views.activity_steps(log)), repeat),
+            "performance_dfg": timed(lambda: mining.dfg(views.activity_steps(log), performance=True), repeat),
+            "variants": timed(lambda: mining.variants(views.activity_steps(log)), repeat),
+            "funnel": timed(lambda: indicators.funnel(stays(), space), repeat),
+            "time_in_moment": timed(lambda: indicators.time_in_moment(stays(), space), repeat)}
+
+
+def child(kind: str, args: list[str]) -> None:
+    """Run one import in this (fresh) process and print its time and peak RSS as JSON."""
+    started = time.perf_counter()
+    if kind == "read-xes":
+        import pm4py
+
+        warnings.simplefilter("ignore")
+        n = len(pm4py.read_xes(args[0], show_progress_bar=False))
+    else:
+        from momentos.events.file_import import import_file
+        from momentos.events.importers import ImportOptions
+
+        with unit_of_work(make_session_factory(make_engine(args[1]))) as session:
+            n = import_file(session, int(args[2]), args[0], ImportOptions(service="svc")).accepted
+    print(json.dumps({"seconds": time.perf_counter() - started, "events": n, "peak_rss_mb": rss_mb()}))
+
+
+def run_child(*args: str) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, __file__, "--child", *args], check=True, capture_output=True, text=True)
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+# ---------------------------------------------------------------- report
+
+def compare(name: str, stores: dict[str, dict[str, float]], pm4py_s: dict[str, float],
+            polars_s: dict[str, float]) -> list[dict[str, Any]]:
+    rows = []
+    for view in ("dfg", "performance_dfg", "variants", "funnel", "time_in_moment"):
+        row: dict[str, Any] = {"log": name, "view": view, "pm4py_s": pm4py_s.get(view),
+                               "polars_in_memory_s": polars_s.get(view)}
+        for backend, times in stores.items():
+            row[f"{backend}_s"] = times[view]
+            row[f"{backend}_ratio"] = pm4py_s[view] / times[view] if view in pm4py_s else None
+        rows.append(row)
+    return rows
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    keys = list(rows[0])
+    print("  ".join(f"{k:>18}" for k in keys))
+    for r in rows:
+        print("  ".join(f"{(f'{v:.3f}' if isinstance(v, float) else str(v)):>18}" for v in r.values()))
+
+
+def bench_log(name: str, df: pd.DataFrame, backends: list[str], workdir: Path, repeat: int,
+              loader: Callable[[Engine, str, int], dict[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {"events": len(df), "cases": int(df["case:concept:name"].nunique())}
+    result["pm4py"] = pm4py_times(df, repeat)
+    stores: dict[str, dict[str, float]] = {}
+    for backend in backends:
+        engine, url = fresh_store(backend, workdir)
+        org_id = new_org(engine, TOUCHPOINTS if name == "generated" else {})
+        result[f"{backend}_store"] = loader(engine, url, org_id)
+        stores[backend] = momentos_times(engine, org_id, repeat)
+        result[f"{backend}_answers"] = stores[backend]
+        result["polars"] = polars_times(engine, org_id, repeat)
+        engine.dispose()
+        drop_store(backend)
+    result["table"] = compare(name, stores, result["pm4py"], result["polars"])
+    print_table(result["table"])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--no-bpic", action="store_true")
+    parser.add_argument("--child", nargs="+")
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], args.child[1:])
+        return
+    warnings.simplefilter("ignore")
+    backends = args.backends.split(",")
+    report: dict[str, Any] = {"when": datetime.now(UTC).isoformat(), "machine": platform.platform(),
+                              "cpus": os.cpu_count(), "polars": pl.__version__}
+    with tempfile.TemporaryDirectory(prefix="momentos-analytics-") as tmp:
+        workdir = Path(tmp)
+        df = generate(args.events, args.customers)
+        print(f"generated log: {len(df)} events, {df['case:concept:name'].nunique()} cases")
+        report["generated"] = bench_log("generated", df, backends, workdir, args.repeat,
+                                        lambda e, _u, o: {"ingest_s": store_generated(e, o, df)})
+        save(report)
+        if not args.no_bpic and BPIC.exists():
+            report["bpic2012"] = bench_bpic(backends, workdir, args.repeat)
+            save(report)
+
+
+def save(report: dict[str, Any]) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "analytics.json").write_text(json.dumps(report, indent=2, default=str))
+    print(f"wrote {RESULTS / 'analytics.json'}")
+
+
+def bench_bpic(backends: list[str], workdir: Path, repeat: int) -> dict[str, Any]:
+    import pm4py
+
+    reader = run_child("read-xes", str(BPIC))
+    print(f"BPIC 2012: pm4py read_xes {reader['seconds']:.1f} s, peak RSS {reader['peak_rss_mb']:.0f} MB")
+    df = pm4py.read_xes(str(BPIC), show_progress_bar=False)
+
+    def load(_engine: Engine, url: str, org_id: int) -> dict[str, Any]:
+        imported = run_child("import", str(BPIC), url, str(org_id))
+        imported["speedup_vs_read_xes"] = reader["seconds"] / imported["seconds"]
+        print(f"BPIC 2012 import: {imported['seconds']:.1f} s, peak RSS {imported['peak_rss_mb']:.0f} MB "
+              f"({imported['speedup_vs_read_xes']:.2f}x pm4py read_xes)")
+        return imported
+
+    result = bench_log("bpic2012", df, backends, workdir, repeat, load)
+    result["pm4py_read_xes"] = reader
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Indicators and process-mining views per moment, computed from the event log with Polars."""

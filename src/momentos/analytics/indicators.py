@@ -1,0 +1,123 @@
+"""Indicators per moment from the stays and events of a log: funnel, time in moment, channel mix, contacts.
+
+``stays`` is the moment view of a log (views.moment_steps: one row per stay, sorted by case and stay number);
+``moments`` is the ordered list of moment keys being shown. Stays in moments outside that list are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import polars as pl
+
+from momentos.analytics.log import CASE_KEY, TIMESTAMP
+from momentos.analytics.schemas import ChannelMix, ChannelShare, ContactFigures, FunnelStep, TimeInMoment
+
+
+def _ratio(part: int | float, whole: int | float) -> float | None:
+    return part / whole if whole else None
+
+
+def _in_model(stays: pl.DataFrame, moments: Sequence[str]) -> pl.DataFrame:
+    positions = {m: i for i, m in enumerate(moments)}
+    return (stays.filter(pl.col("moment").is_in(list(moments)))
+            .with_columns(pl.col("moment").replace_strict(positions, return_dtype=pl.Int64).alias("pos")))
+
+
+def funnel(stays: pl.DataFrame, moments: Sequence[str]) -> list[FunnelStep]:
+    marked = _in_model(stays, moments).with_columns(
+        pl.col("pos").cum_max(reverse=True).shift(-1).over(CASE_KEY).alias("later_max"),
+        (pl.int_range(pl.len()).over(CASE_KEY) == pl.len().over(CASE_KEY) - 1).alias("is_last"))
+    per_case = marked.group_by(CASE_KEY, "moment").agg(
+        (pl.col("later_max") > pl.col("pos")).fill_null(False).any().alias("progressed"),
+        pl.col("is_last").any().alias("current"), pl.len().alias("entries"))
+    per_moment = {row["moment"]: row for row in per_case.group_by("moment").agg(
+        pl.len().alias("reached"), pl.col("progressed").sum(), pl.col("current").sum(),
+        pl.col("entries").sum()).iter_rows(named=True)}
+    customers = _customers(marked)
+    out = []
+    for m in moments:
+        row = per_moment.get(m, {"reached": 0, "progressed": 0, "current": 0, "entries": 0})
+        reached, progressed = int(row["reached"]), int(row["progressed"])
+        out.append(FunnelStep(moment=m, reached=reached, customers=customers.get(m, 0), entries=int(row["entries"]),
+                              progressed=progressed, conversion=_ratio(progressed, reached),
+                              drop_off=reached - progressed, drop_off_rate=_ratio(reached - progressed, reached),
+                              current=int(row["current"])))
+    return out
+
+
+def _customers(stays: pl.DataFrame) -> dict[str, int]:
+    table = stays.group_by("moment").agg(pl.col("customer_id").n_unique())
+    return {str(m): int(n) for m, n in table.iter_rows()}
+
+
+def with_durations(stays: pl.DataFrame) -> pl.DataFrame:
+    """Each stay with the seconds until the next stay of its case was entered (null while still open)."""
+    left = pl.col(TIMESTAMP).shift(-1).over(CASE_KEY)
+    return stays.with_columns(((left - pl.col(TIMESTAMP)).dt.total_microseconds() / 1_000_000).alias("seconds"))
+
+
+def time_in_moment(stays: pl.DataFrame, moments: Sequence[str]) -> list[TimeInMoment]:
+    timed = _in_model(with_durations(stays), moments)
+    table = timed.group_by("moment").agg(
+        pl.len().alias("stays"), pl.col("seconds").count().alias("closed"), pl.col("seconds").mean().alias("mean_s"),
+        pl.col("seconds").median().alias("median_s"),
+        pl.col("seconds").quantile(0.9, interpolation="linear").alias("p90_s"))
+    rows = {r["moment"]: r for r in table.iter_rows(named=True)}
+    out = []
+    for m in moments:
+        r = rows.get(m)
+        if r is None:
+            out.append(TimeInMoment(moment=m, stays=0, closed=0, open=0, mean_s=None, median_s=None, p90_s=None))
+            continue
+        out.append(TimeInMoment(moment=m, stays=r["stays"], closed=r["closed"], open=r["stays"] - r["closed"],
+                                mean_s=r["mean_s"], median_s=r["median_s"], p90_s=r["p90_s"]))
+    return out
+
+
+def events_in_moments(log: pl.DataFrame, stays: pl.DataFrame, moments: Sequence[str]) -> pl.DataFrame:
+    """Every event of the log with ``in_moment``: the moment of its case's stay in effect at its time (or null)."""
+    entered = (_in_model(stays, moments).select(CASE_KEY, TIMESTAMP, pl.col("moment").alias("in_moment"))
+               .sort(TIMESTAMP))
+    return (log.select(CASE_KEY, TIMESTAMP, "channel", "initiator", "customer_id").sort(TIMESTAMP)
+            .join_asof(entered, on=TIMESTAMP, by=CASE_KEY, strategy="backward")
+            .filter(pl.col("in_moment").is_not_null()))
+
+
+def channel_mix(events: pl.DataFrame, moments: Sequence[str]) -> list[ChannelMix]:
+    table = events.group_by("in_moment", "channel").len().sort(["in_moment", "len", "channel"],
+                                                              descending=[False, True, False])
+    by_moment: dict[str, list[tuple[str, int]]] = {}
+    for m, channel, n in table.iter_rows():
+        by_moment.setdefault(m, []).append((channel, n))
+    out = []
+    for m in moments:
+        counts = by_moment.get(m, [])
+        total = sum(n for _, n in counts)
+        out.append(ChannelMix(moment=m, events=total,
+                              channels=[ChannelShare(channel=c, events=n, share=n / total) for c, n in counts]))
+    return out
+
+
+def contacts(events: pl.DataFrame, stays: pl.DataFrame, moments: Sequence[str],
+             budgets: Mapping[str, int] | None) -> list[ContactFigures]:
+    """Inbound and outbound contacts per moment, per customer reached, against the moment's budget (if known)."""
+    reached = _customers(_in_model(stays, moments))
+    per_customer = events.group_by("in_moment", "customer_id").agg(
+        (pl.col("initiator") == "customer").sum().alias("inbound"),
+        (pl.col("initiator") == "company").sum().alias("outbound"))
+    rows = {r["in_moment"]: r for r in per_customer.group_by("in_moment").agg(
+        pl.col("inbound").sum(), pl.col("outbound").sum()).iter_rows(named=True)}
+    out = []
+    for m in moments:
+        r = rows.get(m, {"inbound": 0, "outbound": 0})
+        n = reached.get(m, 0)
+        budget = None if budgets is None else budgets.get(m)
+        over = None
+        if budget is not None:
+            over = per_customer.filter((pl.col("in_moment") == m) & (pl.col("outbound") > budget)).height
+        out.append(ContactFigures(moment=m, customers=n, inbound=int(r["inbound"]), outbound=int(r["outbound"]),
+                                  inbound_per_customer=_ratio(int(r["inbound"]), n),
+                                  outbound_per_customer=_ratio(int(r["outbound"]), n), budget=budget,
+                                  over_budget=over))
+    return out

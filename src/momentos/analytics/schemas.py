@@ -1,0 +1,127 @@
+"""Response shapes of the analytics views (the API returns them; the CLI prints the same JSON)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+By = Literal["activity", "moment"]
+MomentView = Literal["model", "canonical"]
+
+
+class AnalyticsQuery(BaseModel):
+    """What to analyse: which events (service, channel, period [start, end)) and how to read them.
+
+    ``by``: steps are activities (every event) or moments (every stay). ``view``: moments as keys of the service's
+    journey model, or mapped onto the 8 contact moments (always the case when no service is given).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    service: str | None = None
+    channel: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    by: By = "activity"
+    view: MomentView = "model"
+
+
+class DfgEdge(BaseModel):
+    source: str
+    target: str
+    frequency: int
+
+
+class PerformanceEdge(DfgEdge):
+    mean_s: float
+    median_s: float
+
+
+class EndActivities(BaseModel):
+    start: dict[str, int]
+    end: dict[str, int]
+
+
+class VariantRead(BaseModel):
+    variant: list[str]
+    count: int
+    share: float
+
+
+class FunnelStep(BaseModel):
+    """One moment of the funnel. Counts are processes unless named otherwise.
+
+    ``reached``: processes that entered the moment; ``progressed``: of those, the ones that later entered a moment
+    further along the model (the next one or beyond); ``conversion`` = progressed / reached; ``drop_off`` = reached
+    − progressed (of which ``current`` still stand in the moment); ``customers``: distinct customers that entered
+    it; ``entries``: stays (a process may enter a moment more than once).
+    """
+
+    moment: str
+    reached: int
+    customers: int
+    entries: int
+    progressed: int
+    conversion: float | None
+    drop_off: int
+    drop_off_rate: float | None
+    current: int
+
+
+class TimeInMoment(BaseModel):
+    """Durations of the stays that were left (a stay is left when the next one is entered), in seconds.
+
+    Percentiles interpolate linearly between the closest ranks (numpy's default).
+    """
+
+    moment: str
+    stays: int
+    closed: int
+    open: int
+    mean_s: float | None
+    median_s: float | None
+    p90_s: float | None
+
+
+class ChannelShare(BaseModel):
+    channel: str
+    events: int
+    share: float
+
+
+class ChannelMix(BaseModel):
+    """Events per channel while processes stood in the moment (each event counts in the stay in effect)."""
+
+    moment: str
+    events: int
+    channels: list[ChannelShare]
+
+
+class ContactFigures(BaseModel):
+    """Contacts per customer in the moment: inbound (customer-started) and outbound (company-started).
+
+    ``budget``: planned outbound contacts per customer for the moment (service's contact level and the moment's
+    intensity); only for a single service's own model. ``over_budget``: customers with more outbound contacts in
+    the moment than the budget.
+    """
+
+    moment: str
+    customers: int
+    inbound: int
+    outbound: int
+    inbound_per_customer: float | None
+    outbound_per_customer: float | None
+    budget: int | None
+    over_budget: int | None
+
+
+class MomentIndicators(BaseModel):
+    service: str | None
+    model: str
+    moments: list[str]
+    funnel: list[FunnelStep]
+    time_in_moment: list[TimeInMoment]
+    channel_mix: list[ChannelMix]
+    contacts: list[ContactFigures]

@@ -1,0 +1,122 @@
+"""Analytics entry points: load the log once per call, then compute the view. Takes a session; never commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+from sqlalchemy.orm import Session
+
+from momentos.analytics import indicators, mining, views
+from momentos.analytics.log import LogFilter, load_log
+from momentos.analytics.schemas import (
+    AnalyticsQuery,
+    DfgEdge,
+    EndActivities,
+    FunnelStep,
+    MomentIndicators,
+    PerformanceEdge,
+    TimeInMoment,
+    VariantRead,
+)
+from momentos.catalog import contact_levels as cl
+from momentos.catalog import service as catalog
+from momentos.catalog.presets import CANONICAL_KEYS, DEFAULT_MODEL
+from momentos.models import Service
+
+
+@dataclass(frozen=True)
+class MomentSpace:
+    """The moments being shown: a service's own model, or the 8 contact moments (with the mapping onto them)."""
+
+    model: str
+    moments: list[str]
+    mapping: views.MomentMap | None
+    service: Service | None
+
+
+def moment_space(session: Session, org_id: int, q: AnalyticsQuery) -> MomentSpace:
+    services = list(catalog.list_services(session, org_id))
+    chosen = [s for s in services if s.key == q.service] if q.service else services
+    if q.service and not chosen:
+        catalog.get_service(session, org_id, q.service)  # raises NotFound
+    if q.view == "model" and len(chosen) == 1:
+        service = chosen[0]
+        model = catalog.get_journey_model(session, org_id, service.journey_model_key)
+        return MomentSpace(model.key, model.keys, None, service)
+    mapping: dict[tuple[int, str], str | None] = {}
+    for s in chosen:
+        model = catalog.get_journey_model(session, org_id, s.journey_model_key)
+        mapping.update({(s.id, key): model.to_canonical(key) for key in model.keys})
+    return MomentSpace(DEFAULT_MODEL, list(CANONICAL_KEYS), mapping, None)
+
+
+def _filter(q: AnalyticsQuery, stays_only: bool = False, lean: bool = False) -> LogFilter:
+    return LogFilter(service=q.service, channel=q.channel, start=q.start, end=q.end, stays_only=stays_only,
+                     lean=lean)
+
+
+def _steps(session: Session, org_id: int, q: AnalyticsQuery) -> pl.DataFrame:
+    log = load_log(session, org_id, _filter(q, stays_only=q.by == "moment", lean=q.by == "activity"))
+    mapping = moment_space(session, org_id, q).mapping if q.by == "moment" else None
+    return views.steps(log, q.by, mapping)
+
+
+def dfg(session: Session, org_id: int, q: AnalyticsQuery) -> list[DfgEdge]:
+    return [DfgEdge(source=e.source, target=e.target, frequency=e.frequency)
+            for e in mining.dfg(_steps(session, org_id, q))]
+
+
+def performance_dfg(session: Session, org_id: int, q: AnalyticsQuery) -> list[PerformanceEdge]:
+    return [PerformanceEdge(source=e.source, target=e.target, frequency=e.frequency, mean_s=e.mean_s or 0.0,
+                            median_s=e.median_s or 0.0)
+            for e in mining.dfg(_steps(session, org_id, q), performance=True)]
+
+
+def start_end(session: Session, org_id: int, q: AnalyticsQuery) -> EndActivities:
+    steps = _steps(session, org_id, q)
+    return EndActivities(start=mining.start_activities(steps), end=mining.end_activities(steps))
+
+
+def variants(session: Session, org_id: int, q: AnalyticsQuery, limit: int | None = None) -> list[VariantRead]:
+    return [VariantRead(variant=v.variant, count=v.count, share=v.share)
+            for v in mining.variants(_steps(session, org_id, q), limit)]
+
+
+def _stays(session: Session, org_id: int, q: AnalyticsQuery,
+           stays_only: bool) -> tuple[pl.DataFrame, pl.DataFrame, MomentSpace]:
+    space = moment_space(session, org_id, q)
+    log = load_log(session, org_id, _filter(q, stays_only))
+    return log, views.moment_steps(log, space.mapping), space
+
+
+def funnel(session: Session, org_id: int, q: AnalyticsQuery) -> list[FunnelStep]:
+    _, stays, space = _stays(session, org_id, q, stays_only=True)
+    return indicators.funnel(stays, space.moments)
+
+
+def time_in_moment(session: Session, org_id: int, q: AnalyticsQuery) -> list[TimeInMoment]:
+    _, stays, space = _stays(session, org_id, q, stays_only=True)
+    return indicators.time_in_moment(stays, space.moments)
+
+
+def budgets(session: Session, org_id: int, space: MomentSpace) -> dict[str, int] | None:
+    """Planned outbound contacts per customer for each moment of a single service's own model."""
+    if space.service is None:
+        return None
+    service = space.service
+    model = catalog.get_journey_model(session, org_id, service.journey_model_key)
+    touchpoints = catalog.list_touchpoints(session, org_id, service.id)
+    return {m: cl.contact_budget(service.contact_level, catalog.moment_intensity(service, model, m, touchpoints))
+            for m in model.keys}
+
+
+def moment_indicators(session: Session, org_id: int, q: AnalyticsQuery) -> MomentIndicators:
+    log, stays, space = _stays(session, org_id, q, stays_only=False)
+    events = indicators.events_in_moments(log, stays, space.moments)
+    return MomentIndicators(
+        service=space.service.key if space.service else q.service, model=space.model, moments=space.moments,
+        funnel=indicators.funnel(stays, space.moments),
+        time_in_moment=indicators.time_in_moment(stays, space.moments),
+        channel_mix=indicators.channel_mix(events, space.moments),
+        contacts=indicators.contacts(events, stays, space.moments, budgets(session, org_id, space)))
