@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, delete, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from momentos.app import create_app
@@ -22,6 +22,7 @@ from momentos.auth.deps import get_session
 from momentos.config import Settings
 from momentos.db import make_engine, make_session_factory, unit_of_work
 from momentos.migrate import upgrade
+from momentos.models import Organization
 from momentos.orgs.schemas import IssuedKeys, OrganizationCreate
 from momentos.orgs.service import create_organization
 
@@ -192,8 +193,14 @@ def live_server(engine: Engine) -> Iterator[LiveServer]:
         if time.monotonic() > deadline:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.02)
+    factory = app.state.session_factory
+    with unit_of_work(factory) as session:
+        first_new_org = int(session.scalar(select(func.max(Organization.id))) or 0) + 1
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", engine, app.state.session_factory)
+        yield LiveServer(f"http://127.0.0.1:{port}", engine, factory)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        # committed data must not leak into later tests (e.g. pending notifications a worker test would claim)
+        with unit_of_work(factory) as session:
+            session.execute(delete(Organization).where(Organization.id >= first_new_org))
