@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from rudderstack.analytics import Client as RudderClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,16 +12,9 @@ from sqlalchemy.orm import Session
 from momentos.models import Customer, CustomerAlias, Event
 from tests.conftest import LiveServer, OrgHandle
 from tests.events.test_segment_api import FlakyProxy, counts
-from tests.factories import make_service
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
-
-@pytest.fixture
-def shop_org(live_server: LiveServer) -> OrgHandle:
-    org = live_server.new_org()
-    live_server.read(lambda s: make_service(s, org.id))
-    return org
 
 
 def rudder_client(write_key: str, data_plane_url: str, errors: list[Any], **options: Any) -> RudderClient:

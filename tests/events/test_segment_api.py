@@ -96,13 +96,6 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         """Quiet."""
 
 
-@pytest.fixture
-def shop_org(live_server: LiveServer) -> OrgHandle:
-    """A fresh organization on the live server with the test shop service (touchpoints → moments)."""
-    org = live_server.new_org()
-    live_server.read(lambda s: make_service(s, org.id))
-    return org
-
 
 def segment_client(write_key: str, host: str, errors: list[Any], **options: Any) -> SegmentClient:
     def on_error(error: Exception, batch: list[Any]) -> None:
