@@ -1,4 +1,4 @@
-"""``momentos worker``: the outbox delivery worker (any number of them, coordinated only by the database)."""
+"""``momentos worker``: outbox delivery and the background jobs of ``momentos.jobs`` (coordinated by the database)."""
 
 from __future__ import annotations
 

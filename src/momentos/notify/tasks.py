@@ -21,6 +21,7 @@ import httpx
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from momentos import jobs as background_jobs
 from momentos.db import unit_of_work
 from momentos.kit.clock import utcnow
 from momentos.models import Customer, Notification, WebhookEndpoint
@@ -201,6 +202,7 @@ def run(factory: sessionmaker[Session], settings: NotifySettings, owner: str, *,
         idle_exit: float | None = None, sms: SmsProvider | None = None) -> int:
     """Claim and deliver until stopped (or, with ``once``, until nothing is due). Returns deliveries made."""
     deliverer = Deliverer(settings, sms)
+    background = background_jobs.registered()
     sent, idle_since = 0, time.monotonic()
     try:
         while True:
@@ -211,6 +213,7 @@ def run(factory: sessionmaker[Session], settings: NotifySettings, owner: str, *,
                 if results:
                     finish(factory, results, owner, settings)
                 sent += sum(error is None for _, error in results)
+            claimed += background_jobs.run_jobs(factory, background)
             if claimed:
                 idle_since = time.monotonic()
                 continue
