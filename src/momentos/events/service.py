@@ -28,9 +28,10 @@ from momentos.processes.moves import Move
 
 _EVENT_COLUMNS = ("org_id", "message_id", "customer_id", "service_id", "process_id", "type", "activity", "channel",
                   "moment", "stay_seq", "stay_cycle", "initiator", "source", "timestamp", "received_at", "properties")
-_MESSAGE_ID, _SERVICE, _PROCESS, _MOMENT, _STAY_SEQ, _STAY_CYCLE, _TIMESTAMP = (
+_MESSAGE_ID, _CUSTOMER, _SERVICE, _PROCESS, _MOMENT, _STAY_SEQ, _STAY_CYCLE, _TIMESTAMP = (
     _EVENT_COLUMNS.index(c)
-    for c in ("message_id", "service_id", "process_id", "moment", "stay_seq", "stay_cycle", "timestamp"))
+    for c in ("message_id", "customer_id", "service_id", "process_id", "moment", "stay_seq", "stay_cycle",
+              "timestamp"))
 _DATETIMES = (_EVENT_COLUMNS.index("timestamp"), _EVENT_COLUMNS.index("received_at"))
 _JSONS = (_EVENT_COLUMNS.index("properties"),)
 CHUNK = 1000
@@ -121,12 +122,22 @@ def _ingest_events(session: Session, org_id: int, routing: routing_mod.Routing, 
 
 def _notify_entries(session: Session, org_id: int, routing: routing_mod.Routing, rows: list[list[Any]],
                     plan: processes.Plan, inserted: list[tuple[Any, ...]], received_at: datetime) -> None:
-    """Queue status notices (outbox, same transaction) for stored events that entered a moment needing one."""
-    entered = {rows[pos][_MESSAGE_ID] for pos in plan.stays
-               if (rows[pos][_SERVICE], rows[pos][_MOMENT]) in routing.notice_moments}
-    if entered:
-        ids = [eid for eid, mid in inserted if mid in entered]
-        notify_triggers.moments_entered(session, org_id, ids, received_at)
+    """Queue status notices (outbox, same transaction) for stored events that entered a moment needing one.
+
+    Only entries of processes that were not rebuilt: a rebuilt process lost a race or got an out-of-order event, and
+    its entries were (or will be) noticed by the request that stored them in order.
+    """
+    if not plan.stays or not routing.notice_moments:
+        return
+    stored = {mid for _, mid in inserted}
+    entries = []
+    for position in plan.stays:
+        row = rows[position]
+        if ((row[_SERVICE], row[_MOMENT]) in routing.notice_moments and row[_MESSAGE_ID] in stored
+                and row[_PROCESS] not in plan.rebuild):
+            entries.append(notify_triggers.Entry(row[_MESSAGE_ID], row[_CUSTOMER], row[_SERVICE], row[_PROCESS],
+                                                 row[_MOMENT]))
+    notify_triggers.moments_entered(session, org_id, entries, received_at)
 
 
 def _rows_with_processes(session: Session, org_id: int, kept: list[_Prepared], cids: dict[str, int], source: str,

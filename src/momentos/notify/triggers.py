@@ -1,8 +1,8 @@
 """What causes notifications: entering a moment (per the service's touchpoints) and an explicit request.
 
 Called by ingestion in the same transaction as the events (``events/service.py::_notify_entries``), with only
-the stored events that entered a moment needing a notice. The link is stored as ``/s/<token>`` and the worker
-prefixes its public URL.
+the stored events that entered a moment needing a notice (``events.routing.Routing.notice_moments``).
+The link is stored as ``/s/<token>`` and the worker prefixes its public URL.
 
 A moment entered by an event whose service has a company-started touchpoint with ``contact_needed`` at that moment
 gets a ``status`` notice. The dedup key is the event's (organization, message id) and the moment, so a replayed
@@ -13,40 +13,35 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from momentos.catalog import service as catalog
-from momentos.models import Customer, Event, Organization, Service, Touchpoint
+from momentos.models import Customer, Organization, Service
 from momentos.notify import status_tokens
 from momentos.notify.outbox import NotificationIn, enqueue_many
 
 
-def _notice_moments(session: Session, org_id: int, service_ids: set[int]) -> set[tuple[int, str]]:
-    stmt = select(Touchpoint.service_id, Touchpoint.moment).where(
-        Touchpoint.org_id == org_id, Touchpoint.service_id.in_(service_ids), Touchpoint.initiator == "company",
-        Touchpoint.contact_needed.is_(True))
-    return {(sid, moment) for sid, moment in session.execute(stmt)}
+class Entry(NamedTuple):
+    """An event that just entered a moment needing a status notice (the ingestion knows these without a query)."""
+
+    message_id: str
+    customer_id: int
+    service_id: int
+    process_id: int
+    moment: str
 
 
-def moments_entered(session: Session, org_id: int, event_ids: Sequence[int], now: datetime) -> int:
-    """Enqueue the status notices for the moments these (just stored) events entered; returns how many.
+def moments_entered(session: Session, org_id: int, entries: Sequence[Entry], now: datetime) -> int:
+    """Enqueue the status notices for these moment entries; returns how many were new.
 
     Rows are written in bulk; their link and texts are filled in by the worker at send time (``status_params``).
+    The dedup key is the entry itself, so replaying the events never queues a second notice.
     """
-    if not event_ids:
-        return 0
-    stmt = select(Event.id, Event.message_id, Event.customer_id, Event.service_id, Event.process_id, Event.moment,
-                  Event.stay_seq).where(Event.org_id == org_id, Event.id.in_(list(event_ids)),
-                                        Event.stay_seq.is_not(None), Event.process_id.is_not(None))
-    entries = list(session.execute(stmt))
-    wanted = _notice_moments(session, org_id, {e.service_id for e in entries if e.service_id is not None})
     items = [NotificationIn(customer_id=e.customer_id, purpose="status", template="status",
                             dedup_key=f"moment:{e.message_id}:{e.moment}", process_id=e.process_id,
-                            service_id=e.service_id, moment=e.moment)
-             for e in entries if e.service_id is not None and e.process_id is not None
-             and (e.service_id, e.moment) in wanted]
+                            service_id=e.service_id, moment=e.moment) for e in entries]
     return enqueue_many(session, org_id, items, now)
 
 
