@@ -38,3 +38,18 @@ def find(session: Session, token: str) -> StatusToken | None:
     if not token or len(token) > 64:
         return None
     return session.scalar(select(StatusToken).where(StatusToken.token == token, StatusToken.revoked_at.is_(None)))
+
+
+def ensure_tokens(session: Session, processes: dict[int, int], now: datetime) -> dict[int, str]:
+    """``ensure_token`` for many processes (process id → organization id) with one read and one flush."""
+    if not processes:
+        return {}
+    found = {row.process_id: row.token for row in session.scalars(select(StatusToken).where(
+        StatusToken.process_id.in_(list(processes)), StatusToken.revoked_at.is_(None)))}
+    new = [StatusToken(org_id=org_id, process_id=pid, token=new_token(24), created_at=now)
+           for pid, org_id in processes.items() if pid not in found]
+    if new:
+        session.add_all(new)
+        session.flush()
+        found.update((row.process_id, row.token) for row in new)
+    return found
