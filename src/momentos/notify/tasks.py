@@ -31,6 +31,7 @@ from momentos.notify.endpoints import signing_secrets
 from momentos.notify.render import render_notification, render_packaged
 from momentos.notify.settings import NotifySettings
 from momentos.notify.sms import SmsProvider, provider_from
+from momentos.notify.ssrf import UnsafeUrl
 from momentos.notify.triggers import status_params
 from momentos.policy import service as policy
 from momentos.policy.engine import Decision
@@ -179,8 +180,11 @@ class Deliverer:
         if job.channel == "email":
             self.mailer.send(job.address, job.message)
         elif job.channel == "webhook":
-            webhook.post(self.http, job.address, job.secrets, job.message.delivery_id, int(time.time()), job.body,
-                         allow=self.settings.webhook_allow)
+            try:
+                webhook.post(self.http, job.address, job.secrets, job.message.delivery_id, int(time.time()),
+                             job.body, allow=self.settings.webhook_allow)
+            except UnsafeUrl as exc:  # checked again at send time: the host may resolve elsewhere by now
+                raise DeliveryError(f"webhook: {exc.message}", permanent=True) from exc
         elif self.sms is not None:
             self.sms.send(job.channel, job.address, job.message)
         else:

@@ -202,3 +202,13 @@ class PolicyBatch:
     def count(self, customer_id: int, notification_id: int, channel: str, purpose: str) -> None:
         """A send was allowed: it counts against the caps of the rest of the batch."""
         self.sent[customer_id].append((notification_id, self.now, channel, purpose))
+
+
+def decisions_with_notifications(session: Session, org_id: int, customer_id: int,
+                                 limit: int = 100) -> list[tuple[ContactDecision, Notification | None]]:
+    """The customer's decisions, newest first, each with the notification it was about (its moment, template and
+    delivery state), read in two queries."""
+    decisions = decisions_of(session, org_id, customer_id, limit)
+    ids = {d.notification_id for d in decisions if d.notification_id is not None}
+    found = {n.id: n for n in session.scalars(select(Notification).where(Notification.id.in_(ids)))} if ids else {}
+    return [(d, found.get(d.notification_id) if d.notification_id is not None else None) for d in decisions]
