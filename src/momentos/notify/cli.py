@@ -90,6 +90,8 @@ def replay(org: Org, ids: Annotated[list[int] | None, typer.Argument(help="Notif
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``worker`` and ``outbox`` to ``app`` (once)."""
+    if any(group.name == "outbox" for group in app.registered_groups):
+        return
     app.command("worker")(worker)
-    if not any(group.name == "outbox" for group in app.registered_groups):
-        app.add_typer(outbox_app, name="outbox")
+    app.add_typer(outbox_app, name="outbox")

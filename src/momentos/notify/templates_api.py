@@ -12,7 +12,7 @@ from momentos.customers import service as customers
 from momentos.errors import NotFound
 from momentos.kit.clock import utcnow
 from momentos.kit.i18n import LANGUAGES
-from momentos.models import NotificationTemplate, Process
+from momentos.models import Customer, NotificationTemplate, Process
 from momentos.notify import render, template_overrides
 from momentos.notify.schemas import (
     TemplateCatalog,
@@ -69,6 +69,7 @@ def preview(purpose: str, p: Admin, session: DbSession, request: Request, lang: 
         process = session.get(Process, process_id)
         if process is None or process.org_id != p.org_id:
             raise NotFound("Process not found.", code="process_not_found", detail={"process_id": process_id})
+        found = found or session.get_one(Customer, process.customer_id)
     known = found.language if found else None
     language = next((x for x in (lang, known) if x in LANGUAGES), LANGUAGES[0])
     params = template_overrides.preview_params(session, p.org_id, found, process, now,
