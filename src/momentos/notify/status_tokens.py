@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from momentos.kit.ids import new_token
@@ -41,15 +41,14 @@ def find(session: Session, token: str) -> StatusToken | None:
 
 
 def ensure_tokens(session: Session, processes: dict[int, int], now: datetime) -> dict[int, str]:
-    """``ensure_token`` for many processes (process id → organization id) with one read and one flush."""
+    """``ensure_token`` for many processes (process id → organization id): one read, one multi-row insert."""
     if not processes:
         return {}
     found = {row.process_id: row.token for row in session.scalars(select(StatusToken).where(
         StatusToken.process_id.in_(list(processes)), StatusToken.revoked_at.is_(None)))}
-    new = [StatusToken(org_id=org_id, process_id=pid, token=new_token(24), created_at=now)
+    new = [{"org_id": org_id, "process_id": pid, "token": new_token(24), "created_at": now}
            for pid, org_id in processes.items() if pid not in found]
     if new:
-        session.add_all(new)
-        session.flush()
-        found.update((row.process_id, row.token) for row in new)
+        session.execute(insert(StatusToken), new)
+        found.update((row["process_id"], row["token"]) for row in new)
     return found

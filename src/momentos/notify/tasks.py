@@ -143,6 +143,7 @@ def prepare(session: Session, claimed: list[Notification], now: datetime, public
             allowed.append((n, decision.channel))
         else:
             _park(n, decision)
+    batch.record()
     _fill_status_params(session, [n for n, _ in allowed], now)
     jobs = []
     for n, channel in allowed:
@@ -162,7 +163,7 @@ def claim_jobs(factory: sessionmaker[Session], owner: str, settings: NotifySetti
     with unit_of_work(factory) as session:
         # organization facts, endpoints, templates and journey models: once per batch
         session.info.update({"policy.org_facts": {}, "notify.endpoints": {}, "notify.templates": {},
-                             "notify.models": {}})
+                             "notify.models": {}, "notify.rows": {}})
         claimed = claim(session, owner, settings, now)
         return len(claimed), prepare(session, claimed, now, settings.public_url) if claimed else []
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from momentos.catalog import service as catalog
@@ -147,7 +147,7 @@ class PolicyBatch:
     """The policy for many contacts at once (a worker's claimed batch): customers (row-locked on PostgreSQL, in id
     order), consents, the sends that count against caps, rules and intensities are read once for the batch, not
     once per contact. Sends allowed within the batch count against the caps of the contacts decided after them
-    (:meth:`count`). Decisions are recorded like :func:`evaluate`'s, flushed by the caller."""
+    (:meth:`count`). Decisions are recorded like :func:`evaluate`'s, in one insert (:meth:`record`)."""
 
     def __init__(self, session: Session, org_ids: set[int], customer_ids: set[int], now: datetime, *,
                  lock: bool) -> None:
@@ -171,6 +171,8 @@ class PolicyBatch:
             (r.org_id, r.scope): r.rules for r in session.scalars(select(ContactRule).where(
                 ContactRule.org_id.in_(org_ids)))}
         self._intensity: dict[tuple[int, int | None, str | None], str] = {}
+        self._services: dict[int, Service] = {}  # held: the identity map keeps only weak references
+        self.records: list[dict[str, Any]] = []
 
     def _rules(self, org_id: int, ask: ContactAsk) -> Rules:
         wanted = layering.scopes(ask.service_id, ask.moment, ask.customer_id)
@@ -180,6 +182,8 @@ class PolicyBatch:
     def _intensity_of(self, org_id: int, ask: ContactAsk) -> str:
         key = (org_id, ask.service_id, ask.moment)
         if key not in self._intensity:
+            if ask.service_id is not None and ask.service_id not in self._services:
+                self._services[ask.service_id] = self.session.get_one(Service, ask.service_id)
             self._intensity[key] = _intensity(self.session, org_id, ask)
         return self._intensity[key]
 
@@ -193,11 +197,18 @@ class PolicyBatch:
                       preferred=tuple(customer.preferred_channels or ()), consents=self.consents[customer.id],
                       timezone=customer.timezone or org_tz or "UTC", sent=sent)
         decision = decide(facts, self._rules(org_id, ask), self.now)
-        self.session.add(ContactDecision(
-            org_id=org_id, customer_id=ask.customer_id, notification_id=notification_id, stage="send",
-            purpose=ask.purpose, priority=ask.priority, outcome=decision.outcome, channel=decision.channel,
-            defer_until=decision.until, reasons=[r.to_dict() for r in decision.reasons], decided_at=self.now))
+        self.records.append({
+            "org_id": org_id, "customer_id": ask.customer_id, "notification_id": notification_id, "stage": "send",
+            "purpose": ask.purpose, "priority": ask.priority, "outcome": decision.outcome,
+            "channel": decision.channel, "defer_until": decision.until,
+            "reasons": [r.to_dict() for r in decision.reasons], "decided_at": self.now})
         return decision
+
+    def record(self) -> None:
+        """Store the batch's decisions (one multi-row insert)."""
+        if self.records:
+            self.session.execute(insert(ContactDecision), self.records)
+            self.records = []
 
     def count(self, customer_id: int, notification_id: int, channel: str, purpose: str) -> None:
         """A send was allowed: it counts against the caps of the rest of the batch."""
