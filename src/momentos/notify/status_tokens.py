@@ -46,9 +46,9 @@ def ensure_tokens(session: Session, processes: dict[int, int], now: datetime) ->
         return {}
     found = {row.process_id: row.token for row in session.scalars(select(StatusToken).where(
         StatusToken.process_id.in_(list(processes)), StatusToken.revoked_at.is_(None)))}
-    new = [{"org_id": org_id, "process_id": pid, "token": new_token(24), "created_at": now}
-           for pid, org_id in processes.items() if pid not in found]
+    new = {pid: new_token(24) for pid in processes if pid not in found}
     if new:
-        session.execute(insert(StatusToken), new)
-        found.update((row["process_id"], row["token"]) for row in new)
+        session.execute(insert(StatusToken), [{"org_id": processes[pid], "process_id": pid, "token": token,
+                                               "created_at": now} for pid, token in new.items()])
+        found.update(new)
     return found
