@@ -1,6 +1,13 @@
 """Contact-policy decisions per second (the pure engine, and with the facts read from the database), and outbox
 deliveries per second to a local SMTP server (aiosmtpd) and webhook receiver, with 1 and 3 worker processes.
 
+To tell whether delivery is limited by the receivers or by our claiming, the same run also measures
+- the receivers' own ceiling: raw ``smtplib`` sends on one connection to the same aiosmtpd server, and raw signed
+  ``httpx`` posts to the same webhook receiver (one sender, like one worker), and their mix in the seeded
+  proportions (half e-mail, half webhook);
+- claiming alone: claim a batch, re-check the policy, build the messages and record them ``sent`` — everything a
+  worker does except talking to the receivers.
+
 Goal: ≥ 10,000 pure decisions/s on 2 cores; delivery limited by the receivers, not by claiming.
 Prints a table; writes bench/results/policy.json.
 
@@ -111,30 +118,102 @@ def bench_db_decisions(engine: Engine, org_id: int, n: int) -> dict[str, Any]:
     return {"decisions": len(ids), "per_second": round(len(ids) / elapsed)}
 
 
+def _rate(n: int, seconds: float) -> float:
+    return round(n / seconds, 1) if seconds > 0 else 0.0
+
+
+def bench_receivers(n: int) -> dict[str, Any]:
+    """The receivers' ceiling: the same servers as the delivery runs, driven by raw clients, one sender."""
+    import smtplib
+
+    import httpx
+
+    from momentos.notify.channels import Message
+    from momentos.notify.settings import NotifySettings
+    from momentos.notify.smtp import build
+    from momentos.notify.webhook import new_secret, sign
+
+    settings = NotifySettings()
+    with smtp_server() as inbox, webhook_receiver() as hooks:
+        hooks.secret = new_secret()
+        mails = [build(settings, f"c{i}@example.com", Message(f"raw{i}", "Subject", "Text\n", "es"))
+                 for i in range(n)]
+        start = time.perf_counter()
+        with smtplib.SMTP("127.0.0.1", inbox.port) as smtp:
+            for mail in mails:
+                smtp.send_message(mail)
+        smtp_seconds = time.perf_counter() - start
+        body = json.dumps({"type": "notification.status", "data": {"text": "x" * 200}}).encode()
+        with httpx.Client(trust_env=False) as client:
+            start = time.perf_counter()
+            for i in range(n):
+                ts = int(time.time())
+                client.post(hooks.url, content=body, headers={
+                    "content-type": "application/json", "webhook-id": f"raw{i}", "webhook-timestamp": str(ts),
+                    "webhook-signature": sign([hooks.secret], f"raw{i}", ts, body)}).raise_for_status()
+            hook_seconds = time.perf_counter() - start
+        assert len(inbox.messages) == n and len(hooks.received) == n
+    mixed = n / (smtp_seconds / 2 + hook_seconds / 2) if smtp_seconds + hook_seconds else 0.0
+    return {"messages": n, "smtp_per_second": _rate(n, smtp_seconds), "webhook_per_second": _rate(n, hook_seconds),
+            "mixed_per_second": round(mixed, 1)}
+
+
+def bench_claiming(engine: Engine, n: int) -> dict[str, Any]:
+    """Claim, re-check the policy, render and record ``sent``, without delivering: the worker's own cost."""
+    from momentos.notify.settings import NotifySettings
+    from momentos.notify.tasks import claim_jobs, finish
+
+    settings = NotifySettings(batch_size=50, public_url="https://momentos.example")
+    factory = make_session_factory(engine)
+    _seed(engine, n, "http://127.0.0.1:9/hooks")
+    done = 0
+    start = time.perf_counter()
+    while True:
+        claimed, jobs = claim_jobs(factory, "bench", settings)
+        if not claimed:
+            break
+        finish(factory, [(job, None) for job in jobs], "bench", settings)
+        done += len(jobs)
+    elapsed = time.perf_counter() - start
+    return {"notifications": done, "per_second": _rate(done, elapsed)}
+
+
 def bench_delivery(engine: Engine, n: int, workers: int) -> dict[str, Any]:
     with smtp_server() as inbox, webhook_receiver() as hooks:
         org_id, hooks.secret = _seed(engine, n, hooks.url)
         env = {**os.environ, "MOMENTOS_DATABASE_URL": engine.url.render_as_string(hide_password=False),
                "MOMENTOS_NOTIFY_SMTP_PORT": str(inbox.port), "MOMENTOS_NOTIFY_WEBHOOK_ALLOW": '["127.0.0.1/32"]',
-               "MOMENTOS_NOTIFY_POLL_SECONDS": "0.02", "MOMENTOS_NOTIFY_BATCH_SIZE": "20"}
+               "MOMENTOS_NOTIFY_POLL_SECONDS": "0.02", "MOMENTOS_NOTIFY_BATCH_SIZE": "50"}
         script = Path(sys.executable).parent / "momentos"
         procs = [subprocess.Popen([str(script), "worker", "--idle-exit", "60", "--name", f"b{i}"], env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for i in range(workers)]
+
+        def seen() -> int:
+            return len(inbox.messages) + len(hooks.received)
+
+        def recorded() -> int:
+            with unit_of_work(make_session_factory(engine)) as session:
+                return int(session.scalar(select(func.count()).select_from(Notification).where(
+                    Notification.org_id == org_id, Notification.status == "sent")) or 0)
+
         try:
-            while sum(inbox.ids.values()) + sum(hooks.ids.values()) < 1:
+            while seen() < 1:
                 time.sleep(0.005)
             start = time.perf_counter()
-            while sum(inbox.ids.values()) + sum(hooks.ids.values()) < n:
-                time.sleep(0.005)
+            while seen() < n:
+                time.sleep(0.01)
             elapsed = time.perf_counter() - start
+            deadline = time.monotonic() + 30
+            while recorded() < n and time.monotonic() < deadline:  # the last batch's results land
+                time.sleep(0.05)
         finally:
             for p in procs:
                 p.kill()
                 p.wait()
-        with unit_of_work(make_session_factory(engine)) as session:
-            sent = session.scalar(select(func.count()).select_from(Notification).where(
-                Notification.org_id == org_id, Notification.status == "sent"))
-    return {"workers": workers, "notifications": n, "per_second": round(n / elapsed), "recorded_sent": sent,
+        sent = recorded()
+        duplicates = sum(c - 1 for c in (inbox.ids + hooks.ids).values() if c > 1)
+    return {"workers": workers, "notifications": n, "per_second": _rate(n, elapsed), "recorded_sent": sent,
+            "duplicate_deliveries": duplicates,
             "db_decisions": bench_db_decisions(engine, org_id, min(n, 500))}
 
 
@@ -147,18 +226,33 @@ def main() -> None:
     results: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
                                "engine": bench_engine(args.decisions), "delivery": {}}
     print(f"pure decisions/s: {results['engine']['per_second']:,}  {results['engine']['outcomes']}")
+    results["receivers"] = bench_receivers(args.notifications)
+    r = results["receivers"]
+    print(f"receiver ceiling (raw, one sender): smtp {r['smtp_per_second']}/s  webhook {r['webhook_per_second']}/s  "
+          f"half/half {r['mixed_per_second']}/s")
+    results["claiming"] = {}
     for backend in args.backends.split(","):
+        with tempfile.TemporaryDirectory() as tmp:
+            engine = _engine(backend, Path(tmp))
+            try:
+                results["claiming"][backend] = bench_claiming(engine, args.notifications)
+            finally:
+                engine.dispose()
+        print(f"{backend:10} claiming only (claim + policy + render + record, no delivery): "
+              f"{results['claiming'][backend]['per_second']}/s")
         for workers in (1, 3):
             with tempfile.TemporaryDirectory() as tmp:
                 engine = _engine(backend, Path(tmp))
                 try:
-                    r = bench_delivery(engine, args.notifications, workers)
+                    d = bench_delivery(engine, args.notifications, workers)
                 finally:
                     engine.dispose()
-            results["delivery"][f"{backend}-{workers}"] = r
-            print(f"{backend:10} workers={workers}  deliveries/s: {r['per_second']:>5}  "
-                  f"db decisions/s: {r['db_decisions']['per_second']:>5}  sent={r['recorded_sent']}")
+            results["delivery"][f"{backend}-{workers}"] = d
+            print(f"{backend:10} workers={workers}  deliveries/s: {d['per_second']:>7}  "
+                  f"db decisions/s: {d['db_decisions']['per_second']:>5}  sent={d['recorded_sent']}  "
+                  f"duplicates={d['duplicate_deliveries']}")
     out = ROOT / "bench" / "results" / "policy.json"
+    out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {out}")
 

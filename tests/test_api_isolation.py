@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from momentos.kit.clock import utcnow
-from momentos.models import Event, Notification, Process, WebhookEndpoint
+from momentos.models import Event, Notification, NotificationTemplate, Process, WebhookEndpoint
 from tests.conftest import OrgHandle
 from tests.factories import event, make_service, send
 
@@ -32,6 +32,10 @@ SCOPED = {
     ("GET", "/api/v1/customers/{external_id}/contact-decisions"): None,
     ("POST", "/api/v1/notifications/{notification_id}/replay"): None,
     ("POST", "/api/v1/webhook-endpoints/{endpoint_id}/rotate"): None,
+    ("PATCH", "/api/v1/webhook-endpoints/{endpoint_id}"): {"enabled": False, "rotate_secret": True},
+    ("DELETE", "/api/v1/notification-templates/{purpose}/{language}"): None,
+    ("GET", "/api/v1/notification-templates/{purpose}/preview"): None,
+    ("POST", "/api/v1/contacts#process"): {"process_id": "{process_id}", "purpose": "status"},
     ("POST", "/api/v1/contacts"): {"customer": "victim", "purpose": "marketing", "subject": "Hi", "text": "Hello"},
 }
 # Analytics answer for the caller's organization; naming another organization's service is a 404.
@@ -39,11 +43,12 @@ FILTERED = ["/api/v1/analytics/dfg", "/api/v1/analytics/performance-dfg", "/api/
             "/api/v1/analytics/start-end", "/api/v1/analytics/funnel", "/api/v1/analytics/time-in-moment",
             "/api/v1/analytics/indicators"]
 LISTS = ["/api/v1/services", "/api/v1/customers", "/api/v1/processes", "/api/v1/journey-models",
-         "/api/v1/notifications", *FILTERED]
+         "/api/v1/notifications", "/api/v1/webhook-endpoints", "/api/v1/notification-templates", *FILTERED]
 # Routes that create in the caller's organization or change its own settings (no other organization's ids).
 OWN = {("POST", "/api/v1/services"), ("POST", "/api/v1/journey-models"), ("POST", "/api/v1/events"),
        ("POST", "/api/v1/cloudevents"), ("PUT", "/api/v1/contact-rules/organization"),
-       ("POST", "/api/v1/webhook-endpoints"), ("GET", "/api/v1/notification-templates/{name}/preview")}
+       ("POST", "/api/v1/webhook-endpoints"), ("PUT", "/api/v1/notification-templates/{purpose}/{language}"),
+       ("POST", "/api/v1/notification-templates/{purpose}/preview")}
 
 
 def _seed(db: Session, org: OrgHandle) -> dict[str, str]:
@@ -60,9 +65,21 @@ def _seed(db: Session, org: OrgHandle) -> dict[str, str]:
     endpoint = WebhookEndpoint(org_id=org.id, url="https://203.0.113.10/hook", secrets=["whsec_dGVzdA=="],
                                created_at=utcnow())
     db.add(endpoint)
+    db.add(NotificationTemplate(org_id=org.id, purpose="status", moment="*", channel="*", language="es",
+                                subject="victim", body="victim", updated_at=utcnow()))
     db.flush()
     return {"key": "private-shop", "service_key": "private-shop", "external_id": "victim", "process_id": str(pid),
-            "notification_id": str(notification), "endpoint_id": str(endpoint.id)}
+            "notification_id": str(notification), "endpoint_id": str(endpoint.id), "purpose": "status",
+            "language": "es"}
+
+
+def _request(template: str, ids: dict[str, str], body: object) -> tuple[str, dict[str, str], object]:
+    """The URL, query and body of a covered route (a ``#label`` tells several bodies of one route apart)."""
+    path = _url(template.split("#")[0], ids)
+    params = {"process_id": ids["process_id"]} if path.endswith("/preview") else {}
+    if isinstance(body, dict):
+        body = {k: int(ids[v[1:-1]]) if isinstance(v, str) and v.startswith("{") else v for k, v in body.items()}
+    return path, params, body
 
 
 def _url(template: str, ids: dict[str, str]) -> str:
@@ -75,7 +92,7 @@ def test_every_api_route_is_covered_by_this_test(client: TestClient) -> None:
     paths = client.app.openapi()["paths"]  # type: ignore[attr-defined]
     routes = {(m.upper(), p) for p, methods in paths.items() if p.startswith("/api/v1") for m in methods}
     assert len(routes) > 30  # the enumeration itself works
-    covered = set(SCOPED) | {("GET", p) for p in LISTS} | OWN
+    covered = {(m, p.split("#")[0]) for m, p in SCOPED} | {("GET", p) for p in LISTS} | OWN
     assert routes <= covered, f"routes without an isolation test: {sorted(routes - covered)}"
 
 
@@ -83,13 +100,18 @@ def test_other_organizations_ids_give_404_and_change_nothing(db: Session, client
                                                            other_org: OrgHandle) -> None:
     ids = _seed(db, org)
     for (method, template), body in SCOPED.items():
-        r = client.request(method, _url(template, ids), headers=other_org.admin, json=body)
+        path, params, body = _request(template, ids, body)
+        r = client.request(method, path, params=params, headers=other_org.admin, json=body)
         assert r.status_code == 404, (method, template, r.status_code, r.text)
         assert set(r.json()) == {"code", "message", "detail"}
     # the owner still sees everything untouched
     r = client.get(f"/api/v1/customers/{ids['external_id']}", headers=org.admin)
     assert r.status_code == 200 and r.json()["do_not_contact"] is False
     assert client.get("/api/v1/services/private-shop", headers=org.admin).json()["name_en"] == "Private-Shop"
+    endpoint = client.get("/api/v1/webhook-endpoints", headers=org.admin).json()
+    assert [(e["active"], e["previous_expires_at"]) for e in endpoint] == [(True, None)]
+    overrides = client.get("/api/v1/notification-templates", headers=org.admin).json()["overrides"]
+    assert [o["subject"] for o in overrides] == ["victim"]
 
 
 def test_analytics_refuse_another_organizations_service(db: Session, client: TestClient, org: OrgHandle,

@@ -3,7 +3,7 @@
 from momentos.models.catalog import JourneyModel, Service, Touchpoint
 from momentos.models.customer import Consent, Customer, CustomerAlias, ErasedIdentity
 from momentos.models.event import Event
-from momentos.models.notify import Notification, StatusFeedback, StatusToken, WebhookEndpoint
+from momentos.models.notify import Notification, NotificationTemplate, StatusFeedback, StatusToken, WebhookEndpoint
 from momentos.models.organization import ApiKey, Organization
 from momentos.models.policy import ContactDecision, ContactRule
 from momentos.models.process import Process
@@ -19,6 +19,7 @@ __all__ = [
     "Event",
     "JourneyModel",
     "Notification",
+    "NotificationTemplate",
     "Organization",
     "Process",
     "Service",

@@ -52,7 +52,8 @@ class Notification(Base):
 
 
 class WebhookEndpoint(Base):
-    """An organization's webhook receiver; ``secrets`` holds the signing secrets (several during a rotation)."""
+    """An organization's webhook receiver. ``secrets`` holds the signing secrets, newest first: after a rotation
+    the previous one keeps signing too until ``previous_expires_at`` (the grace period), then it is dropped."""
 
     __tablename__ = "webhook_endpoints"
     __table_args__ = (Index("ix_webhook_endpoints_org", "org_id"),)
@@ -63,6 +64,28 @@ class WebhookEndpoint(Base):
     secrets: Mapped[list[str]] = mapped_column(JSONType)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    previous_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class NotificationTemplate(Base):
+    """An organization's override of a packaged notification template, for one purpose and language; ``moment``
+    and ``channel`` are a moment key / channel name or ``*`` (any). ``subject`` and ``body`` are Jinja text
+    templates, ``html`` an optional Jinja HTML body for e-mail (autoescaped); all validated in a sandbox."""
+
+    __tablename__ = "notification_templates"
+    __table_args__ = (UniqueConstraint("org_id", "purpose", "moment", "channel", "language"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(16))
+    moment: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(2))
+    subject: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    html: Mapped[str | None] = mapped_column(Text, default=None)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class StatusToken(Base):

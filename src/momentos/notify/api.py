@@ -1,35 +1,28 @@
-"""Thin routes: request a contact, list and replay notifications, webhook endpoints, template previews."""
+"""Thin routes: request a contact, list and replay notifications (``?status=dead``), webhook endpoints, status
+links; the template routes are in ``templates_api``."""
 
 from __future__ import annotations
 
-from typing import Any
-from uuid import uuid4
+from datetime import timedelta
 
 from fastapi import APIRouter, FastAPI, Query, Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from momentos.auth.deps import Admin, DbSession
-from momentos.customers import service as customers
 from momentos.errors import NotFound
 from momentos.kit.clock import utcnow
 from momentos.models import Notification, Process, WebhookEndpoint
-from momentos.notify import outbox, render, status_tokens, webhook
+from momentos.notify import contacts, endpoints, outbox, status_tokens, templates_api
 from momentos.notify.schemas import (
     ContactRequest,
     NotificationRead,
-    TemplatePreview,
     WebhookEndpointCreate,
     WebhookEndpointRead,
+    WebhookEndpointUpdate,
 )
 from momentos.notify.settings import NotifySettings
-from momentos.notify.ssrf import check_url
 
 router = APIRouter(prefix="/api/v1", tags=["notify"])
-
-SAMPLE: dict[str, Any] = {"org_name": "Momentos", "customer_name": "Ana", "service_name": "Shop",
-                          "moment_name": "Delivery", "next_name": "Use", "status_url": "https://example.com/s/…",
-                          "subject": "Subject", "text": "Text"}
 
 
 def _settings(request: Request) -> NotifySettings:
@@ -49,25 +42,10 @@ def _process(session: Session, org_id: int, process_id: int) -> Process:
 
 
 @router.post("/contacts", status_code=202)
-def request_contact(data: ContactRequest, p: Admin, session: DbSession, request: Request) -> NotificationRead:
-    customer = customers.get_customer(session, p.org_id, data.customer)
-    now = utcnow()
-    params: dict[str, Any] = {"subject": data.subject, "text": data.text, "customer_name": customer.name or "",
-                              "status_url": ""}
-    service_id = moment = None
-    if data.process_id is not None:
-        process = _process(session, p.org_id, data.process_id)
-        token = status_tokens.ensure_token(session, p.org_id, process.id, now)
-        params["status_url"] = f"{request.app.state.settings.public_url}/s/{token}"
-        service_id, moment = process.service_id, process.current_moment
-    key = f"request:{data.dedup_key}" if data.dedup_key else f"request:{uuid4().hex}"
-    item = outbox.NotificationIn(customer_id=customer.id, purpose=data.purpose, template="message", dedup_key=key,
-                                 params=params, priority=data.priority, proactive=data.proactive,
-                                 process_id=data.process_id, service_id=service_id, moment=moment)
-    created = outbox.enqueue(session, p.org_id, item, now)
-    existing = created or outbox.by_dedup_key(session, p.org_id, key)
-    assert existing is not None
-    return _read(existing)
+def request_contact(data: ContactRequest, p: Admin, session: DbSession) -> NotificationRead:
+    """Ask for a contact; the policy decides now (the decision is stored) and again before delivery."""
+    notification = contacts.request_contact(session, p.org_id, data, utcnow())
+    return _read(notification)
 
 
 @router.get("/notifications")
@@ -86,28 +64,42 @@ def replay(notification_id: int, p: Admin, session: DbSession) -> NotificationRe
     return _read(n)
 
 
+def _endpoint_read(row: WebhookEndpoint, secret: str | None = None) -> WebhookEndpointRead:
+    return WebhookEndpointRead(id=row.id, url=row.url, active=row.active, secret=secret,
+                               previous_expires_at=row.previous_expires_at if len(row.secrets) > 1 else None)
+
+
+@router.get("/webhook-endpoints")
+def list_endpoints(p: Admin, session: DbSession) -> list[WebhookEndpointRead]:
+    return [_endpoint_read(row) for row in endpoints.list_endpoints(session, p.org_id)]
+
+
 @router.post("/webhook-endpoints", status_code=201)
 def create_endpoint(data: WebhookEndpointCreate, p: Admin, session: DbSession,
                     request: Request) -> WebhookEndpointRead:
-    check_url(data.url, _settings(request).webhook_allow)
-    secret = webhook.new_secret()
-    row = WebhookEndpoint(org_id=p.org_id, url=data.url, secrets=[secret], active=True, created_at=utcnow())
-    session.add(row)
-    session.flush()
-    return WebhookEndpointRead(id=row.id, url=row.url, active=row.active, secret=secret)
+    row, secret = endpoints.create_endpoint(session, p.org_id, data.url, _settings(request).webhook_allow, utcnow())
+    return _endpoint_read(row, secret)
+
+
+@router.patch("/webhook-endpoints/{endpoint_id}")
+def update_endpoint(endpoint_id: int, data: WebhookEndpointUpdate, p: Admin, session: DbSession,
+                    request: Request) -> WebhookEndpointRead:
+    """Change the URL (SSRF-checked), enable or disable, rotate the secret (the new one is shown once)."""
+    row = endpoints.get_endpoint(session, p.org_id, endpoint_id)
+    grace = timedelta(seconds=data.grace_seconds) if data.rotate_secret else None
+    secret = endpoints.update_endpoint(session, row, url=data.url, enabled=data.enabled, rotate_grace=grace,
+                                       allow=_settings(request).webhook_allow, now=utcnow())
+    return _endpoint_read(row, secret)
 
 
 @router.post("/webhook-endpoints/{endpoint_id}/rotate")
-def rotate_secret(endpoint_id: int, p: Admin, session: DbSession) -> WebhookEndpointRead:
-    """A new secret signs alongside the previous one (receivers switch at their pace); older ones are dropped."""
-    row = session.scalar(select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id,
-                                                       WebhookEndpoint.org_id == p.org_id))
-    if row is None:
-        raise NotFound("Webhook endpoint not found.", code="webhook_endpoint_not_found")
-    secret = webhook.new_secret()
-    row.secrets = [secret, *row.secrets[:1]]
+def rotate_secret(endpoint_id: int, p: Admin, session: DbSession,
+                  grace_seconds: int = Query(86_400, ge=0, le=30 * 86_400)) -> WebhookEndpointRead:
+    """A new secret signs alongside the previous one for the grace period; then only the new one signs."""
+    row = endpoints.get_endpoint(session, p.org_id, endpoint_id)
+    secret = endpoints.rotate(row, timedelta(seconds=grace_seconds), utcnow())
     session.flush()
-    return WebhookEndpointRead(id=row.id, url=row.url, active=row.active, secret=secret)
+    return _endpoint_read(row, secret)
 
 
 @router.post("/processes/{process_id}/status-token")
@@ -124,12 +116,6 @@ def revoke_status_token(process_id: int, p: Admin, session: DbSession) -> None:
     status_tokens.revoke(session, _process(session, p.org_id, process_id).id, utcnow())
 
 
-@router.get("/notification-templates/{name}/preview")
-def preview(name: str, _: Admin, lang: str = "es") -> TemplatePreview:
-    subject, text = render.render(name, lang, SAMPLE)
-    return TemplatePreview(template=name, language=lang if lang in ("es", "en") else "es", subject=subject,
-                           text=text)
-
-
 def install(app: FastAPI) -> None:
     app.include_router(router)
+    app.include_router(templates_api.router)

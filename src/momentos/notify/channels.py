@@ -17,3 +17,5 @@ class Message:
     subject: str
     text: str
     language: str
+    html: str | None = None
+    """An HTML alternative (e-mail only), from an organization's template override."""

@@ -101,3 +101,17 @@ def replay(session: Session, notification: Notification, now: datetime) -> None:
     notification.lease_owner = notification.lease_until = None
     notification.last_error = None
     session.flush()
+
+
+REPLAYABLE = ("dead", "suppressed")
+
+
+def replay_many(session: Session, org_id: int, ids: list[int] | None, now: datetime) -> int:
+    """Replay the organization's dead or suppressed notifications with these ids (None: every dead one)."""
+    stmt = select(Notification).where(Notification.org_id == org_id)
+    stmt = stmt.where(Notification.status == "dead") if ids is None else stmt.where(
+        Notification.id.in_(ids), Notification.status.in_(REPLAYABLE))
+    rows = list(session.scalars(stmt.order_by(Notification.id)))
+    for n in rows:
+        replay(session, n, now)
+    return len(rows)

@@ -1,32 +1,200 @@
-"""Notification templates per purpose and language (``templates/<name>.<lang>.txt``; first line = subject)."""
+"""Notification texts: one function renders any outbound message, by (organization, purpose, moment, channel,
+language, parameters).
+
+Other features (status notices, promises, surveys, marketing) call :func:`render_notification`::
+
+    rendered = render_notification(session, org_id, "promise", "delivery", "email", "es",
+                                   {"promise_name": {"es": "Entrega en 48 h", "en": "Delivery in 48 h"}, ...})
+    rendered.subject, rendered.text, rendered.html   # html only when an override gives one (e-mail)
+
+Where the text comes from, most specific first:
+
+1. the organization's override (``notification_templates``) for the purpose and language, with the moment and
+   channel matched exactly before ``*`` (any): (moment, channel), (moment, *), (*, channel), (*, *);
+2. the packaged default ``templates/<purpose>.<moment>.txt``, then ``templates/<purpose>.txt`` (Jinja, texts
+   translated through the Babel message catalogs; first line = subject).
+
+Parameters: see :data:`VARIABLES`; a value may be a ``{"es": …, "en": …}`` mapping, and the language's text is
+used. Overrides are Jinja run in a :class:`~jinja2.sandbox.SandboxedEnvironment` (HTML autoescaped), checked
+when stored (:func:`validate_override`); one that fails at send time falls back to the packaged default.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound
+from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError, TemplateNotFound, Undefined
+from jinja2.sandbox import SandboxedEnvironment
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from momentos.errors import NotFound
+from momentos.errors import NotFound, ValidationFailed
+from momentos.kit import i18n
 from momentos.kit.i18n import LANGUAGES
+from momentos.models import NotificationTemplate
 
-TEMPLATES: tuple[str, ...] = ("status", "message")
+log = logging.getLogger("momentos.notify")
+
+PURPOSE_TEMPLATES: tuple[str, ...] = ("status", "promise", "survey", "marketing", "transactional")
+TEMPLATES: tuple[str, ...] = (*PURPOSE_TEMPLATES, "message")
+"""Packaged templates: one per purpose, and ``message`` (a caller's own subject and text, not overridable)."""
+ANY = "*"
+MAX_OUTPUT = 20_000
+
+VARIABLES: Mapping[str, str] = {
+    "org_name": "The organization's name",
+    "customer_name": "The customer's name (may be empty)",
+    "service_name": "The service of the process",
+    "moment_name": "The moment the process is in",
+    "next_name": "The moment that usually comes next (may be empty)",
+    "status_url": "The link to the process's status page",
+    "subject": "A subject given by the caller (marketing, transactional)",
+    "text": "A text given by the caller",
+    "promise_name": "The promise (promise notices)",
+    "due_date": "When the promise is due (promise notices)",
+    "survey_url": "The link to the survey (survey invitations)",
+}
+"""Every variable a template may use; the ones a notice does not have are empty."""
+
+SAMPLE: Mapping[str, Any] = {
+    "org_name": "Momentos", "customer_name": "Ana",
+    "service_name": {"es": "Tienda en línea", "en": "Online shop"},
+    "moment_name": {"es": "Entrega y prestación", "en": "Delivery"},
+    "next_name": {"es": "Uso y experiencia", "en": "Use"},
+    "status_url": "https://momentos.example/s/sample",
+    "subject": {"es": "Novedades de tu pedido", "en": "News about your order"},
+    "text": {"es": "Tu pedido está en camino.", "en": "Your order is on its way."},
+    "promise_name": {"es": "Entrega en 48 horas", "en": "Delivery within 48 hours"},
+    "due_date": "2026-03-06", "survey_url": "https://momentos.example/survey/sample",
+}
+"""Sample parameters for previews and for checking overrides."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str | None
+    source: str
+    """``override:<id>`` or ``packaged:<file>``: where the text came from."""
+
+
+def localize(params: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """Bilingual values ({"es": …, "en": …}) become the language's text (or the first one given)."""
+    return {k: (v.get(lang) or next(iter(v.values()), "")) if isinstance(v, Mapping) else v
+            for k, v in params.items()}
+
+
+def _translator(lang: str) -> Callable[..., str]:
+    def _(message: str, /, **variables: Any) -> str:
+        text = i18n.gettext(lang, message)
+        return text % variables if variables else text
+    return _
 
 
 @cache
-def environment() -> Environment:
+def packaged_environment() -> Environment:
     return Environment(loader=PackageLoader("momentos.notify", "templates"), autoescape=False,  # noqa: S701 - text
-                       undefined=StrictUndefined, keep_trailing_newline=True, auto_reload=False)
+                       undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=True, auto_reload=False)
 
 
-def render(name: str, lang: str, params: Mapping[str, Any]) -> tuple[str, str]:
-    """(subject, body) of a template in a language (es/en)."""
-    lang = lang if lang in LANGUAGES else LANGUAGES[0]
+@cache
+def _sandbox(html: bool, strict: bool) -> SandboxedEnvironment:
+    return SandboxedEnvironment(autoescape=html, undefined=StrictUndefined if strict else Undefined,
+                                keep_trailing_newline=True, trim_blocks=True)
+
+
+def _split(text: str) -> tuple[str, str]:
+    subject, _, body = text.strip("\n").partition("\n")
+    lines = body.strip("\n").splitlines()
+    return subject.strip(), "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def _language(lang: str) -> str:
+    return lang if lang in LANGUAGES else LANGUAGES[0]
+
+
+def _context(params: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    return {**dict.fromkeys(VARIABLES, ""), **localize(params, lang)}
+
+
+def render_packaged(name: str, lang: str, params: Mapping[str, Any], moment: str | None = None) -> Rendered:
+    """A packaged template (``<name>.<moment>.txt`` when it exists, else ``<name>.txt``) in es or en."""
+    lang = _language(lang)
+    env = packaged_environment()
+    candidates = ([f"{name}.{moment}.txt"] if moment else []) + [f"{name}.txt"]
+    for file in candidates:
+        if name not in TEMPLATES:
+            break
+        try:
+            template = env.get_template(file)
+        except TemplateNotFound:
+            continue
+        subject, text = _split(template.render(_context(params, lang), _=_translator(lang)))
+        return Rendered(subject, text, None, f"packaged:{file}")
+    raise NotFound(f"Template '{name}' not found.", code="template_not_found", detail={"name": name})
+
+
+def overrides_of(session: Session, org_id: int) -> list[NotificationTemplate]:
+    """The organization's overrides (read once per worker batch when ``session.info`` has a
+    ``notify.templates`` dict)."""
+    cache_: dict[int, list[NotificationTemplate]] | None = session.info.get("notify.templates")
+    if cache_ is not None and org_id in cache_:
+        return cache_[org_id]
+    rows = list(session.scalars(select(NotificationTemplate).where(NotificationTemplate.org_id == org_id)
+                                .order_by(NotificationTemplate.id)))
+    if cache_ is not None:
+        cache_[org_id] = rows
+    return rows
+
+
+def find_override(rows: list[NotificationTemplate], purpose: str, moment: str | None, channel: str | None,
+                  lang: str) -> NotificationTemplate | None:
+    found = {(r.moment, r.channel): r for r in rows if r.purpose == purpose and r.language == lang}
+    for key in ((moment, channel), (moment, ANY), (ANY, channel), (ANY, ANY)):
+        if key in found:
+            return found[key]
+    return None
+
+
+def render_override(row: NotificationTemplate, params: Mapping[str, Any], *, strict: bool = False) -> Rendered:
+    """An override in the sandbox (subject and body as text, the HTML body autoescaped)."""
+    context = _context(params, row.language)
+    subject = _sandbox(False, strict).from_string(row.subject).render(context)
+    body = _sandbox(False, strict).from_string(row.body).render(context)
+    html = _sandbox(True, strict).from_string(row.html).render(context) if row.html else None
+    if len(body) + len(html or "") > MAX_OUTPUT:
+        raise ValidationFailed("The rendered template is too long.", code="template_too_long",
+                               detail={"limit": MAX_OUTPUT})
+    return Rendered(" ".join(subject.split()), _split("x\n" + body)[1], html, f"override:{row.id}")
+
+
+def render_notification(session: Session, org_id: int, purpose: str, moment: str | None, channel: str | None,
+                        lang: str, params: Mapping[str, Any]) -> Rendered:
+    """The subject and text (and HTML, from an override) of a notice: the organization's override when one
+    matches, else the packaged default. See the module docstring for the lookup order and the parameters."""
+    lang = _language(lang)
+    row = find_override(overrides_of(session, org_id), purpose, moment, channel, lang)
+    if row is not None:
+        try:
+            return render_override(row, params)
+        except (TemplateError, ValidationFailed) as exc:  # stored templates were checked; keep delivering anyway
+            log.warning("template override %s failed (%s); using the packaged default", row.id, exc)
+    return render_packaged(purpose, lang, params, moment)
+
+
+def validate_override(purpose: str, subject: str, body: str, html: str | None, lang: str) -> Rendered:
+    """Parse and render an override with the sample parameters in the sandbox (unknown variables, syntax errors
+    and unsafe attribute access are refused). Returns the sample rendering."""
+    row = NotificationTemplate(id=0, purpose=purpose, moment=ANY, channel=ANY, language=_language(lang),
+                               subject=subject, body=body, html=html)
     try:
-        template = environment().get_template(f"{name}.{lang}.txt")
-    except TemplateNotFound as exc:
-        raise NotFound(f"Template '{name}' not found.", code="template_not_found", detail={"name": name}) from exc
-    text = template.render(**params)
-    subject, _, body = text.partition("\n")
-    return subject.strip(), body.strip() + "\n"
+        return render_override(row, SAMPLE, strict=True)
+    except TemplateError as exc:
+        raise ValidationFailed("The template is not valid.", code="invalid_template",
+                               detail={"error": f"{type(exc).__name__}: {exc}",
+                                       "variables": sorted(VARIABLES)}) from exc

@@ -28,5 +28,5 @@ class NotifySettings(BaseSettings):
     max_attempts: int = 8
     backoff_base_seconds: float = 5.0
     backoff_max_seconds: float = 3600.0
-    batch_size: int = 10
+    batch_size: int = 50
     poll_seconds: float = 0.5

@@ -26,6 +26,8 @@ def build(settings: NotifySettings, to: str, message: Message) -> EmailMessage:
     mail["Message-ID"] = message_id(message.delivery_id, settings.message_id_domain)
     mail["Content-Language"] = message.language
     mail.set_content(message.text)
+    if message.html:
+        mail.add_alternative(message.html, subtype="html")
     return mail
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from momentos.kit.ids import new_token
@@ -38,3 +38,17 @@ def find(session: Session, token: str) -> StatusToken | None:
     if not token or len(token) > 64:
         return None
     return session.scalar(select(StatusToken).where(StatusToken.token == token, StatusToken.revoked_at.is_(None)))
+
+
+def ensure_tokens(session: Session, processes: dict[int, int], now: datetime) -> dict[int, str]:
+    """``ensure_token`` for many processes (process id → organization id): one read, one multi-row insert."""
+    if not processes:
+        return {}
+    found = {row.process_id: row.token for row in session.scalars(select(StatusToken).where(
+        StatusToken.process_id.in_(list(processes)), StatusToken.revoked_at.is_(None)))}
+    new = {pid: new_token(24) for pid in processes if pid not in found}
+    if new:
+        session.execute(insert(StatusToken), [{"org_id": processes[pid], "process_id": pid, "token": token,
+                                               "created_at": now} for pid, token in new.items()])
+        found.update(new)
+    return found

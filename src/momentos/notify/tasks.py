@@ -25,13 +25,16 @@ from momentos import jobs as background_jobs
 from momentos.db import unit_of_work
 from momentos.kit.clock import utcnow
 from momentos.models import Customer, Notification, WebhookEndpoint
-from momentos.notify import smtp, webhook
+from momentos.notify import smtp, status_tokens, webhook
 from momentos.notify.channels import DeliveryError, Message
-from momentos.notify.render import render
+from momentos.notify.endpoints import signing_secrets
+from momentos.notify.render import render_notification, render_packaged
 from momentos.notify.settings import NotifySettings
 from momentos.notify.sms import SmsProvider, provider_from
+from momentos.notify.ssrf import UnsafeUrl
 from momentos.notify.triggers import status_params
 from momentos.policy import service as policy
+from momentos.policy.engine import Decision
 
 log = logging.getLogger("momentos.notify")
 
@@ -62,30 +65,34 @@ def claim(session: Session, owner: str, settings: NotifySettings, now: datetime)
                                 .order_by(Notification.id).execution_options(populate_existing=True)))
 
 
-def _localized(params: dict[str, Any], lang: str, public_url: str) -> dict[str, Any]:
-    out = {k: (v.get(lang) or next(iter(v.values()), "")) if isinstance(v, dict) else v for k, v in params.items()}
-    if str(out.get("status_url", "")).startswith("/"):
-        out["status_url"] = public_url.rstrip("/") + out["status_url"]
-    return out
+def _absolute(params: dict[str, Any], public_url: str) -> dict[str, Any]:
+    if str(params.get("status_url", "")).startswith("/"):
+        return {**params, "status_url": public_url.rstrip("/") + params["status_url"]}
+    return params
 
 
 def _endpoint(session: Session, org_id: int) -> WebhookEndpoint | None:
     cache: dict[int, WebhookEndpoint | None] = session.info.get("notify.endpoints", {})
     if org_id not in cache:
         cache[org_id] = session.scalar(select(WebhookEndpoint).where(WebhookEndpoint.org_id == org_id,
-                                                                     WebhookEndpoint.active.is_(True)).limit(1))
+                                                                     WebhookEndpoint.active.is_(True))
+                                       .order_by(WebhookEndpoint.id).limit(1))
     return cache[org_id]
 
 
-def _job(session: Session, n: Notification, channel: str, public_url: str) -> Job | None:
-    if n.template == "status" and "status_url" not in n.params and n.process_id and n.service_id:
-        # queued in bulk by ingestion: the link and names are fixed now, once, and kept for retries and replays
-        n.params = status_params(session, n.org_id, n.service_id, n.customer_id, n.process_id, n.moment,
-                                 n.created_at, "")
-    customer = session.get_one(Customer, n.customer_id)
+def _message(session: Session, n: Notification, channel: str, lang: str, public_url: str) -> Message:
+    params = _absolute(n.params, public_url)
+    if n.template == "message":  # the caller's own subject and text
+        rendered = render_packaged("message", lang, params)
+    else:
+        rendered = render_notification(session, n.org_id, n.template, n.moment, channel, lang, params)
+    return Message(n.delivery_id, rendered.subject, rendered.text, lang, rendered.html)
+
+
+def _job(session: Session, n: Notification, customer: Customer, channel: str, now: datetime,
+         public_url: str) -> Job | None:
     lang = customer.language or "es"
-    subject, text = render(n.template, lang, _localized(n.params, lang, public_url))
-    message = Message(n.delivery_id, subject, text, lang)
+    message = _message(session, n, channel, lang, public_url)
     if channel == "email" and customer.email:
         return Job(n.id, channel, customer.email, message)
     if channel in ("sms", "whatsapp") and customer.phone:
@@ -96,26 +103,57 @@ def _job(session: Session, n: Notification, channel: str, public_url: str) -> Jo
             body = json.dumps({"type": f"notification.{n.purpose}", "id": n.delivery_id,
                                "data": {"customer": customer.external_id, "process_id": n.process_id,
                                         "moment": n.moment, "purpose": n.purpose, "language": lang,
-                                        "subject": subject, "text": text}}, separators=(",", ":")).encode()
-            return Job(n.id, channel, endpoint.url, message, tuple(endpoint.secrets), body)
+                                        "subject": message.subject, "text": message.text}},
+                              separators=(",", ":")).encode()
+            return Job(n.id, channel, endpoint.url, message, signing_secrets(endpoint, now), body)
     return None
 
 
-def prepare(session: Session, n: Notification, now: datetime, public_url: str = "") -> Job | None:
-    """Re-check the policy now (consent may have been revoked since the row was queued) and build the job."""
-    ask = policy.ContactAsk(n.customer_id, n.purpose, n.priority, n.proactive, n.service_id, n.moment)
-    decision = policy.evaluate(session, n.org_id, ask, now, stage="send", notification_id=n.id)
-    if decision.outcome == "send" and decision.channel:
-        job = _job(session, n, decision.channel, public_url)
-        if job is not None:
-            n.channel, n.counted_at = decision.channel, n.counted_at or now
-            return job
+def _fill_status_params(session: Session, rows: list[Notification], now: datetime) -> None:
+    """Notices queued in bulk by ingestion get their link and names now, once (kept for retries and replays);
+    the status tokens of the batch are read and created together."""
+    todo = [n for n in rows if "status_url" not in n.params and n.process_id and n.service_id]
+    tokens = status_tokens.ensure_tokens(session, {n.process_id: n.org_id for n in todo if n.process_id}, now)
+    for n in todo:
+        assert n.process_id is not None and n.service_id is not None
+        n.params = {**status_params(session, n.org_id, n.service_id, n.customer_id, n.process_id, n.moment,
+                                    n.created_at, "", token=tokens[n.process_id]), **n.params}
+
+
+def _park(n: Notification, decision: Decision) -> None:
+    """Not sent now: back to the queue until the deferral ends, or suppressed (with the decision's reasons)."""
     if decision.outcome == "defer" and decision.until is not None:
         n.status, n.next_attempt_at, n.attempts = "pending", decision.until, max(0, n.attempts - 1)
     else:
         n.status = "suppressed"
     n.lease_owner = n.lease_until = None
-    return None
+
+
+def prepare(session: Session, claimed: list[Notification], now: datetime, public_url: str = "") -> list[Job]:
+    """Re-check the policy now for a claimed batch (consent may have been revoked since the rows were queued),
+    with the facts read once for the whole batch, and build the jobs of the rows allowed to go."""
+    batch = policy.PolicyBatch(session, {n.org_id for n in claimed}, {n.customer_id for n in claimed}, now,
+                               lock=True)
+    allowed: list[tuple[Notification, str]] = []
+    for n in claimed:
+        ask = policy.ContactAsk(n.customer_id, n.purpose, n.priority, n.proactive, n.service_id, n.moment)
+        decision = batch.evaluate(n.org_id, ask, n.id)
+        if decision.outcome == "send" and decision.channel:
+            batch.count(n.customer_id, n.id, decision.channel, n.purpose)
+            allowed.append((n, decision.channel))
+        else:
+            _park(n, decision)
+    batch.record()
+    _fill_status_params(session, [n for n, _ in allowed], now)
+    jobs = []
+    for n, channel in allowed:
+        job = _job(session, n, batch.customers[n.customer_id], channel, now, public_url)
+        if job is None:
+            _park(n, Decision("suppress"))
+            continue
+        n.channel, n.counted_at = channel, n.counted_at or now
+        jobs.append(job)
+    return jobs
 
 
 def claim_jobs(factory: sessionmaker[Session], owner: str, settings: NotifySettings) -> tuple[int, list[Job]]:
@@ -123,10 +161,11 @@ def claim_jobs(factory: sessionmaker[Session], owner: str, settings: NotifySetti
     Returns how many rows were claimed and the jobs to deliver."""
     now = utcnow()
     with unit_of_work(factory) as session:
-        session.info.update({"policy.org_facts": {}, "notify.endpoints": {}})  # organization facts, once per batch
+        # organization facts, endpoints, templates and journey models: once per batch
+        session.info.update({"policy.org_facts": {}, "notify.endpoints": {}, "notify.templates": {},
+                             "notify.models": {}, "notify.rows": {}})
         claimed = claim(session, owner, settings, now)
-        jobs = [prepare(session, n, now, settings.public_url) for n in claimed]
-        return len(claimed), [job for job in jobs if job is not None]
+        return len(claimed), prepare(session, claimed, now, settings.public_url) if claimed else []
 
 
 class Deliverer:
@@ -142,8 +181,11 @@ class Deliverer:
         if job.channel == "email":
             self.mailer.send(job.address, job.message)
         elif job.channel == "webhook":
-            webhook.post(self.http, job.address, job.secrets, job.message.delivery_id, int(time.time()), job.body,
-                         allow=self.settings.webhook_allow)
+            try:
+                webhook.post(self.http, job.address, job.secrets, job.message.delivery_id, int(time.time()),
+                             job.body, allow=self.settings.webhook_allow)
+            except UnsafeUrl as exc:  # checked again at send time: the host may resolve elsewhere by now
+                raise DeliveryError(f"webhook: {exc.message}", permanent=True) from exc
         elif self.sms is not None:
             self.sms.send(job.channel, job.address, job.message)
         else:

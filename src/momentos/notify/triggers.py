@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
 from momentos.catalog import service as catalog
+from momentos.catalog.presets import JourneyModelDef
 from momentos.models import Customer, Organization, Service
 from momentos.notify import status_tokens
 from momentos.notify.outbox import NotificationIn, enqueue_many
@@ -46,13 +47,20 @@ def moments_entered(session: Session, org_id: int, entries: Sequence[Entry], now
 
 
 def status_params(session: Session, org_id: int, service_id: int, customer_id: int, process_id: int,
-                  moment: str | None, now: datetime, public_url: str) -> dict[str, object]:
-    """Template parameters of a status notice, in both languages (the worker picks the customer's)."""
-    service = session.get_one(Service, service_id)
-    model = catalog.get_journey_model(session, org_id, service.journey_model_key)
+                  moment: str | None, now: datetime, public_url: str, *, token: str | None = None) -> dict[str, object]:
+    """Template parameters of a status notice, in both languages (the worker picks the customer's). The
+    process's status token is created unless one is given."""
+    held: dict[tuple[type, int], Any] = session.info.get("notify.rows", {})  # per worker batch (strong refs)
+    service = held.get((Service, service_id)) or session.get_one(Service, service_id)
+    held[(Service, service_id)] = service
+    models: dict[tuple[int, str], JourneyModelDef] = session.info.get("notify.models", {})  # per worker batch
+    model = models.get((org_id, service.journey_model_key)) or catalog.get_journey_model(
+        session, org_id, service.journey_model_key)
+    models[(org_id, service.journey_model_key)] = model
     customer = session.get_one(Customer, customer_id)
-    org = session.get_one(Organization, org_id)
-    token = status_tokens.ensure_token(session, org_id, process_id, now)
+    org = held.get((Organization, org_id)) or session.get_one(Organization, org_id)
+    held[(Organization, org_id)] = org
+    token = token or status_tokens.ensure_token(session, org_id, process_id, now)
     nxt = model.next_key(moment) if moment and model.has(moment) else None
     return {"org_name": org.name, "customer_name": customer.name or "", "status_url": f"{public_url}/s/{token}",
             "service_name": {"es": service.name_es, "en": service.name_en},

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from momentos.catalog import service as catalog
@@ -83,9 +84,8 @@ def org_facts(session: Session, org_id: int) -> tuple[str, bool]:
     return cache[org_id]
 
 
-def facts_for(session: Session, org_id: int, customer: Customer, ask: ContactAsk, now: datetime,
-              exclude_notification: int | None = None) -> Facts:
-    org_tz, has_webhook = org_facts(session, org_id)
+def addresses_of(customer: Customer, has_webhook: bool) -> frozenset[str]:
+    """The channels the customer can be reached on."""
     addresses = set()
     if customer.email:
         addresses.add("email")
@@ -93,6 +93,12 @@ def facts_for(session: Session, org_id: int, customer: Customer, ask: ContactAsk
         addresses.update(PHONE_CHANNELS)
     if has_webhook:
         addresses.add("webhook")
+    return frozenset(addresses)
+
+
+def facts_for(session: Session, org_id: int, customer: Customer, ask: ContactAsk, now: datetime,
+              exclude_notification: int | None = None) -> Facts:
+    org_tz, has_webhook = org_facts(session, org_id)
     consents = {(c.channel, c.purpose): c.granted
                 for c in session.scalars(select(Consent).where(Consent.customer_id == customer.id))}
     stmt = select(Notification.counted_at, Notification.channel, Notification.purpose).where(
@@ -104,7 +110,7 @@ def facts_for(session: Session, org_id: int, customer: Customer, ask: ContactAsk
     tz = customer.timezone or org_tz
     return Facts(purpose=ask.purpose, priority="transactional" if ask.priority == "transactional" else "normal",
                  proactive=ask.proactive, intensity=_intensity(session, org_id, ask),
-                 do_not_contact=customer.do_not_contact, addresses=frozenset(addresses),
+                 do_not_contact=customer.do_not_contact, addresses=addresses_of(customer, has_webhook),
                  preferred=tuple(customer.preferred_channels or ()), consents=consents, timezone=tz or "UTC",
                  sent=sent)
 
@@ -135,3 +141,85 @@ def decisions_of(session: Session, org_id: int, customer_id: int, limit: int = 1
     stmt = (select(ContactDecision).where(ContactDecision.org_id == org_id, ContactDecision.customer_id == customer_id)
             .order_by(ContactDecision.decided_at.desc(), ContactDecision.id.desc()).limit(limit))
     return session.scalars(stmt).all()
+
+
+class PolicyBatch:
+    """The policy for many contacts at once (a worker's claimed batch): customers (row-locked on PostgreSQL, in id
+    order), consents, the sends that count against caps, rules and intensities are read once for the batch, not
+    once per contact. Sends allowed within the batch count against the caps of the contacts decided after them
+    (:meth:`count`). Decisions are recorded like :func:`evaluate`'s, in one insert (:meth:`record`)."""
+
+    def __init__(self, session: Session, org_ids: set[int], customer_ids: set[int], now: datetime, *,
+                 lock: bool) -> None:
+        self.session, self.now = session, now
+        stmt = select(Customer).where(Customer.id.in_(customer_ids)).order_by(Customer.id)
+        if lock and is_postgres(session):
+            stmt = stmt.with_for_update()
+        self.customers = {c.id: c for c in session.scalars(stmt)}
+        self.consents: dict[int, dict[tuple[str, str], bool]] = {cid: {} for cid in customer_ids}
+        for c in session.scalars(select(Consent).where(Consent.customer_id.in_(customer_ids))):
+            self.consents[c.customer_id][(c.channel, c.purpose)] = c.granted
+        self.sent: dict[int, list[tuple[int, datetime, str, str]]] = {cid: [] for cid in customer_ids}
+        for nid, cid, at, ch, pu in session.execute(select(
+                Notification.id, Notification.customer_id, Notification.counted_at, Notification.channel,
+                Notification.purpose).where(Notification.customer_id.in_(customer_ids),
+                                            Notification.counted_at >= now - timedelta(days=8),
+                                            Notification.status.in_(COUNTED_STATUSES))):
+            if at is not None:
+                self.sent[cid].append((nid, at, ch or "", pu))
+        self.rules: dict[tuple[int, str], dict[str, Any]] = {
+            (r.org_id, r.scope): r.rules for r in session.scalars(select(ContactRule).where(
+                ContactRule.org_id.in_(org_ids)))}
+        self._intensity: dict[tuple[int, int | None, str | None], str] = {}
+        self._services: dict[int, Service] = {}  # held: the identity map keeps only weak references
+        self.records: list[dict[str, Any]] = []
+
+    def _rules(self, org_id: int, ask: ContactAsk) -> Rules:
+        wanted = layering.scopes(ask.service_id, ask.moment, ask.customer_id)
+        return layering.to_rules(layering.merge(
+            self.rules[(org_id, s)] for s in wanted if (org_id, s) in self.rules))
+
+    def _intensity_of(self, org_id: int, ask: ContactAsk) -> str:
+        key = (org_id, ask.service_id, ask.moment)
+        if key not in self._intensity:
+            if ask.service_id is not None and ask.service_id not in self._services:
+                self._services[ask.service_id] = self.session.get_one(Service, ask.service_id)
+            self._intensity[key] = _intensity(self.session, org_id, ask)
+        return self._intensity[key]
+
+    def evaluate(self, org_id: int, ask: ContactAsk, notification_id: int | None) -> Decision:
+        customer = self.customers[ask.customer_id]
+        org_tz, has_webhook = org_facts(self.session, org_id)
+        sent = [(at, ch, pu) for nid, at, ch, pu in self.sent[customer.id] if nid != notification_id]
+        facts = Facts(purpose=ask.purpose, priority="transactional" if ask.priority == "transactional" else "normal",
+                      proactive=ask.proactive, intensity=self._intensity_of(org_id, ask),
+                      do_not_contact=customer.do_not_contact, addresses=addresses_of(customer, has_webhook),
+                      preferred=tuple(customer.preferred_channels or ()), consents=self.consents[customer.id],
+                      timezone=customer.timezone or org_tz or "UTC", sent=sent)
+        decision = decide(facts, self._rules(org_id, ask), self.now)
+        self.records.append({
+            "org_id": org_id, "customer_id": ask.customer_id, "notification_id": notification_id, "stage": "send",
+            "purpose": ask.purpose, "priority": ask.priority, "outcome": decision.outcome,
+            "channel": decision.channel, "defer_until": decision.until,
+            "reasons": [r.to_dict() for r in decision.reasons], "decided_at": self.now})
+        return decision
+
+    def record(self) -> None:
+        """Store the batch's decisions (one multi-row insert)."""
+        if self.records:
+            self.session.execute(insert(ContactDecision), self.records)
+            self.records = []
+
+    def count(self, customer_id: int, notification_id: int, channel: str, purpose: str) -> None:
+        """A send was allowed: it counts against the caps of the rest of the batch."""
+        self.sent[customer_id].append((notification_id, self.now, channel, purpose))
+
+
+def decisions_with_notifications(session: Session, org_id: int, customer_id: int,
+                                 limit: int = 100) -> list[tuple[ContactDecision, Notification | None]]:
+    """The customer's decisions, newest first, each with the notification it was about (its moment, template and
+    delivery state), read in two queries."""
+    decisions = decisions_of(session, org_id, customer_id, limit)
+    ids = {d.notification_id for d in decisions if d.notification_id is not None}
+    found = {n.id: n for n in session.scalars(select(Notification).where(Notification.id.in_(ids)))} if ids else {}
+    return [(d, found.get(d.notification_id) if d.notification_id is not None else None) for d in decisions]

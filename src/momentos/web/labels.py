@@ -23,6 +23,10 @@ LABELS: dict[str, dict[str, str]] = {
         "survey": N_("Surveys"), "marketing": N_("Marketing"), "*": N_("All purposes"),
     },
     "language": {"es": N_("Spanish"), "en": N_("English")},
+    "outcome": {"send": N_("Send"), "defer": N_("Defer"), "suppress": N_("Suppress")},
+    "stage": {"request": N_("when asked for"), "send": N_("before sending")},
+    "delivery": {"pending": N_("Queued"), "claimed": N_("Being sent"), "sent": N_("Delivered"),
+                 "dead": N_("Failed"), "suppressed": N_("Not sent")},
 }
 
 
