@@ -18,11 +18,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+from jinja2 import TemplateError
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from momentos import jobs as background_jobs
 from momentos.db import unit_of_work
+from momentos.errors import MomentosError
 from momentos.kit.clock import utcnow
 from momentos.models import Customer, Notification, WebhookEndpoint
 from momentos.notify import smtp, status_tokens, webhook
@@ -147,7 +149,11 @@ def prepare(session: Session, claimed: list[Notification], now: datetime, public
     _fill_status_params(session, [n for n, _ in allowed], now)
     jobs = []
     for n, channel in allowed:
-        job = _job(session, n, batch.customers[n.customer_id], channel, now, public_url)
+        try:
+            job = _job(session, n, batch.customers[n.customer_id], channel, now, public_url)
+        except (MomentosError, TemplateError) as exc:  # e.g. an unknown template: this row only, not the batch
+            n.status, n.last_error, n.lease_owner, n.lease_until = "dead", f"template: {exc}"[:2000], None, None
+            continue
         if job is None:
             _park(n, Decision("suppress"))
             continue
