@@ -77,3 +77,18 @@ def test_sends_earlier_in_a_batch_count_against_the_caps_of_later_rows(
     assert [n.status for n in rows] == ["sent", "sent", "pending", "pending", "sent"]
     assert all(n.next_attempt_at > now for n in rows if n.status == "pending")  # deferred to the next day
     assert sorted(str(m["Subject"]) for m in inbox.messages) == ["receipt", "s0", "s1"]
+
+
+def test_a_row_that_cannot_be_rendered_ends_dead_without_stopping_the_batch(
+        db: Session, org: OrgHandle, inbox: Inbox, notify_settings: NotifySettings,
+        worker_factory: sessionmaker[Session]) -> None:
+    shop(db, org.id)
+    ana = customer(db, org.id, "ana", email="ana@example.com")
+    items = [NotificationIn(customer_id=ana.id, purpose="transactional", template=name, dedup_key=name,
+                            priority="transactional", params={"subject": name, "text": "t"})
+             for name in ("message", "no-such-template", "transactional")]
+    enqueue_many(db, org.id, items, utcnow())
+    run(worker_factory, notify_settings, "w1", once=True)
+    rows = notifications(db, org.id)
+    assert [n.status for n in rows] == ["sent", "dead", "sent"]
+    assert "no-such-template" in (rows[1].last_error or "") and len(inbox.messages) == 2

@@ -13,16 +13,19 @@ import json
 import logging
 import random
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+from jinja2 import TemplateError
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from momentos import jobs as background_jobs
 from momentos.db import unit_of_work
+from momentos.errors import MomentosError
 from momentos.kit.clock import utcnow
 from momentos.models import Customer, Notification, WebhookEndpoint
 from momentos.notify import smtp, status_tokens, webhook
@@ -147,7 +150,11 @@ def prepare(session: Session, claimed: list[Notification], now: datetime, public
     _fill_status_params(session, [n for n, _ in allowed], now)
     jobs = []
     for n, channel in allowed:
-        job = _job(session, n, batch.customers[n.customer_id], channel, now, public_url)
+        try:
+            job = _job(session, n, batch.customers[n.customer_id], channel, now, public_url)
+        except (MomentosError, TemplateError) as exc:  # e.g. an unknown template: this row only, not the batch
+            n.status, n.last_error, n.lease_owner, n.lease_until = "dead", f"template: {exc}"[:2000], None, None
+            continue
         if job is None:
             _park(n, Decision("suppress"))
             continue
@@ -240,27 +247,50 @@ def deliver_batch(deliverer: Deliverer, jobs: list[Job], lease_ends: float) -> l
     return results
 
 
+Results = list[tuple[Job, DeliveryError | None]]
+
+
+def _record(factory: sessionmaker[Session], inflight: Future[Results], owner: str, settings: NotifySettings) -> int:
+    results = inflight.result()
+    if results:
+        finish(factory, results, owner, settings)
+    return sum(error is None for _, error in results)
+
+
 def run(factory: sessionmaker[Session], settings: NotifySettings, owner: str, *, once: bool = False,
         idle_exit: float | None = None, sms: SmsProvider | None = None) -> int:
-    """Claim and deliver until stopped (or, with ``once``, until nothing is due). Returns deliveries made."""
+    """Claim and deliver until stopped (or, with ``once``, until nothing is due). Returns deliveries made.
+
+    One batch is delivered (by one delivery thread, which never touches the database) while the next is claimed
+    and decided, so the receivers rather than our claiming set the pace. Each batch is recorded after its
+    delivery, under the same lease rules as ever."""
     deliverer = Deliverer(settings, sms)
     background = background_jobs.registered()
     sent, idle_since = 0, time.monotonic()
+    inflight: Future[Results] | None = None
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notify-deliver")
     try:
         while True:
             lease_ends = time.monotonic() + settings.lease_seconds
             claimed, jobs = claim_jobs(factory, owner, settings)
+            busy = claimed > 0 or inflight is not None
+            if inflight is not None:
+                sent += _record(factory, inflight, owner, settings)
+                inflight = None
             if jobs:
-                results = deliver_batch(deliverer, jobs, lease_ends)
-                if results:
-                    finish(factory, results, owner, settings)
-                sent += sum(error is None for _, error in results)
-            claimed += background_jobs.run_jobs(factory, background)
-            if claimed:
+                inflight = pool.submit(deliver_batch, deliverer, jobs, lease_ends)
+            busy = background_jobs.run_jobs(factory, background) > 0 or busy
+            if busy:
                 idle_since = time.monotonic()
                 continue
             if once or (idle_exit is not None and time.monotonic() - idle_since >= idle_exit):
                 return sent
             time.sleep(settings.poll_seconds)
     finally:
+        if inflight is not None:  # stopping: record what was delivered (else the lease expires: same ids again)
+            try:
+                _record(factory, inflight, owner, settings)
+            except Exception:
+                log.exception("could not record the last batch; its rows are delivered again after the lease")
+        pool.shutdown(wait=True)
         deliverer.close()
