@@ -7,6 +7,7 @@ from momentos.models.notify import Notification, StatusFeedback, StatusToken, We
 from momentos.models.organization import ApiKey, Organization
 from momentos.models.policy import ContactDecision, ContactRule
 from momentos.models.process import Process
+from momentos.models.promise import PromiseDefinition, PromiseInstance, PromiseTransition
 
 __all__ = [
     "ApiKey",
@@ -21,6 +22,9 @@ __all__ = [
     "Notification",
     "Organization",
     "Process",
+    "PromiseDefinition",
+    "PromiseInstance",
+    "PromiseTransition",
     "Service",
     "StatusFeedback",
     "StatusToken",

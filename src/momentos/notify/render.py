@@ -11,7 +11,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound
 from momentos.errors import NotFound
 from momentos.kit.i18n import LANGUAGES
 
-TEMPLATES: tuple[str, ...] = ("status", "message")
+TEMPLATES: tuple[str, ...] = ("status", "message", "promise_announce", "promise_at_risk", "promise_broken",
+                              "promise_kept", "staff_alert")
 
 
 @cache

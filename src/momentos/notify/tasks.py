@@ -34,6 +34,7 @@ from momentos.notify.triggers import status_params
 from momentos.policy import service as policy
 
 log = logging.getLogger("momentos.notify")
+STAFF_ALERT = "staff_alert"
 
 
 @dataclass(frozen=True)
@@ -101,8 +102,33 @@ def _job(session: Session, n: Notification, channel: str, public_url: str) -> Jo
     return None
 
 
+def _staff_job(session: Session, n: Notification, public_url: str) -> Job | None:
+    """A staff alert goes to the address in its parameters (or the organization's webhook), in the organization's
+    language. It is not a customer contact: no consent or caps apply, and it never counts against them."""
+    lang = str(n.params.get("language") or "es")
+    subject, text = render(n.template, lang, _localized(n.params, lang, public_url))
+    message = Message(n.delivery_id, subject, text, lang)
+    if n.params.get("staff_email"):
+        return Job(n.id, "email", str(n.params["staff_email"]), message)
+    endpoint = _endpoint(session, n.org_id) if n.params.get("staff_webhook") else None
+    if endpoint is None:
+        return None
+    body = json.dumps({"type": "notification.staff_alert", "id": n.delivery_id,
+                       "data": {"process_id": n.process_id, "moment": n.moment, "purpose": n.purpose,
+                                "promise": n.params.get("promise_key"), "language": lang, "subject": subject,
+                                "text": text}}, separators=(",", ":")).encode()
+    return Job(n.id, "webhook", endpoint.url, message, tuple(endpoint.secrets), body)
+
+
 def prepare(session: Session, n: Notification, now: datetime, public_url: str = "") -> Job | None:
     """Re-check the policy now (consent may have been revoked since the row was queued) and build the job."""
+    if n.purpose == STAFF_ALERT:
+        staff = _staff_job(session, n, public_url)
+        if staff is not None:
+            n.channel = staff.channel
+            return staff
+        n.status, n.lease_owner, n.lease_until = "suppressed", None, None
+        return None
     ask = policy.ContactAsk(n.customer_id, n.purpose, n.priority, n.proactive, n.service_id, n.moment)
     decision = policy.evaluate(session, n.org_id, ask, now, stage="send", notification_id=n.id)
     if decision.outcome == "send" and decision.channel:
