@@ -1,8 +1,9 @@
 """Business calendars: working hours per weekday, holidays and a time zone (``zoneinfo``).
 
 Working time is a stream of UTC intervals built from local wall-clock hours, so nights, weekends, holidays and
-daylight-saving changes fall out of the time zone database: an hour skipped in spring is not worked, an hour
-repeated in autumn is worked twice when it lies inside working hours. A calendar of ``None`` is the plain clock.
+daylight-saving changes fall out of the time zone database. A window runs from the instant of its start to the
+instant of its end (``instant``): an hour skipped in spring is not worked, an hour repeated in autumn is worked
+twice when the whole window spans it. A calendar of ``None`` is the plain clock.
 """
 
 from __future__ import annotations
@@ -43,11 +44,11 @@ class BusinessCalendar:
         out: list[Interval] = []
         for start, end in self.hours[day.weekday()]:
             end_day = day + timedelta(days=1) if end == time(0) else day
-            a = datetime.combine(day, start, tzinfo=tz).astimezone(UTC)
-            b = datetime.combine(end_day, end, tzinfo=tz).astimezone(UTC)
+            a = instant(datetime.combine(day, start), tz)
+            b = instant(datetime.combine(end_day, end), tz)
             if b > a:
                 out.append((a, b))
-        return out
+        return sorted(out)
 
     def intervals(self, since: datetime) -> Iterator[Interval]:
         """Working intervals (UTC, ascending, disjoint) from ``since`` on, the first one clipped to it."""
@@ -66,6 +67,23 @@ class BusinessCalendar:
                     yield a, b
                     last = b
             day += timedelta(days=1)
+
+
+def instant(local: datetime, tz: ZoneInfo) -> datetime:
+    """The UTC instant of a naive local wall time: its first occurrence when the clock is set back, and the moment
+    the clock jumps when it falls in the hour skipped in spring (the first valid time at or after it)."""
+    first = local.replace(tzinfo=tz, fold=0).astimezone(UTC)
+    if first.astimezone(tz).replace(tzinfo=None) == local:
+        return first
+    lo = int(local.replace(tzinfo=tz, fold=1).astimezone(UTC).timestamp())  # its wall time is before ``local``
+    hi = int(first.timestamp())  # its wall time is after ``local``
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if datetime.fromtimestamp(mid, tz).replace(tzinfo=None) >= local:
+            hi = mid
+        else:
+            lo = mid
+    return datetime.fromtimestamp(hi, UTC)
 
 
 def plain(since: datetime) -> Iterator[Interval]:
