@@ -82,7 +82,7 @@ class InstanceRead(BaseModel):
     paused: bool
 
 
-class TestQuery(BaseModel):
+class ScoreQuery(BaseModel):
     """Evaluate a promise (stored, or a draft) against the events of a period, storing nothing."""
 
     model_config = ConfigDict(extra="forbid")
@@ -92,7 +92,7 @@ class TestQuery(BaseModel):
     """The clock the instances are judged at (default: ``end``, else now)."""
 
 
-class TestResult(BaseModel):
+class ScoreResult(BaseModel):
     processes: int
     started: int
     states: dict[str, int]
