@@ -7,6 +7,7 @@ daylight-saving change, with pauses while waiting on the customer."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -71,5 +72,4 @@ def _check(db: Session, org_id: int, definition: PromiseDefinition, now: datetim
                                 .order_by(PromiseTransition.seq)))
         assert [t.seq for t in steps] == list(range(1, inst.seq + 1))
         assert steps[-1].to_state == inst.state
-        assert all(a.to_state == b.from_state and a.to_state != b.to_state for a, b in zip(steps, steps[1:],
-                                                                                          strict=False))
+        assert all(a.to_state == b.from_state and a.to_state != b.to_state for a, b in pairwise(steps))

@@ -98,8 +98,8 @@ def list_instances(p: Admin, session: DbSession, promise_key: str, state: State 
                    process_id: int | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                    after_id: int | None = None) -> list[InstanceRead]:
     definitions.get(session, p.org_id, promise_key)
-    rows = promises.list_instances(session, p.org_id, promise=promise_key, state=state, process_id=process_id, limit=limit,
-                                   after_id=after_id)
+    rows = promises.list_instances(session, p.org_id, promise=promise_key, state=state, process_id=process_id,
+                                   limit=limit, after_id=after_id)
     return [InstanceRead(id=i.id, promise=k, process_id=i.process_id, state=i.state,
                          started_at=i.started_at, due_at=i.due_at, at_risk_at=i.at_risk_at, closed_at=i.closed_at,
                          paused=i.paused) for i, k in rows]

@@ -95,7 +95,7 @@ def list_command(org: Org, service: Annotated[str | None, typer.Option("--servic
 
 
 @promises_app.command("test")
-def test_command(org: Org, key: Annotated[str | None, typer.Argument(help="A stored promise's key.")] = None,
+def score_command(org: Org, key: Annotated[str | None, typer.Argument(help="A stored promise's key.")] = None,
                  file: Annotated[Path | None, typer.Option("--file", help="Or a draft promise (JSON).",
                                                            exists=True, dir_okay=False)] = None,
                  start: Start = None, end: End = None, now: Now = None) -> None:
@@ -121,7 +121,8 @@ def test_command(org: Org, key: Annotated[str | None, typer.Argument(help="A sto
 
 
 @promises_app.command("indicators")
-def indicators_command(org: Org, by: Annotated[str, typer.Option("--by", help="promise, moment or service")] = "promise",
+def indicators_command(org: Org,
+                       by: Annotated[str, typer.Option("--by", help="promise, moment or service")] = "promise",
                        period: Annotated[str, typer.Option("--period", help="day, week or all")] = "week") -> None:
     """Compliance, customers affected and time to recover, per promise, moment or service and period."""
     from momentos.promises import indicators
