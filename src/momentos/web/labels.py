@@ -23,6 +23,8 @@ LABELS: dict[str, dict[str, str]] = {
         "survey": N_("Surveys"), "marketing": N_("Marketing"), "*": N_("All purposes"),
     },
     "language": {"es": N_("Spanish"), "en": N_("English")},
+    "promise_state": {"pending": N_("On track"), "at_risk": N_("At risk of delay"), "kept": N_("Kept"),
+                      "broken": N_("Not kept")},
 }
 
 
