@@ -2,7 +2,8 @@
 
 Shows where the process stands and what comes next, the promises that apply with their due dates and state, the
 moment history, the channels to reach the company (the service's customer-started touchpoints) and a feedback box.
-Spanish or English: ``?lang=`` (remembered in the language cookie), else the customer's language, else the browser's. Unknown, revoked or malformed tokens are 404.
+Spanish or English: ``?lang=`` (remembered in the language cookie), else the customer's language, else the
+browser's. Unknown, revoked or malformed tokens are 404.
 """
 
 from __future__ import annotations
