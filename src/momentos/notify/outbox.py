@@ -17,11 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from momentos.db import table_of
-from momentos.dialect import insert_ignore
+from momentos.dialect import BulkWriter, insert_ignore
 from momentos.models import Notification
 from momentos.policy import service as policy
 
 _TABLE = table_of(Notification)
+_BULK_COLUMNS = ("org_id", "customer_id", "process_id", "service_id", "moment", "purpose", "priority", "proactive",
+                 "template", "params", "dedup_key", "delivery_id", "status", "attempts", "next_attempt_at",
+                 "created_at")
 
 
 @dataclass(frozen=True)
@@ -65,11 +68,10 @@ def enqueue_many(session: Session, org_id: int, items: list[NotificationIn], now
 
     Returns how many were new (the others had their dedup key already).
     """
-    rows = [{"org_id": org_id, "customer_id": i.customer_id, "process_id": i.process_id, "service_id": i.service_id,
-             "moment": i.moment, "purpose": i.purpose, "priority": i.priority, "proactive": i.proactive,
-             "template": i.template, "params": i.params, "dedup_key": i.dedup_key, "delivery_id": uuid4().hex,
-             "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now} for i in items]
-    return len(insert_ignore(session, _TABLE, rows, ("org_id", "dedup_key"), returning=("id",)))
+    rows = [[org_id, i.customer_id, i.process_id, i.service_id, i.moment, i.purpose, i.priority, i.proactive,
+             i.template, i.params, i.dedup_key, uuid4().hex, "pending", 0, now, now] for i in items]
+    return len(BulkWriter(session).insert_returning("notifications", _BULK_COLUMNS, rows, ("org_id", "dedup_key"),
+                                                    ("id",), datetimes=(14, 15), jsons=(9,)))
 
 
 def by_dedup_key(session: Session, org_id: int, dedup_key: str) -> Notification | None:

@@ -17,9 +17,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from statistics import median
 from typing import TYPE_CHECKING, Any
 
+from babel import Locale
+from babel.dates import DateTimePattern, parse_pattern
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -68,8 +71,33 @@ def _context(session: Session, org_id: int, customer_ids: set[int], service_ids:
     return _Context(org.name, org.timezone or "UTC", org.default_language or "es", names, services, texts)
 
 
-def _when(value: datetime | None, tz: str) -> dict[str, str]:
-    return {lang: i18n.format_datetime(value, lang, tz) if value is not None else "" for lang in LANGS}
+@cache
+def _pattern(lang: str) -> tuple[Locale, DateTimePattern]:
+    """The pattern of ``kit.i18n.format_datetime`` (medium date, short time), parsed once per language."""
+    locale = Locale.parse(lang)
+    glue = str(locale.datetime_formats["medium"])
+    return locale, parse_pattern(glue.replace("{0}", locale.time_formats["short"].pattern)
+                                 .replace("{1}", locale.date_formats["medium"].pattern))
+
+
+def format_when(value: datetime, lang: str, tz: str) -> str:
+    """Same text as ``kit.i18n.format_datetime``, at a fraction of the cost (the clock formats thousands)."""
+    locale, pattern = _pattern(lang)
+    return str(pattern.apply(value.astimezone(i18n.zone(tz)), locale))
+
+
+def _when(value: datetime | None, tz: str, memo: dict[tuple[datetime, str], dict[str, str]] | None = None
+          ) -> dict[str, str]:
+    """The instant in both languages; ``memo`` keeps the texts of a batch per minute (all the texts show)."""
+    if value is None:
+        return {lang: "" for lang in LANGS}
+    key = (value.replace(second=0, microsecond=0), tz)
+    if memo is not None and key in memo:
+        return memo[key]
+    texts = {lang: format_when(value, lang, tz) for lang in LANGS}
+    if memo is not None:
+        memo[key] = texts
+    return texts
 
 
 def _base(ctx: _Context, d: PromiseDefinition, customer_id: int, service_id: int) -> dict[str, Any]:
@@ -88,9 +116,10 @@ def for_changes(session: Session, org_id: int, promises: OrgPromises, changes: S
                    {c.definition_id for c in told})
     estimates = _estimates(session, {c.definition_id for c in told if c.to_state == "at_risk"})
     items: list[NotificationIn] = []
+    memo: dict[tuple[datetime, str], dict[str, str]] = {}
     for c in told:
         d, compiled = ctx.texts[c.definition_id], promises.by_id[c.definition_id]
-        params = {**_base(ctx, d, c.customer_id, c.service_id), "due": _when(c.due_at, ctx.org_tz)}
+        params = {**_base(ctx, d, c.customer_id, c.service_id), "due": _when(c.due_at, ctx.org_tz, memo)}
         if c.to_state == "at_risk":
             params["estimate"] = _when(_estimate(c, estimates.get(c.definition_id), now), ctx.org_tz)
         if c.to_state == "broken":
@@ -101,7 +130,7 @@ def for_changes(session: Session, org_id: int, promises: OrgPromises, changes: S
                                     process_id=c.process_id, service_id=c.service_id, moment=d.moment))
         if c.to_state == "broken" and (compiled.staff_email or compiled.staff_webhook):
             staff = {**params, "staff_email": compiled.staff_email or "", "staff_webhook": compiled.staff_webhook,
-                     "language": ctx.org_lang, "instance_id": c.instance_id, "broken_at": _when(c.at, ctx.org_tz)}
+                     "language": ctx.org_lang, "instance_id": c.instance_id, "broken_at": _when(c.at, ctx.org_tz, memo)}
             items.append(NotificationIn(customer_id=c.customer_id, purpose="staff_alert", template="staff_alert",
                                         dedup_key=f"promise:{c.instance_id}:broken:staff", params=staff,
                                         priority="transactional", proactive=False, process_id=c.process_id,

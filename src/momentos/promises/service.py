@@ -16,16 +16,16 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from momentos.db import is_postgres, table_of
-from momentos.dialect import BulkWriter, insert_ignore
+from momentos.db import is_postgres
+from momentos.dialect import BulkWriter
 from momentos.events.routing import Routing
 from momentos.events.schemas import EventIn
-from momentos.models import Event, PromiseDefinition, PromiseInstance, PromiseTransition
+from momentos.models import Event, PromiseDefinition, PromiseInstance
 from momentos.promises import definitions, notices
 from momentos.promises.definitions import Compiled, OrgPromises
 from momentos.promises.evaluate import Evaluation, Fact, evaluate
 
-_TRANSITIONS = table_of(PromiseTransition)
+_TRANSITION_COLUMNS = ("org_id", "instance_id", "seq", "from_state", "to_state", "at", "recorded_at", "source")
 
 
 @dataclass(frozen=True)
@@ -154,9 +154,9 @@ def _change(inst: PromiseInstance, d: Compiled, previous: str | None, ev: Evalua
 
 def record(session: Session, org_id: int, changes: Sequence[Change], now: datetime, *, source: str) -> None:
     """One transition row per change (unique per instance and sequence number)."""
-    rows = [{"org_id": org_id, "instance_id": c.instance_id, "seq": c.seq, "from_state": c.from_state,
-             "to_state": c.to_state, "at": c.at, "recorded_at": now, "source": source} for c in changes]
-    insert_ignore(session, _TRANSITIONS, rows, ("instance_id", "seq"))
+    rows = [[org_id, c.instance_id, c.seq, c.from_state, c.to_state, c.at, now, source] for c in changes]
+    BulkWriter(session).insert_returning("promise_transitions", _TRANSITION_COLUMNS, rows, ("instance_id", "seq"),
+                                         ("id",), datetimes=(5, 6))
 
 
 def instances_of_process(session: Session, org_id: int, process_id: int) -> list[tuple[PromiseInstance,
