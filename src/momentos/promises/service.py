@@ -16,8 +16,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from momentos.db import is_postgres
-from momentos.dialect import BulkWriter
+from momentos.db import is_postgres, table_of
+from momentos.dialect import BulkWriter, insert_ignore
 from momentos.events.routing import Routing
 from momentos.events.schemas import EventIn
 from momentos.models import Event, PromiseDefinition, PromiseInstance
@@ -25,6 +25,7 @@ from momentos.promises import definitions, notices
 from momentos.promises.definitions import Compiled, OrgPromises
 from momentos.promises.evaluate import Evaluation, Fact, evaluate
 
+_INSTANCES = table_of(PromiseInstance)
 _TRANSITION_COLUMNS = ("org_id", "instance_id", "seq", "from_state", "to_state", "at", "recorded_at", "source")
 
 
@@ -93,8 +94,8 @@ def facts_of(session: Session, process_ids: Sequence[int], activities: frozenset
 
 
 def _locked_instances(session: Session, process_ids: Sequence[int]) -> dict[tuple[int, int], PromiseInstance]:
-    stmt = select(PromiseInstance).where(PromiseInstance.process_id.in_(list(process_ids))).order_by(
-        PromiseInstance.id)
+    stmt = (select(PromiseInstance).where(PromiseInstance.process_id.in_(list(process_ids)))
+            .order_by(PromiseInstance.id).execution_options(populate_existing=True))  # the clock writes in bulk
     if is_postgres(session):
         stmt = stmt.with_for_update()
     return {(i.definition_id, i.process_id): i for i in session.scalars(stmt)}
@@ -106,32 +107,38 @@ def refresh(session: Session, org_id: int, promises: OrgPromises, touched: dict[
     if not touched:
         return []
     pids = sorted(touched)
-    instances = _locked_instances(session, pids)
     facts = facts_of(session, pids, promises.activities)
-    changes: list[Change] = []
+    evaluated: dict[tuple[int, int], tuple[Compiled, Evaluation]] = {}
     for pid in pids:
-        t = touched[pid]
-        for d in promises.by_service.get(t.service_id, []):
+        for d in promises.by_service.get(touched[pid].service_id, []):
             ev = evaluate(d.rule, facts[pid], now)
-            if ev is None:
-                continue
-            inst = instances.get((d.id, pid))
-            if inst is None:
-                inst = PromiseInstance(org_id=org_id, definition_id=d.id, process_id=pid, customer_id=t.customer_id,
-                                       service_id=t.service_id, state=ev.state, started_at=ev.started_at, seq=0,
-                                       paused=ev.paused, updated_at=now)
-                session.add(inst)
-                session.flush()
-                instances[(d.id, pid)] = inst
-                previous: str | None = None
-            else:
-                previous = inst.state
-            _apply(inst, ev, now)
-            if previous != ev.state:
-                inst.seq += 1
-                changes.append(_change(inst, d, previous, ev))
+            if ev is not None:
+                evaluated[(d.id, pid)] = (d, ev)
+    instances = _locked_instances(session, pids)
+    missing = [key for key in evaluated if key not in instances]
+    if missing:
+        _create(session, org_id, [(key, touched[key[1]], evaluated[key][1]) for key in missing], now)
+        instances = _locked_instances(session, pids)
+    changes: list[Change] = []
+    for key, (d, ev) in evaluated.items():
+        inst = instances[key]
+        previous = None if inst.seq == 0 else inst.state
+        _apply(inst, ev, now)
+        if previous != ev.state:
+            inst.seq += 1
+            changes.append(_change(inst, d, previous, ev))
     session.flush()
     return changes
+
+
+def _create(session: Session, org_id: int, rows: list[tuple[tuple[int, int], Touched, Evaluation]],
+            now: datetime) -> None:
+    """New instances (``seq`` 0: no state recorded yet); a concurrent batch that created one first wins, and
+    this one then waits for it and continues from its row."""
+    insert_ignore(session, _INSTANCES, [
+        {"org_id": org_id, "definition_id": did, "process_id": pid, "customer_id": t.customer_id,
+         "service_id": t.service_id, "state": ev.state, "started_at": ev.started_at, "paused": ev.paused, "seq": 0,
+         "updated_at": now} for (did, pid), t, ev in rows], ("definition_id", "process_id"))
 
 
 def _apply(inst: PromiseInstance, ev: Evaluation, now: datetime) -> None:
