@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from momentos.models import Consent
@@ -74,6 +75,7 @@ def test_the_customer_hears_the_promise_the_risk_with_an_estimate_and_the_apolog
     assert "Our new estimate is Mar 4, 2026, 9:00" in bodies["Test org: we may be late"]
     assert "Sorry: we refund the shipping." in bodies["Test org: we did not keep our promise"]
     assert "Hello Bea" in bodies["Test org: we may be late"]
+    assert all("https://momentos.example/s/" in b for b in bodies.values())  # the status page, linked at send time
 
 
 def test_the_new_estimate_follows_how_long_it_has_been_taking(db: Session, org: OrgHandle) -> None:
@@ -86,3 +88,11 @@ def test_the_new_estimate_follows_how_long_it_has_been_taking(db: Session, org: 
     [at_risk] = [n for n in notices(db, org.id) if n.template == "promise_at_risk"]
     assert at_risk.params["due"]["en"] == "Mar 6, 2026, 8:00\u202fPM"  # promised: 48 h after 20:00 on the 4th
     assert at_risk.params["estimate"]["en"] == "Mar 7, 2026, 8:00\u202fAM"  # typical: 60 h
+
+
+def test_every_promise_template_previews_in_both_languages(client: TestClient, org: OrgHandle) -> None:
+    for name in ("promise_announce", "promise_at_risk", "promise_broken", "promise_kept", "staff_alert"):
+        for lang in ("es", "en"):
+            r = client.get(f"/api/v1/notification-templates/{name}/preview", params={"lang": lang},
+                           headers=org.admin)
+            assert r.status_code == 200 and r.json()["subject"], (name, lang, r.text)

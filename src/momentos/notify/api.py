@@ -29,7 +29,11 @@ router = APIRouter(prefix="/api/v1", tags=["notify"])
 
 SAMPLE: dict[str, Any] = {"org_name": "Momentos", "customer_name": "Ana", "service_name": "Shop",
                           "moment_name": "Delivery", "next_name": "Use", "status_url": "https://example.com/s/…",
-                          "subject": "Subject", "text": "Text"}
+                          "subject": "Subject", "text": "Text", "promise_key": "delivered-in-2-days",
+                          "promise_text": "Your order arrives within 2 days", "due": "Mar 4, 2026, 9:00 AM",
+                          "estimate": "Mar 5, 2026, 1:00 PM", "broken_at": "Mar 4, 2026, 9:00 AM",
+                          "recovery": "We are sorry: we refund the shipping.", "instance_id": 1,
+                          "promises": [{"text": "Your order arrives within 2 days", "due": "Mar 4, 2026, 9:00 AM"}]}
 
 
 def _settings(request: Request) -> NotifySettings:

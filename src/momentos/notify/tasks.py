@@ -25,7 +25,7 @@ from momentos import jobs as background_jobs
 from momentos.db import unit_of_work
 from momentos.kit.clock import utcnow
 from momentos.models import Customer, Notification, WebhookEndpoint
-from momentos.notify import smtp, webhook
+from momentos.notify import smtp, status_tokens, webhook
 from momentos.notify.channels import DeliveryError, Message
 from momentos.notify.render import render
 from momentos.notify.settings import NotifySettings
@@ -83,6 +83,10 @@ def _job(session: Session, n: Notification, channel: str, public_url: str) -> Jo
         # queued in bulk by ingestion: the link and names are fixed now, once, and kept for retries and replays
         n.params = status_params(session, n.org_id, n.service_id, n.customer_id, n.process_id, n.moment,
                                  n.created_at, "")
+    elif n.template.startswith("promise_") and "status_url" not in n.params and n.process_id:
+        # promise notices are queued in bulk too: the status-page link is made once, now, and kept
+        token = status_tokens.ensure_token(session, n.org_id, n.process_id, n.created_at)
+        n.params = {**n.params, "status_url": f"/s/{token}"}
     customer = session.get_one(Customer, n.customer_id)
     lang = customer.language or "es"
     subject, text = render(n.template, lang, _localized(n.params, lang, public_url))
