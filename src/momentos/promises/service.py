@@ -26,6 +26,8 @@ from momentos.promises.definitions import Compiled, OrgPromises
 from momentos.promises.evaluate import Evaluation, Fact, evaluate
 
 _INSTANCES = table_of(PromiseInstance)
+PROCESS_CHUNK = 2000
+"""Processes recomputed per round (their ids are bound as parameters)."""
 _TRANSITION_COLUMNS = ("org_id", "instance_id", "seq", "from_state", "to_state", "at", "recorded_at", "source")
 
 
@@ -76,7 +78,9 @@ def on_ingested(session: Session, org_id: int, routing: Routing, events: Sequenc
             at = writer.to_datetime(ts)
             if at is not None and now - at <= notices.STALE:
                 entries.append(notices.Entry(pid, sid, cid, mid, moment))
-    changes = refresh(session, org_id, promises, touched, now)
+    pids = sorted(touched)
+    changes = [c for start in range(0, len(pids), PROCESS_CHUNK) for c in refresh(
+        session, org_id, promises, {pid: touched[pid] for pid in pids[start:start + PROCESS_CHUNK]}, now)]
     record(session, org_id, changes, now, source="ingest")
     notices.announce(session, org_id, promises, entries, now)
     notices.for_changes(session, org_id, promises, changes, now)
