@@ -11,6 +11,9 @@ from momentos.models import Event, Notification, NotificationTemplate, Process, 
 from tests.conftest import OrgHandle
 from tests.factories import event, make_service, send
 
+PROMISE = {"key": "secret-promise", "service": "private-shop", "moment": "purchase", "kind": "time",
+           "text": {"es": "En 2 días", "en": "Within 2 days"},
+           "rule": {"start_activity": "order_placed", "stop_activity": "order_delivered", "target_hours": 48}}
 # (method, path template) → body, for every admin route that names a resource of the organization.
 SCOPED = {
     ("GET", "/api/v1/journey-models/{key}"): None,
@@ -37,18 +40,24 @@ SCOPED = {
     ("GET", "/api/v1/notification-templates/{purpose}/preview"): None,
     ("POST", "/api/v1/contacts#process"): {"process_id": "{process_id}", "purpose": "status"},
     ("POST", "/api/v1/contacts"): {"customer": "victim", "purpose": "marketing", "subject": "Hi", "text": "Hello"},
+    ("GET", "/api/v1/promises/{promise_key}"): None,
+    ("DELETE", "/api/v1/promises/{promise_key}"): None,
+    ("POST", "/api/v1/promises/{promise_key}/score"): {},
+    ("GET", "/api/v1/promises/{promise_key}/instances"): None,
+    ("POST", "/api/v1/promises/score"): {"promise": {**PROMISE, "key": "draft"}},
 }
 # Analytics answer for the caller's organization; naming another organization's service is a 404.
 FILTERED = ["/api/v1/analytics/dfg", "/api/v1/analytics/performance-dfg", "/api/v1/analytics/variants",
             "/api/v1/analytics/start-end", "/api/v1/analytics/funnel", "/api/v1/analytics/time-in-moment",
             "/api/v1/analytics/indicators"]
 LISTS = ["/api/v1/services", "/api/v1/customers", "/api/v1/processes", "/api/v1/journey-models",
-         "/api/v1/notifications", "/api/v1/webhook-endpoints", "/api/v1/notification-templates", *FILTERED]
+         "/api/v1/notifications", "/api/v1/webhook-endpoints", "/api/v1/notification-templates",
+         "/api/v1/promises", "/api/v1/promises/indicators", *FILTERED]
 # Routes that create in the caller's organization or change its own settings (no other organization's ids).
 OWN = {("POST", "/api/v1/services"), ("POST", "/api/v1/journey-models"), ("POST", "/api/v1/events"),
        ("POST", "/api/v1/cloudevents"), ("PUT", "/api/v1/contact-rules/organization"),
        ("POST", "/api/v1/webhook-endpoints"), ("PUT", "/api/v1/notification-templates/{purpose}/{language}"),
-       ("POST", "/api/v1/notification-templates/{purpose}/preview")}
+       ("POST", "/api/v1/notification-templates/{purpose}/preview"), ("POST", "/api/v1/promises")}
 
 
 def _seed(db: Session, org: OrgHandle) -> dict[str, str]:
@@ -56,6 +65,10 @@ def _seed(db: Session, org: OrgHandle) -> dict[str, str]:
     from momentos.catalog.service import create_journey_model
 
     make_service(db, org.id, key="private-shop")
+    from momentos.promises import definitions
+    from momentos.promises.schemas import PromiseCreate
+
+    definitions.create(db, org.id, PromiseCreate.model_validate(PROMISE))
     create_journey_model(db, org.id, JourneyModelCreate(key="secret-model", name_es="x", name_en="x", moments=[
         MomentIn(key="a", name_es="a", name_en="a", maps_to=["awareness"]),
         MomentIn(key="b", name_es="b", name_en="b", maps_to=["purchase"])]))
@@ -70,7 +83,7 @@ def _seed(db: Session, org: OrgHandle) -> dict[str, str]:
     db.flush()
     return {"key": "private-shop", "service_key": "private-shop", "external_id": "victim", "process_id": str(pid),
             "notification_id": str(notification), "endpoint_id": str(endpoint.id), "purpose": "status",
-            "language": "es"}
+            "language": "es", "promise_key": "secret-promise"}
 
 
 def _request(template: str, ids: dict[str, str], body: object) -> tuple[str, dict[str, str], object]:
@@ -129,6 +142,7 @@ def test_lists_show_only_the_callers_organization(db: Session, client: TestClien
         body = client.get(path, headers=other_org.admin).json()
         text = str(body)
         assert "private-shop" not in text and "victim" not in text and "secret-model" not in text, path
+        assert "secret-promise" not in text, path
 
 
 def test_writes_land_in_the_keys_organization_only(db: Session, client: TestClient, org: OrgHandle,

@@ -96,8 +96,9 @@ def register_commands() -> None:
     from momentos.analytics import cli as analytics_cli
     from momentos.events import import_cli
     from momentos.notify import cli as notify_cli
+    from momentos.promises import cli as promises_cli
 
-    for module in (import_cli, analytics_cli, notify_cli):
+    for module in (import_cli, analytics_cli, notify_cli, promises_cli):
         module.register(app)
 
 

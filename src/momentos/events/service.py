@@ -25,6 +25,7 @@ from momentos.models import Event, Service
 from momentos.notify import triggers as notify_triggers
 from momentos.processes import service as processes
 from momentos.processes.moves import Move
+from momentos.promises import service as promises
 
 _EVENT_COLUMNS = ("org_id", "message_id", "customer_id", "service_id", "process_id", "type", "activity", "channel",
                   "moment", "stay_seq", "stay_cycle", "initiator", "source", "timestamp", "received_at", "properties")
@@ -60,6 +61,7 @@ def ingest(session: Session, org_id: int, batch: Batch, *, source: str,
         result.profiles += 1
     for start in range(0, len(prepared), CHUNK):
         result.add(_ingest_events(session, org_id, routing, prepared[start:start + CHUNK], source, received_at))
+    promises.on_ingested(session, org_id, routing, batch.events, received_at)
     return result
 
 

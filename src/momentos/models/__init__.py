@@ -7,6 +7,7 @@ from momentos.models.notify import Notification, NotificationTemplate, StatusFee
 from momentos.models.organization import ApiKey, Organization
 from momentos.models.policy import ContactDecision, ContactRule
 from momentos.models.process import Process
+from momentos.models.promise import PromiseDefinition, PromiseInstance, PromiseTransition
 
 __all__ = [
     "ApiKey",
@@ -22,6 +23,9 @@ __all__ = [
     "NotificationTemplate",
     "Organization",
     "Process",
+    "PromiseDefinition",
+    "PromiseInstance",
+    "PromiseTransition",
     "Service",
     "StatusFeedback",
     "StatusToken",

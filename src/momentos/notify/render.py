@@ -40,8 +40,11 @@ from momentos.models import NotificationTemplate
 log = logging.getLogger("momentos.notify")
 
 PURPOSE_TEMPLATES: tuple[str, ...] = ("status", "promise", "survey", "marketing", "transactional")
-TEMPLATES: tuple[str, ...] = (*PURPOSE_TEMPLATES, "message")
-"""Packaged templates: one per purpose, and ``message`` (a caller's own subject and text, not overridable)."""
+PROMISE_TEMPLATES: tuple[str, ...] = ("promise_announce", "promise_at_risk", "promise_broken", "promise_kept",
+                                      "staff_alert")
+TEMPLATES: tuple[str, ...] = (*PURPOSE_TEMPLATES, "message", *PROMISE_TEMPLATES)
+"""Packaged templates: one per purpose, ``message`` (a caller's own subject and text, not overridable) and the
+promise notices (``promises/notices.py``; written per language, ``<name>.<lang>.txt``)."""
 ANY = "*"
 MAX_OUTPUT = 20_000
 
@@ -57,6 +60,14 @@ VARIABLES: Mapping[str, str] = {
     "promise_name": "The promise (promise notices)",
     "due_date": "When the promise is due (promise notices)",
     "survey_url": "The link to the survey (survey invitations)",
+    "promise_key": "The promise's key (promise notices)",
+    "promise_text": "What was promised, in the customer's language (promise notices)",
+    "due": "When the promise is due, in the customer's time zone (promise notices)",
+    "estimate": "The new estimate when a promise is at risk",
+    "broken_at": "When the promise was broken",
+    "recovery": "The apology and offer of a broken promise",
+    "instance_id": "The promise instance (staff alerts)",
+    "promises": "The promises that apply, each with text and due (promise announcements)",
 }
 """Every variable a template may use; the ones a notice does not have are empty."""
 
@@ -70,6 +81,14 @@ SAMPLE: Mapping[str, Any] = {
     "text": {"es": "Tu pedido está en camino.", "en": "Your order is on its way."},
     "promise_name": {"es": "Entrega en 48 horas", "en": "Delivery within 48 hours"},
     "due_date": "2026-03-06", "survey_url": "https://momentos.example/survey/sample",
+    "promise_key": "delivered-in-2-days",
+    "promise_text": {"es": "Tu pedido llega en 2 días", "en": "Your order arrives within 2 days"},
+    "due": {"es": "4 mar 2026, 9:00", "en": "Mar 4, 2026, 9:00 AM"},
+    "estimate": {"es": "5 mar 2026, 13:00", "en": "Mar 5, 2026, 1:00 PM"},
+    "broken_at": {"es": "4 mar 2026, 9:00", "en": "Mar 4, 2026, 9:00 AM"},
+    "recovery": {"es": "Lo sentimos: te devolvemos el envío.", "en": "We are sorry: we refund the shipping."},
+    "instance_id": 1,
+    "promises": [{"text": "Your order arrives within 2 days", "due": "Mar 4, 2026, 9:00 AM"}],
 }
 """Sample parameters for previews and for checking overrides."""
 
@@ -126,7 +145,7 @@ def render_packaged(name: str, lang: str, params: Mapping[str, Any], moment: str
     """A packaged template (``<name>.<moment>.txt`` when it exists, else ``<name>.txt``) in es or en."""
     lang = _language(lang)
     env = packaged_environment()
-    candidates = ([f"{name}.{moment}.txt"] if moment else []) + [f"{name}.txt"]
+    candidates = ([f"{name}.{moment}.txt"] if moment else []) + [f"{name}.{lang}.txt", f"{name}.txt"]
     for file in candidates:
         if name not in TEMPLATES:
             break

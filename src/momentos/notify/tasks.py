@@ -40,6 +40,9 @@ from momentos.policy import service as policy
 from momentos.policy.engine import Decision
 
 log = logging.getLogger("momentos.notify")
+STAFF_ALERT = "staff_alert"
+"""Purpose of alerts to the organization's staff (promises, early warning): not a customer contact, so no
+consent, caps or quiet hours apply and they never count against a customer's."""
 
 
 @dataclass(frozen=True)
@@ -113,14 +116,51 @@ def _job(session: Session, n: Notification, customer: Customer, channel: str, no
 
 
 def _fill_status_params(session: Session, rows: list[Notification], now: datetime) -> None:
-    """Notices queued in bulk by ingestion get their link and names now, once (kept for retries and replays);
-    the status tokens of the batch are read and created together."""
-    todo = [n for n in rows if "status_url" not in n.params and n.process_id and n.service_id]
+    """Notices queued in bulk (by ingestion, the promise clock) get their link and names now, once (kept for
+    retries and replays); the status tokens of the batch are read and created together."""
+    todo = [n for n in rows if "status_url" not in n.params and n.process_id]
     tokens = status_tokens.ensure_tokens(session, {n.process_id: n.org_id for n in todo if n.process_id}, now)
     for n in todo:
-        assert n.process_id is not None and n.service_id is not None
+        assert n.process_id is not None
+        if n.service_id is None:
+            n.params = {**n.params, "status_url": f"/s/{tokens[n.process_id]}"}
+            continue
         n.params = {**status_params(session, n.org_id, n.service_id, n.customer_id, n.process_id, n.moment,
                                     n.created_at, "", token=tokens[n.process_id]), **n.params}
+
+
+def _staff_job(session: Session, n: Notification, now: datetime, public_url: str) -> Job | None:
+    """A staff alert goes to the address in its parameters (or the organization's webhook), in the language its
+    parameters name."""
+    lang = str(n.params.get("language") or "es")
+    if n.params.get("staff_email"):
+        return Job(n.id, "email", str(n.params["staff_email"]), _message(session, n, "email", lang, public_url))
+    endpoint = _endpoint(session, n.org_id) if n.params.get("staff_webhook") else None
+    if endpoint is None:
+        return None
+    message = _message(session, n, "webhook", lang, public_url)
+    body = json.dumps({"type": "notification.staff_alert", "id": n.delivery_id,
+                       "data": {"process_id": n.process_id, "moment": n.moment, "purpose": n.purpose,
+                                "promise": n.params.get("promise_key"), "language": lang,
+                                "subject": message.subject, "text": message.text}},
+                      separators=(",", ":")).encode()
+    return Job(n.id, "webhook", endpoint.url, message, signing_secrets(endpoint, now), body)
+
+
+def _staff_jobs(session: Session, rows: list[Notification], now: datetime, public_url: str) -> list[Job]:
+    jobs = []
+    for n in rows:
+        try:
+            job = _staff_job(session, n, now, public_url)
+        except (MomentosError, TemplateError) as exc:
+            n.status, n.last_error, n.lease_owner, n.lease_until = "dead", f"template: {exc}"[:2000], None, None
+            continue
+        if job is None:  # nowhere to send it
+            _park(n, Decision("suppress"))
+            continue
+        n.channel = job.channel
+        jobs.append(job)
+    return jobs
 
 
 def _park(n: Notification, decision: Decision) -> None:
@@ -134,9 +174,16 @@ def _park(n: Notification, decision: Decision) -> None:
 
 def prepare(session: Session, claimed: list[Notification], now: datetime, public_url: str = "") -> list[Job]:
     """Re-check the policy now for a claimed batch (consent may have been revoked since the rows were queued),
-    with the facts read once for the whole batch, and build the jobs of the rows allowed to go."""
+    with the facts read once for the whole batch, and build the jobs of the rows allowed to go. Staff alerts
+    skip the customer policy."""
+    # every customer of the batch is locked (in id order) before any row is touched, staff alerts' included:
+    # updating a row claimed in this transaction re-checks its customer key, which must not wait on a peer
     batch = policy.PolicyBatch(session, {n.org_id for n in claimed}, {n.customer_id for n in claimed}, now,
                                lock=True)
+    staff = [n for n in claimed if n.purpose == STAFF_ALERT]
+    _fill_status_params(session, staff, now)
+    staff_jobs = _staff_jobs(session, staff, now, public_url)
+    claimed = [n for n in claimed if n.purpose != STAFF_ALERT]
     allowed: list[tuple[Notification, str]] = []
     for n in claimed:
         ask = policy.ContactAsk(n.customer_id, n.purpose, n.priority, n.proactive, n.service_id, n.moment)
@@ -160,7 +207,7 @@ def prepare(session: Session, claimed: list[Notification], now: datetime, public
             continue
         n.channel, n.counted_at = channel, n.counted_at or now
         jobs.append(job)
-    return jobs
+    return staff_jobs + jobs
 
 
 def claim_jobs(factory: sessionmaker[Session], owner: str, settings: NotifySettings) -> tuple[int, list[Job]]:

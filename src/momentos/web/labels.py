@@ -27,6 +27,8 @@ LABELS: dict[str, dict[str, str]] = {
     "stage": {"request": N_("when asked for"), "send": N_("before sending")},
     "delivery": {"pending": N_("Queued"), "claimed": N_("Being sent"), "sent": N_("Delivered"),
                  "dead": N_("Failed"), "suppressed": N_("Not sent")},
+    "promise_state": {"pending": N_("On track"), "at_risk": N_("At risk of delay"), "kept": N_("Kept"),
+                      "broken": N_("Not kept")},
 }
 
 

@@ -1,8 +1,9 @@
 """The customer's status page ``/s/<token>``: no login, an unguessable revocable token per process.
 
-Shows where the process stands and what comes next, the moment history, the channels to reach the company (the
-service's customer-started touchpoints) and a feedback box. Spanish or English: ``?lang=`` (remembered in the
-language cookie), else the customer's language, else the browser's. Unknown, revoked or malformed tokens are 404.
+Shows where the process stands and what comes next, the promises that apply with their due dates and state, the
+moment history, the channels to reach the company (the service's customer-started touchpoints) and a feedback box.
+Spanish or English: ``?lang=`` (remembered in the language cookie), else the customer's language, else the
+browser's. Unknown, revoked or malformed tokens are 404.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from momentos.kit.clock import utcnow
 from momentos.models import Customer, Organization, Process, Service, StatusFeedback
 from momentos.notify import status_tokens
 from momentos.processes import service as processes
+from momentos.promises import service as promises
 from momentos.web.errors import mark_page
 from momentos.web.rendering import LANG_COOKIE, LANG_COOKIE_AGE, SECURITY_HEADERS, Pages, lang_url
 
@@ -81,10 +83,13 @@ def _context(session: Session, view: StatusView, lang: str) -> dict[str, Any]:
                for s in processes.history(session, process.id)]
     touchpoints = catalog.list_touchpoints(session, view.org.id, view.service.id)
     reach = sorted({tp.channel for tp in touchpoints if tp.initiator == "customer"})
+    promised = [{"text": d.texts.get(lang) or d.texts.get("es", ""), "state": i.state, "due_at": i.due_at,
+                 "moment": _moment_name(model, d.moment, lang)}
+                for i, d in promises.instances_of_process(session, view.org.id, process.id) if d.active]
     return {"org_name": view.org.name, "service": view.service, "current": _moment_name(model, current, lang),
             "entered_at": process.entered_at, "next": _moment_name(model, nxt, lang), "history": history,
             "moments": [(m.key, m.name(lang)) for m in model.moments], "current_key": current, "reach": reach,
-            "timezone": view.customer.timezone or view.org.timezone}
+            "timezone": view.customer.timezone or view.org.timezone, "promises": promised}
 
 
 def _render(request: Request, pages: Pages, lang: str, context: dict[str, Any]) -> HTMLResponse:

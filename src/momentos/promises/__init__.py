@@ -1,0 +1,1 @@
+"""Promises: expectations set in advance, measured on a clock, recovered when broken."""

@@ -1,0 +1,66 @@
+"""Promise indicators from the instances: compliance per promise, moment or service and per day or week, time
+to recover, customers affected. Periods are UTC calendar days or ISO weeks of the close (kept/broken) time;
+open instances count in the period they started in."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from statistics import median
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from momentos.models import PromiseDefinition, PromiseInstance, Service
+from momentos.promises.schemas import IndicatorRow
+
+By = Literal["promise", "moment", "service"]
+Period = Literal["day", "week", "all"]
+
+
+@dataclass
+class _Cell:
+    kept: int = 0
+    broken: int = 0
+    open: int = 0
+    affected: set[int] = field(default_factory=set)
+    recover_hours: list[float] = field(default_factory=list)
+
+
+def period_of(at: datetime, period: Period) -> str:
+    if period == "all":
+        return "all"
+    if period == "week":
+        year, week, _ = at.isocalendar()
+        return f"{year}-W{week:02d}"
+    return at.date().isoformat()
+
+
+def compliance(session: Session, org_id: int, *, by: By = "promise", period: Period = "week",
+               start: datetime | None = None, end: datetime | None = None) -> list[IndicatorRow]:
+    i, d = PromiseInstance, PromiseDefinition
+    stmt = (select(i.state, i.started_at, i.closed_at, i.stopped_at, i.customer_id, d.key, d.moment, Service.key)
+            .join(d, d.id == i.definition_id).join(Service, Service.id == i.service_id).where(i.org_id == org_id))
+    cells: dict[tuple[str, str], _Cell] = defaultdict(_Cell)
+    for state, started, closed, stopped, customer, key, moment, service in session.execute(stmt):
+        at = closed if closed is not None else started
+        if (start is not None and at < start) or (end is not None and at >= end):
+            continue
+        group = {"promise": key, "moment": moment, "service": service}[by]
+        cell = cells[(period_of(at, period), group)]
+        if state == "kept":
+            cell.kept += 1
+        elif state == "broken":
+            cell.broken += 1
+            cell.affected.add(customer)
+            if stopped is not None and closed is not None and stopped > closed:
+                cell.recover_hours.append((stopped - closed) / timedelta(hours=1))
+        else:
+            cell.open += 1
+    return [IndicatorRow(period=p, **{by: g}, kept=c.kept, broken=c.broken, open=c.open,
+                         compliance=c.kept / (c.kept + c.broken) if c.kept + c.broken else None,
+                         customers_affected=len(c.affected),
+                         median_hours_to_recover=median(c.recover_hours) if c.recover_hours else None)
+            for (p, g), c in sorted(cells.items())]

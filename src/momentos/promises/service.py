@@ -1,0 +1,203 @@
+"""Promise instances: created and recomputed from the event history when events arrive; read for pages and APIs.
+
+``on_ingested`` is the one call ingestion makes (end of ``events.service.ingest``): for an organization without
+promises it is a dict lookup; otherwise one lookup of the batch's relevant events, one read of the touched
+processes' relevant events, one locked read of their instances, then bulk writes. Every instance is recomputed in
+full with ``evaluate`` — nothing is counted incrementally — and each state change is recorded once, as a
+transition with its notices, in the caller's transaction. Never commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from momentos.db import is_postgres, table_of
+from momentos.dialect import BulkWriter, insert_ignore
+from momentos.events.routing import Routing
+from momentos.events.schemas import EventIn
+from momentos.models import Event, PromiseDefinition, PromiseInstance
+from momentos.promises import definitions, notices
+from momentos.promises.definitions import Compiled, OrgPromises
+from momentos.promises.evaluate import Evaluation, Fact, evaluate
+
+_INSTANCES = table_of(PromiseInstance)
+PROCESS_CHUNK = 2000
+"""Processes recomputed per round (their ids are bound as parameters)."""
+_TRANSITION_COLUMNS = ("org_id", "instance_id", "seq", "from_state", "to_state", "at", "recorded_at", "source")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One state change of one instance, to be recorded (transition) and told (notices)."""
+
+    instance_id: int
+    definition_id: int
+    process_id: int
+    customer_id: int
+    service_id: int
+    seq: int
+    from_state: str | None
+    to_state: str
+    at: datetime
+    due_at: datetime | None
+    started_at: datetime
+
+
+@dataclass(frozen=True)
+class Touched:
+    service_id: int
+    customer_id: int
+
+
+def on_ingested(session: Session, org_id: int, routing: Routing, events: Sequence[EventIn], now: datetime) -> None:
+    """Bring the promises of the processes this batch touched up to date, and announce the promises of the moments
+    it entered. ``routing`` is the batch's routing object (the promise set is cached on it)."""
+    promises = definitions.for_routing(session, org_id, routing)
+    if promises.empty:
+        return
+    mids = [e.message_id for e in events if e.activity in promises.activities or e.moment is not None
+            or e.activity in promises.entering]
+    if not mids:
+        return
+    writer = BulkWriter(session)
+    rows = writer.lookup("events", ("process_id", "service_id", "customer_id", "message_id", "moment", "stay_seq",
+                                    "activity", "timestamp"), org_id, "message_id", mids)
+    touched: dict[int, Touched] = {}
+    entries: list[notices.Entry] = []
+    for pid, sid, cid, mid, moment, stay_seq, activity, ts in rows:
+        if pid is None or sid not in promises.by_service:
+            continue
+        if activity in promises.activities:
+            touched[pid] = Touched(sid, cid)
+        if stay_seq is not None and (sid, moment) in promises.moments:
+            at = writer.to_datetime(ts)
+            if at is not None and now - at <= notices.STALE:
+                entries.append(notices.Entry(pid, sid, cid, mid, moment))
+    pids = sorted(touched)
+    changes = [c for start in range(0, len(pids), PROCESS_CHUNK) for c in refresh(
+        session, org_id, promises, {pid: touched[pid] for pid in pids[start:start + PROCESS_CHUNK]}, now)]
+    record(session, org_id, changes, now, source="ingest")
+    notices.announce(session, org_id, promises, entries, now)
+    notices.for_changes(session, org_id, promises, changes, now)
+
+
+def facts_of(session: Session, process_ids: Sequence[int], activities: frozenset[str]) -> dict[int, list[Fact]]:
+    out: dict[int, list[Fact]] = {pid: [] for pid in process_ids}
+    if not process_ids or not activities:
+        return out
+    stmt = select(Event.process_id, Event.timestamp, Event.message_id, Event.activity, Event.properties).where(
+        Event.process_id.in_(list(process_ids)), Event.activity.in_(sorted(activities)))
+    for pid, ts, mid, activity, props in session.execute(stmt):
+        out[pid].append(Fact(ts, mid, activity, props or {}))
+    return out
+
+
+def _locked_instances(session: Session, process_ids: Sequence[int]) -> dict[tuple[int, int], PromiseInstance]:
+    stmt = (select(PromiseInstance).where(PromiseInstance.process_id.in_(list(process_ids)))
+            .order_by(PromiseInstance.id).execution_options(populate_existing=True))  # the clock writes in bulk
+    if is_postgres(session):
+        stmt = stmt.with_for_update()
+    return {(i.definition_id, i.process_id): i for i in session.scalars(stmt)}
+
+
+def refresh(session: Session, org_id: int, promises: OrgPromises, touched: dict[int, Touched],
+            now: datetime) -> list[Change]:
+    """Recompute every instance of the touched processes from their full history; returns the state changes."""
+    if not touched:
+        return []
+    pids = sorted(touched)
+    facts = facts_of(session, pids, promises.activities)
+    evaluated: dict[tuple[int, int], tuple[Compiled, Evaluation]] = {}
+    for pid in pids:
+        for d in promises.by_service.get(touched[pid].service_id, []):
+            ev = evaluate(d.rule, facts[pid], now)
+            if ev is not None:
+                evaluated[(d.id, pid)] = (d, ev)
+    instances = _locked_instances(session, pids)
+    missing = [key for key in evaluated if key not in instances]
+    if missing:
+        _create(session, org_id, [(key, touched[key[1]], evaluated[key][1]) for key in missing], now)
+        instances = _locked_instances(session, pids)
+    changes: list[Change] = []
+    for key, (d, ev) in evaluated.items():
+        inst = instances[key]
+        previous = None if inst.seq == 0 else inst.state
+        _apply(inst, ev, now)
+        if previous != ev.state:
+            inst.seq += 1
+            changes.append(_change(inst, d, previous, ev))
+    session.flush()
+    return changes
+
+
+def _create(session: Session, org_id: int, rows: list[tuple[tuple[int, int], Touched, Evaluation]],
+            now: datetime) -> None:
+    """New instances (``seq`` 0: no state recorded yet); a concurrent batch that created one first wins, and
+    this one then waits for it and continues from its row."""
+    insert_ignore(session, _INSTANCES, [
+        {"org_id": org_id, "definition_id": did, "process_id": pid, "customer_id": t.customer_id,
+         "service_id": t.service_id, "state": ev.state, "started_at": ev.started_at, "paused": ev.paused, "seq": 0,
+         "updated_at": now} for (did, pid), t, ev in rows], ("definition_id", "process_id"))
+
+
+def _apply(inst: PromiseInstance, ev: Evaluation, now: datetime) -> None:
+    inst.state, inst.started_at, inst.due_at, inst.at_risk_at = ev.state, ev.started_at, ev.due_at, ev.at_risk_at
+    inst.stopped_at, inst.closed_at, inst.paused, inst.next_check_at = (ev.stopped_at, ev.closed_at, ev.paused,
+                                                                       ev.next_check_at)
+    inst.updated_at = now
+
+
+def _change(inst: PromiseInstance, d: Compiled, previous: str | None, ev: Evaluation) -> Change:
+    if ev.state in ("kept", "broken"):
+        at = ev.closed_at or ev.started_at
+    elif ev.state == "at_risk":
+        at = ev.at_risk_at or ev.started_at
+    else:
+        at = ev.started_at
+    return Change(inst.id, d.id, inst.process_id, inst.customer_id, inst.service_id, inst.seq, previous, ev.state,
+                  at, ev.due_at, ev.started_at)
+
+
+def record(session: Session, org_id: int, changes: Sequence[Change], now: datetime, *, source: str) -> None:
+    """One transition row per change (unique per instance and sequence number)."""
+    rows = [[org_id, c.instance_id, c.seq, c.from_state, c.to_state, c.at, now, source] for c in changes]
+    BulkWriter(session).insert_returning("promise_transitions", _TRANSITION_COLUMNS, rows, ("instance_id", "seq"),
+                                         ("id",), datetimes=(5, 6))
+
+
+def instances_of_process(session: Session, org_id: int, process_id: int) -> list[tuple[PromiseInstance,
+                                                                                        PromiseDefinition]]:
+    stmt = (select(PromiseInstance, PromiseDefinition)
+            .join(PromiseDefinition, PromiseDefinition.id == PromiseInstance.definition_id)
+            .where(PromiseInstance.org_id == org_id, PromiseInstance.process_id == process_id)
+            .order_by(PromiseInstance.started_at, PromiseInstance.id))
+    return [(i, d) for i, d in session.execute(stmt)]
+
+
+def list_instances(session: Session, org_id: int, *, promise: str | None = None, state: str | None = None,
+                   process_id: int | None = None, limit: int = 100,
+                   after_id: int | None = None) -> list[tuple[PromiseInstance, str]]:
+    stmt = (select(PromiseInstance, PromiseDefinition.key)
+            .join(PromiseDefinition, PromiseDefinition.id == PromiseInstance.definition_id)
+            .where(PromiseInstance.org_id == org_id))
+    if promise is not None:
+        stmt = stmt.where(PromiseDefinition.key == promise)
+    if state is not None:
+        stmt = stmt.where(PromiseInstance.state == state)
+    if process_id is not None:
+        stmt = stmt.where(PromiseInstance.process_id == process_id)
+    if after_id is not None:
+        stmt = stmt.where(PromiseInstance.id > after_id)
+    return [(i, k) for i, k in session.execute(stmt.order_by(PromiseInstance.id).limit(limit))]
+
+
+def recompute(session: Session, org_id: int, definition: PromiseDefinition, process_id: int,
+              now: datetime) -> Evaluation | None:
+    """A full recomputation of one instance from the stored history (for checks and tests)."""
+    rule = definitions.compile_definition(definition).rule
+    return evaluate(rule, facts_of(session, [process_id], rule.activities)[process_id], now)
