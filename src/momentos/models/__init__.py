@@ -3,6 +3,14 @@
 from momentos.models.catalog import JourneyModel, Service, Touchpoint
 from momentos.models.customer import Consent, Customer, CustomerAlias, ErasedIdentity
 from momentos.models.event import Event
+from momentos.models.listening import (
+    Feedback,
+    ListeningSettings,
+    Need,
+    Survey,
+    SurveyInvitation,
+    WarningEpisode,
+)
 from momentos.models.notify import Notification, StatusFeedback, StatusToken, WebhookEndpoint
 from momentos.models.organization import ApiKey, Organization
 from momentos.models.policy import ContactDecision, ContactRule
@@ -17,13 +25,19 @@ __all__ = [
     "CustomerAlias",
     "ErasedIdentity",
     "Event",
+    "Feedback",
     "JourneyModel",
+    "ListeningSettings",
+    "Need",
     "Notification",
     "Organization",
     "Process",
     "Service",
     "StatusFeedback",
     "StatusToken",
+    "Survey",
+    "SurveyInvitation",
     "Touchpoint",
+    "WarningEpisode",
     "WebhookEndpoint",
 ]

@@ -29,7 +29,10 @@ router = APIRouter(prefix="/api/v1", tags=["notify"])
 
 SAMPLE: dict[str, Any] = {"org_name": "Momentos", "customer_name": "Ana", "service_name": "Shop",
                           "moment_name": "Delivery", "next_name": "Use", "status_url": "https://example.com/s/…",
-                          "subject": "Subject", "text": "Text"}
+                          "subject": "Subject", "text": "Text", "survey_title": "How did it go?",
+                          "survey_url": "https://example.com/f/…", "scope_name": "Shop",
+                          "started_at": "2026-03-02 10:00", "count": 40, "negatives": 31, "expected": 3,
+                          "baseline_share": 12, "examples": ["…"]}
 
 
 def _settings(request: Request) -> NotifySettings:

@@ -11,7 +11,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound
 from momentos.errors import NotFound
 from momentos.kit.i18n import LANGUAGES
 
-TEMPLATES: tuple[str, ...] = ("status", "message")
+TEMPLATES: tuple[str, ...] = ("status", "message", "survey", "listening_alert")
 
 
 @cache

@@ -64,8 +64,9 @@ def claim(session: Session, owner: str, settings: NotifySettings, now: datetime)
 
 def _localized(params: dict[str, Any], lang: str, public_url: str) -> dict[str, Any]:
     out = {k: (v.get(lang) or next(iter(v.values()), "")) if isinstance(v, dict) else v for k, v in params.items()}
-    if str(out.get("status_url", "")).startswith("/"):
-        out["status_url"] = public_url.rstrip("/") + out["status_url"]
+    for key, value in out.items():  # links kept relative on the row (status_url, survey_url) get the public URL
+        if key.endswith("_url") and isinstance(value, str) and value.startswith("/"):
+            out[key] = public_url.rstrip("/") + value
     return out
 
 
@@ -110,12 +111,23 @@ def prepare(session: Session, n: Notification, now: datetime, public_url: str = 
         if job is not None:
             n.channel, n.counted_at = decision.channel, n.counted_at or now
             return job
-    if decision.outcome == "defer" and decision.until is not None:
+    if decision.outcome == "defer" and decision.until is not None and not _expires_before(n, decision.until):
         n.status, n.next_attempt_at, n.attempts = "pending", decision.until, max(0, n.attempts - 1)
     else:
         n.status = "suppressed"
     n.lease_owner = n.lease_until = None
     return None
+
+
+def _expires_before(n: Notification, until: datetime) -> bool:
+    """A notification that carries an expiry (a survey invitation) is dropped rather than deferred past it."""
+    expires = n.params.get("expires_at") if isinstance(n.params, dict) else None
+    if not isinstance(expires, str):
+        return False
+    try:
+        return datetime.fromisoformat(expires) < until
+    except ValueError:
+        return False
 
 
 def claim_jobs(factory: sessionmaker[Session], owner: str, settings: NotifySettings) -> tuple[int, list[Job]]:

@@ -21,6 +21,7 @@ from momentos.config import Settings
 from momentos.errors import NotFound
 from momentos.kit import i18n
 from momentos.kit.clock import utcnow
+from momentos.listening import surveys
 from momentos.models import Customer, Organization, Process, Service, StatusFeedback
 from momentos.notify import status_tokens
 from momentos.processes import service as processes
@@ -84,7 +85,13 @@ def _context(session: Session, view: StatusView, lang: str) -> dict[str, Any]:
     return {"org_name": view.org.name, "service": view.service, "current": _moment_name(model, current, lang),
             "entered_at": process.entered_at, "next": _moment_name(model, nxt, lang), "history": history,
             "moments": [(m.key, m.name(lang)) for m in model.moments], "current_key": current, "reach": reach,
-            "timezone": view.customer.timezone or view.org.timezone}
+            "timezone": view.customer.timezone or view.org.timezone, "survey_url": _survey_url(session, process)}
+
+
+def _survey_url(session: Session, process: Process) -> str | None:
+    """The open survey invitation of this process, if any (answering it is the richer kind of feedback)."""
+    invitation = surveys.open_invitation(session, process.id, utcnow())
+    return f"/f/{invitation.token}" if invitation is not None else None
 
 
 def _render(request: Request, pages: Pages, lang: str, context: dict[str, Any]) -> HTMLResponse:
