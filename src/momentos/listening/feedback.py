@@ -64,7 +64,7 @@ def _context(session: Session, org_id: int, items: Sequence[FeedbackIn]) -> _Con
                                                                         Service.key.in_(keys)))} if keys else {}
     ids = {i.customer for i in items if i.customer}
     found = dict(session.execute(select(Customer.external_id, Customer.id).where(
-        Customer.org_id == org_id, Customer.external_id.in_(ids))).tuples().all()) if ids else {}
+        Customer.org_id == org_id, Customer.external_id.in_(ids))).all()) if ids else {}  # type: ignore[arg-type]
     pids = {i.process_id for i in items if i.process_id is not None}
     procs = {p.id: p for p in session.scalars(select(Process).where(Process.org_id == org_id,
                                                                     Process.id.in_(pids)))} if pids else {}
