@@ -1,1 +1,1 @@
-"""Listening: surveys at moments, feedback from every source, offline text analysis, needs, early warning."""
+"""Listening: surveys, feedback from every source, text analysis and early warning of crises."""
