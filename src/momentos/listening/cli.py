@@ -9,8 +9,10 @@ feedback_app = typer.Typer(help="Customer feedback: import and offline text anal
 
 def register(app: typer.Typer) -> None:
     """Add the ``feedback`` group to the main CLI (once) with its commands."""
+    from momentos.listening import import_cli
     from momentos.listening.analysis import cli as analysis_cli
 
     analysis_cli.register(feedback_app)
+    import_cli.register(feedback_app)
     if not any(group.name == "feedback" for group in app.registered_groups):
         app.add_typer(feedback_app, name="feedback")
