@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from email.message import Message
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -46,4 +47,10 @@ def invitations(session: Session, org_id: int) -> list[tuple[SurveyInvitation, N
     session.expire_all()
     return list(session.execute(select(SurveyInvitation, Notification).join(
         Notification, Notification.id == SurveyInvitation.notification_id).where(
-        SurveyInvitation.org_id == org_id).order_by(SurveyInvitation.id)).all())  # type: ignore[arg-type]
+        SurveyInvitation.org_id == org_id).order_by(SurveyInvitation.id)).all())
+
+
+def body(message: Message) -> str:
+    """The decoded text of a (non-multipart) e-mail."""
+    payload = message.get_payload(decode=True)
+    return payload.decode("utf-8") if isinstance(payload, bytes) else str(payload)

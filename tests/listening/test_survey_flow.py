@@ -21,7 +21,7 @@ from momentos.notify.tasks import run
 from momentos.policy.schemas import RuleSet
 from momentos.policy.service import set_rules
 from tests.conftest import LiveServer
-from tests.listening.helpers import delivery_survey, opted_in
+from tests.listening.helpers import body, delivery_survey, opted_in
 from tests.notify.receivers import Inbox
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.live]
 
 def _link(inbox: Inbox, path: str) -> str:
     for message in inbox.messages:
-        found = re.search(rf"https?://\S+/{path}/[\w-]+", str(message.get_payload(decode=True), "utf-8"))
+        found = re.search(rf"https?://\S+/{path}/[\w-]+", body(message))
         if found:
             return found.group(0)
     raise AssertionError(f"no /{path}/ link in {len(inbox.messages)} messages")
@@ -57,7 +57,7 @@ def test_moment_to_email_to_answer_in_chromium_to_indicators(page: Page, live_se
     settings = NotifySettings(smtp_host="127.0.0.1", smtp_port=inbox.port, public_url=live_server.url,
                               poll_seconds=0.05)
     run(live_server.factory, settings, "w1", once=True)
-    surveys_sent = [m for m in inbox.messages if "/f/" in str(m.get_payload(decode=True), "utf-8")]
+    surveys_sent = [m for m in inbox.messages if "/f/" in body(m)]
     assert [m["To"] for m in surveys_sent] == ["ana@example.com"]  # bo is over the survey cap
     assert "Tu entrega" in str(surveys_sent[0]["Subject"])
     survey_url = _link(inbox, "f")

@@ -22,7 +22,7 @@ from momentos.db import table_of
 from momentos.dialect import insert_ignore
 from momentos.errors import NotFound
 from momentos.listening.schemas import TEXT_MAX, FeedbackIn, FeedbackResult
-from momentos.models import Customer, Feedback, Process, Service
+from momentos.models import Customer, Feedback, Process, Service, StatusFeedback
 
 CONTROL_SHARE = 0.02
 
@@ -64,7 +64,7 @@ def _context(session: Session, org_id: int, items: Sequence[FeedbackIn]) -> _Con
                                                                         Service.key.in_(keys)))} if keys else {}
     ids = {i.customer for i in items if i.customer}
     found = dict(session.execute(select(Customer.external_id, Customer.id).where(
-        Customer.org_id == org_id, Customer.external_id.in_(ids))).all()) if ids else {}  # type: ignore[arg-type]
+        Customer.org_id == org_id, Customer.external_id.in_(ids))).all()) if ids else {}
     pids = {i.process_id for i in items if i.process_id is not None}
     procs = {p.id: p for p in session.scalars(select(Process).where(Process.org_id == org_id,
                                                                     Process.id.in_(pids)))} if pids else {}
@@ -131,3 +131,17 @@ def mark_for_analysis(session: Session, org_id: int) -> int:
     result = session.execute(update(Feedback).where(Feedback.org_id == org_id, Feedback.text.is_not(None))
                              .values(analyzed_at=None), execution_options={"synchronize_session": False})
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def from_status_page(session: Session, row: StatusFeedback, customer_id: int, service_id: int) -> Feedback | None:
+    """A comment left on a status page joins the organization's feedback (analysed like any other)."""
+    try:
+        text = check_text(row.text)
+    except ValueError:
+        return None
+    item = Feedback(org_id=row.org_id, kind="comment", source="status_page", external_id=f"s{row.id}",
+                    customer_id=customer_id, process_id=row.process_id, service_id=service_id, moment=row.moment,
+                    text=text, perception={}, occurred_at=row.created_at, created_at=row.created_at)
+    session.add(item)
+    session.flush()
+    return item

@@ -21,6 +21,7 @@ from momentos.config import Settings
 from momentos.errors import NotFound
 from momentos.kit import i18n
 from momentos.kit.clock import utcnow
+from momentos.listening import feedback as listening_feedback
 from momentos.listening import surveys
 from momentos.models import Customer, Organization, Process, Service, StatusFeedback
 from momentos.notify import status_tokens
@@ -121,10 +122,11 @@ def leave_feedback(token: str, request: Request, session: DbSession,
     """Store only the text, the moment it was about, the language and the time."""
     view = _view(session, token)
     if text.strip():
-        session.add(StatusFeedback(org_id=view.org.id, process_id=view.process.id, moment=view.process.current_moment,
-                                   text=text.strip()[:FEEDBACK_MAX], language=_language(request, view),
-                                   created_at=utcnow()))
+        row = StatusFeedback(org_id=view.org.id, process_id=view.process.id, moment=view.process.current_moment,
+                             text=text.strip()[:FEEDBACK_MAX], language=_language(request, view), created_at=utcnow())
+        session.add(row)
         session.flush()
+        listening_feedback.from_status_page(session, row, view.customer.id, view.service.id)
     return RedirectResponse(f"/s/{token}?sent=1", status_code=303)
 
 
