@@ -149,3 +149,5 @@ def test_cli_import_reports_and_fails_with_file_and_line(cli_org: tuple[str, int
     assert "bad.csv:4:" in result.stderr
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Feedback).where(Feedback.org_id == org_id)) == 3
+    result = runner.invoke(app, ["feedback", "reanalyze", "--org", slug], env={"MOMENTOS_DATABASE_URL": url})
+    assert result.exit_code == 0 and json.loads(result.stdout) == {"queued": 3}, result.output

@@ -1,4 +1,5 @@
-"""``momentos feedback import FILE --org SLUG --source NAME``: complaints, reviews and mentions from a CSV file."""
+"""``momentos feedback import FILE --org SLUG --source NAME``: complaints, reviews and mentions from a CSV file;
+``momentos feedback reanalyze --org SLUG``: queue an organization's texts for a new analysis by the workers."""
 
 from __future__ import annotations
 
@@ -15,6 +16,26 @@ def register(group: typer.Typer) -> None:
     if any(command.name == "import" for command in group.registered_commands):
         return
     group.command("import", no_args_is_help=True)(import_command)
+    group.command("reanalyze", no_args_is_help=True)(reanalyze_command)
+
+
+def reanalyze_command(org: Annotated[str, typer.Option("--org", help="Slug of the organization.")]) -> None:
+    """Queue every text of the organization for a new analysis (run by ``momentos worker``)."""
+    from momentos.config import Settings
+    from momentos.db import make_engine, make_session_factory, unit_of_work
+    from momentos.errors import MomentosError
+    from momentos.listening.feedback import mark_for_analysis
+    from momentos.orgs.service import get_organization
+
+    engine = make_engine(Settings().effective_database_url)
+    try:
+        with unit_of_work(make_session_factory(engine)) as session:
+            queued = mark_for_analysis(session, get_organization(session, org).id)
+    except MomentosError as exc:
+        raise _fail(exc.message, 2) from exc
+    finally:
+        engine.dispose()
+    typer.echo(json.dumps({"queued": queued}))
 
 
 def import_command(
