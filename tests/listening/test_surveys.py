@@ -28,9 +28,13 @@ from tests.notify.receivers import Inbox
 TUESDAY = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
 
 
-def _ship(db: Session, org_id: int, customer: str, message_id: str, at: datetime | None = None) -> None:
-    ingest(db, org_id, Batch(events=[event(customer, "order_shipped", 5, service="shop", message_id=message_id)]),
-           source="api", received_at=at or utcnow())
+def _ship(db: Session, org_id: int, customer: str, message_id: str, at: datetime | None = None,
+          happened: datetime | None = None) -> None:
+    """An ``order_shipped`` event (enters ``delivery``) that happened a minute before it was received at ``at``."""
+    received = at or utcnow()
+    shipped = event(customer, "order_shipped", service="shop", message_id=message_id).model_copy(
+        update={"timestamp": happened or received - timedelta(minutes=1)})
+    ingest(db, org_id, Batch(events=[shipped]), source="api", received_at=received)
 
 
 def test_entering_the_moment_invites_once_and_a_replay_invites_nobody(db: Session, org: OrgHandle) -> None:
@@ -45,6 +49,14 @@ def test_entering_the_moment_invites_once_and_a_replay_invites_nobody(db: Sessio
     assert invitation.moment == "delivery" and invitation.process_id is not None
     decision = db.scalar(select(ContactDecision).where(ContactDecision.notification_id == notification.id))
     assert decision is not None and decision.outcome == "send"
+
+
+def test_an_old_event_entering_the_moment_invites_nobody(db: Session, org: OrgHandle) -> None:
+    now = utcnow()
+    delivery_survey(db, org.id, now)
+    opted_in(db, org.id, "ana", email="ana@example.com", now=now)
+    _ship(db, org.id, "ana", "ship-old", happened=now - timedelta(days=400))  # e.g. an imported old log
+    assert invitations(db, org.id) == []
 
 
 def test_a_customer_over_the_survey_cap_gets_no_invitation(db: Session, org: OrgHandle, inbox: Inbox,

@@ -1,7 +1,8 @@
 """What ingestion tells listening, in the same transaction as the events (``events/service.py::_listen``):
 
 - an event that entered a moment with an attached survey invites its customer (dedup key: the survey and the
-  event's message id, so a replayed event — not stored again — invites nobody twice);
+  event's message id, so a replayed event — not stored again — invites nobody twice), unless the event is older
+  than the survey's validity (importing last year's log surveys nobody);
 - an event whose properties carry scores (``nps``, ``csat``, ``ces``, optionally ``comment``) becomes a survey
   answer from the ``event`` source, keyed by its message id.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -55,8 +56,8 @@ def _invite(session: Session, org_id: int, entered: Sequence[StoredEvent], now: 
     done = 0
     for e in entered:
         survey = wanted.get((e.service_id, e.moment)) if e.service_id is not None and e.moment else None
-        if survey is None:
-            continue
+        if survey is None or e.timestamp < now - timedelta(hours=survey.valid_hours):
+            continue  # an old event (an imported log, a late replay) is no reason to ask today
         made = surveys.invite(session, org_id, survey, e.customer_id, f"{survey.id}:{e.message_id}", now,
                               process_id=e.process_id, service_id=e.service_id, moment=e.moment)
         done += made is not None
