@@ -4,6 +4,7 @@ SMTP); checking again alerts nobody twice; a campaign hour (many mentions, usual
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import datetime, timedelta
 
@@ -18,13 +19,16 @@ from momentos.models import Feedback, Notification, WarningEpisode
 from momentos.notify.settings import NotifySettings
 from momentos.notify.tasks import run
 from tests.conftest import OrgHandle
+from tests.factories import make_service
 from tests.listening.helpers import body
-from tests.notify.receivers import Inbox
+from tests.notify.helpers import webhook_endpoint
+from tests.notify.receivers import Inbox, webhook_receiver
 
 HOUR = timedelta(hours=1)
 
 
-def _history(db: Session, org_id: int, end: datetime, spike: tuple[int, int] | None, seed: int = 7) -> None:
+def _history(db: Session, org_id: int, end: datetime, spike: tuple[int, int] | None, seed: int = 7,
+             service_id: int | None = None) -> None:
     """Hourly mentions for five weeks before ``end`` (busier by day), ~15 % negative; ``spike`` = (count,
     negatives) for the last hour."""
     rng = random.Random(seed)
@@ -40,7 +44,7 @@ def _history(db: Session, org_id: int, end: datetime, spike: tuple[int, int] | N
             rows.append({"org_id": org_id, "kind": "social", "source": "x", "external_id": f"{at:%Y%m%d%H}-{i}",
                          "text": "fatal" if negative else "bien", "perception": {},
                          "occurred_at": at + timedelta(minutes=i % 60), "created_at": at,
-                         "sentiment": "neg" if negative else "pos", "analyzed_at": at})
+                         "sentiment": "neg" if negative else "pos", "analyzed_at": at, "service_id": service_id})
         at += HOUR
     db.execute(table_of(Feedback).insert(), rows)
     db.flush()
@@ -72,3 +76,20 @@ def test_a_campaign_hour_with_the_usual_share_raises_nothing(db: Session, org: O
     now = early_warning.hour_floor(utcnow())
     _history(db, org.id, now, spike=(60, 8))  # many more mentions, ~13 % negative as usual
     assert early_warning.check(db, org.id, now + timedelta(minutes=5)) == 0
+
+
+def test_per_service_spike_alerts_the_organizations_webhook_without_an_alert_email(
+        db: Session, org: OrgHandle, worker_factory: sessionmaker[Session]) -> None:
+    service = make_service(db, org.id, key="shop")
+    now = early_warning.hour_floor(utcnow())
+    _history(db, org.id, now, spike=(30, 25), service_id=service.id)
+    with webhook_receiver() as hooks:
+        hooks.secret = webhook_endpoint(db, org.id, hooks.url)
+        assert early_warning.check(db, org.id, now + timedelta(minutes=1)) == 2  # the organization and the service
+        scopes = sorted(e.scope for e in db.scalars(select(WarningEpisode).where(WarningEpisode.org_id == org.id)))
+        assert scopes == ["organization", f"service:{service.id}"]
+        run(worker_factory, NotifySettings(webhook_allow=["127.0.0.1/32"], public_url="https://m.example"), "w1",
+            once=True)
+        bodies = [json.loads(b) for _, b in hooks.received]
+        assert sorted(b["type"] for b in bodies) == ["notification.transactional"] * 2
+        assert any("Shop" in b["data"]["subject"] for b in bodies) and hooks.bad_signatures == 0
