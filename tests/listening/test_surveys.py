@@ -147,3 +147,5 @@ def test_indicators_per_moment_with_nps_and_response_rate(db: Session, org: OrgH
     assert delivery.emotion is not None and delivery.emotion > 0
     assert [m.moment for m in result.moments][:2] == ["awareness", "first_contact"]  # the 8 moments, in order
     assert result.overall.answers == 3
+    year, week, _ = now.isocalendar()
+    assert [(w.period, w.scores.answers) for w in delivery.weeks] == [(f"{year}-W{week:02d}", 3)]

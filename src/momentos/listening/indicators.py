@@ -97,11 +97,8 @@ def listening_indicators(session: Session, org_id: int, service_key: str | None 
     rows = _rows(session, org_id, service.id if service else None, since)
     invited = _invitations(session, org_id, service.id if service else None, since)
     by_moment: dict[str | None, list[Any]] = defaultdict(list)
-    by_week: dict[str, list[Any]] = defaultdict(list)
     for r in rows:
         by_moment[r.moment].append(r)
-        year, week, _ = r.occurred_at.isocalendar()
-        by_week[f"{year}-W{week:02d}"].append(r)
     moments = []
     for m in model.moments:
         mine = by_moment.get(m.key, [])
@@ -110,6 +107,15 @@ def listening_indicators(session: Session, org_id: int, service_key: str | None 
         moments.append(MomentIndicators(moment=m.key, name_es=m.name_es, name_en=m.name_en, scores=scores(mine),
                                         invited=sent, answered=answered,
                                         response_rate=round(answered / sent, 3) if sent else None,
-                                        emotion=round(fmean(emotions), 3) if emotions else None))
+                                        emotion=round(fmean(emotions), 3) if emotions else None,
+                                        weeks=weekly(mine)))
     return ListeningIndicators(service=service.key if service else None, overall=scores(rows), moments=moments,
-                               weeks=[PeriodScores(period=k, scores=scores(v)) for k, v in sorted(by_week.items())])
+                               weeks=weekly(rows))
+
+
+def weekly(rows: list[Any]) -> list[PeriodScores]:
+    by_week: dict[str, list[Any]] = defaultdict(list)
+    for r in rows:
+        year, week, _ = r.occurred_at.isocalendar()
+        by_week[f"{year}-W{week:02d}"].append(r)
+    return [PeriodScores(period=k, scores=scores(v)) for k, v in sorted(by_week.items())]

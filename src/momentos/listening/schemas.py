@@ -248,6 +248,12 @@ class Scores(BaseModel):
     sentiment: float | None = None
 
 
+class PeriodScores(BaseModel):
+    period: str
+    """ISO week, e.g. ``2026-W10``."""
+    scores: Scores
+
+
 class MomentIndicators(BaseModel):
     moment: str
     name_es: str
@@ -257,12 +263,8 @@ class MomentIndicators(BaseModel):
     answered: int
     response_rate: float | None
     emotion: float | None
-    """-1..1: the mean of the normalised CSAT/NPS and the text sentiment of the moment's feedback."""
-
-
-class PeriodScores(BaseModel):
-    period: str
-    scores: Scores
+    """-1..1: the mean of the normalised CSAT/NPS/CES and the text sentiment of the moment's feedback."""
+    weeks: list[PeriodScores]
 
 
 class ListeningIndicators(BaseModel):
