@@ -40,6 +40,7 @@ bench: install-test
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/policy.py
 	$(BIN)/python bench/analytics.py
+	$(BIN)/python bench/listening.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

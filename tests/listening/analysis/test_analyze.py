@@ -59,3 +59,8 @@ def test_a_bad_text_in_a_batch_is_named_by_its_index() -> None:
         analyze(["bien", "@marca https://t.co/x"])
     with pytest.raises(TypeError):
         analyze("not a list")
+
+
+def test_a_mixed_language_text_is_analysed_not_refused() -> None:
+    mixed, = analyze(["El hotel was great pero el desayuno muy caro, honestly not worth it"])
+    assert mixed.language in {"es", "en", "und"} and mixed.sentiment == "neg"
