@@ -40,6 +40,7 @@ bench: install-test
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/policy.py
 	$(BIN)/python bench/analytics.py
+	$(BIN)/python bench/listening.py
 	$(BIN)/python bench/listening_pipeline.py
 
 clean:

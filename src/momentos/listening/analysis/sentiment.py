@@ -1,8 +1,11 @@
 """Sentiment (neg / neu / pos with a score in -1..1) as a linear softmax head over the sentence embeddings.
 
-The shipped head lives in ``data/head.npz`` (see ``bench/listening.py`` and ``scripts/build-sentiment-head.py``
-for how it is built and from which data). An organization's own rated feedback fits an *adapter*: a logistic
-regression over the embedding plus the shipped head's logits, serialised as npz (never pickle)."""
+The shipped head lives in ``data/head.npz`` (see ``scripts/build_sentiment_head.py`` for how it is built and from
+which data, and ``bench/listening.py`` for its figures). An organization's own rated feedback fits an *adapter*: a
+logistic regression over the embeddings, combined at prediction time with the shipped head as a prior
+(``logits = adapter + PRIOR_WEIGHT × log P_default``, a product of experts). Measured on TASS (bench): better than
+the regression alone or stacked on the head's logits at every size from 100 to 940 labels. Serialised as npz
+(arrays + a JSON record, loaded with ``allow_pickle=False``), never pickle."""
 
 from __future__ import annotations
 
@@ -20,6 +23,11 @@ import numpy.typing as npt
 LABELS = ("neg", "neu", "pos")
 ADAPTER_FORMAT = "momentos.sentiment-adapter.v1"
 MIN_PER_CLASS = 2
+C_GRID = (0.3, 1.0, 3.0, 10.0, 30.0)
+"""Inverse regularisations tried for an adapter; the one with the best cross-validated macro-F1 (of the combined
+prediction) is kept, so a dozen labels and a thousand are both handled."""
+PRIOR_WEIGHT = 0.5
+"""Weight of the shipped head's log-probabilities in an adapter's logits (0.3–1.0 measured alike; 0.5 best)."""
 
 Matrix = npt.NDArray[np.float32]
 
@@ -31,14 +39,18 @@ class Head:
     classes: tuple[str, ...]
     weights: Matrix
     bias: Matrix
-    stacked: bool = False
-    """True for an adapter: its features are the embedding followed by the shipped head's logits."""
+    prior_weight: float = 0.0
+    """For an adapter: weight of the shipped head's log-probabilities added to its own logits."""
 
     def logits(self, embeddings: Matrix) -> Matrix:
-        feats = embeddings
-        if self.stacked:
-            feats = np.hstack([embeddings, default_head().logits(embeddings)])
-        out: Matrix = (feats @ self.weights.T + self.bias).astype(np.float32)
+        out: Matrix = (embeddings @ self.weights.T + self.bias).astype(np.float32)
+        if self.prior_weight:
+            prior = default_head()
+            z = prior.logits(embeddings)
+            z = z - z.max(axis=1, keepdims=True)
+            log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+            columns = [prior.classes.index(c) for c in self.classes]
+            out = (out + self.prior_weight * log_p[:, columns]).astype(np.float32)
         return out
 
     def probabilities(self, embeddings: Matrix) -> Matrix:
@@ -60,6 +72,13 @@ def default_head() -> Head:
         return _read_head(raw, stacked_allowed=False)
 
 
+def prototype_texts() -> dict[str, list[str]]:
+    """The team-written prototype phrases the shipped head is built from, per label."""
+    raw = resources.files("momentos.listening.analysis").joinpath("data/prototypes.json").read_text("utf-8")
+    data = json.loads(raw)
+    return {label: list(data[label]) for label in LABELS}
+
+
 def _read_head(raw: bytes, *, stacked_allowed: bool) -> Head:
     try:
         with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
@@ -69,19 +88,19 @@ def _read_head(raw: bytes, *, stacked_allowed: bool) -> Head:
     except (OSError, ValueError, KeyError, UnicodeDecodeError) as exc:
         raise ValueError(f"not a sentiment head/adapter: {exc}") from exc
     classes = tuple(meta.get("classes", ()))
-    stacked = bool(meta.get("stacked", False))
+    prior_weight = float(meta.get("prior_weight", 0.0))
     if meta.get("format") != ADAPTER_FORMAT or not set(classes) <= set(LABELS) or len(classes) < 2:
         raise ValueError("not a sentiment head/adapter (unknown format or classes)")
-    if stacked and not stacked_allowed:
-        raise ValueError("the shipped head cannot be stacked")
+    if prior_weight and not stacked_allowed:
+        raise ValueError("the shipped head cannot have a prior")
     if weights.ndim != 2 or weights.shape[0] != len(classes) or bias.shape != (len(classes),):
         raise ValueError("sentiment head/adapter has inconsistent shapes")
-    return Head(classes=classes, weights=weights, bias=bias, stacked=stacked)
+    return Head(classes=classes, weights=weights, bias=bias, prior_weight=prior_weight)
 
 
 def write_head(head: Head, **about: str) -> bytes:
     """npz bytes of a head (arrays + a JSON meta record; loadable with allow_pickle=False)."""
-    meta = {"format": ADAPTER_FORMAT, "classes": list(head.classes), "stacked": head.stacked, **about}
+    meta = {"format": ADAPTER_FORMAT, "classes": list(head.classes), "prior_weight": head.prior_weight, **about}
     buf = io.BytesIO()
     np.savez_compressed(buf, weights=head.weights.astype(np.float32), bias=head.bias.astype(np.float32),
                         meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8))
@@ -92,10 +111,8 @@ def load_adapter(adapter: bytes) -> Head:
     return _read_head(adapter, stacked_allowed=True)
 
 
-def fit_adapter(embeddings: Matrix, labels: Sequence[str], *, c: float = 1.0) -> bytes:
+def fit_adapter(embeddings: Matrix, labels: Sequence[str], *, c: float | None = None) -> bytes:
     """An organization's head from its rated feedback (embeddings of the comments, labels neg/neu/pos)."""
-    from sklearn.linear_model import LogisticRegression
-
     emb = np.asarray(embeddings, dtype=np.float32)
     if emb.ndim != 2 or emb.shape[0] != len(labels):
         raise ValueError("embeddings must be an n × d matrix with one label per row")
@@ -106,16 +123,46 @@ def fit_adapter(embeddings: Matrix, labels: Sequence[str], *, c: float = 1.0) ->
     if len(classes) < 2:
         raise ValueError(f"an adapter needs at least {MIN_PER_CLASS} examples of two labels")
     keep = np.array([lab in classes for lab in labels])
-    feats = np.hstack([emb, default_head().logits(emb)])[keep]
     y = np.array([classes.index(lab) for lab, k in zip(labels, keep, strict=True) if k])
-    model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
-    model.fit(feats, y)
+    x = emb[keep]
+    c = c if c is not None else _choose_c(x, y, classes)
+    weights, bias = _fit_lr(x, y, c)
+    head = Head(classes=classes, weights=weights.astype(np.float32), bias=bias.astype(np.float32),
+                prior_weight=PRIOR_WEIGHT)
+    return write_head(head, trained_on=f"{int(keep.sum())} rated comments", c=str(c))
+
+
+def _fit_lr(x: Matrix, y: npt.NDArray[np.int_], c: float) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
+    model.fit(x, y)
     weights, bias = model.coef_, model.intercept_
-    if len(classes) == 2:  # sklearn gives one row for two classes: logits (0, z)
+    if weights.shape[0] == 1:  # sklearn gives one row for two classes: logits (0, z)
         weights = np.vstack([np.zeros_like(weights), weights])
         bias = np.concatenate([[0.0], bias])
-    head = Head(classes=classes, weights=weights.astype(np.float32), bias=bias.astype(np.float32), stacked=True)
-    return write_head(head, trained_on=f"{int(keep.sum())} rated comments")
+    return weights, bias
+
+
+def _choose_c(x: Matrix, y: npt.NDArray[np.int_], classes: tuple[str, ...]) -> float:
+    """The C of C_GRID whose adapter (with the prior) has the best stratified cross-validated macro-F1."""
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import StratifiedKFold
+
+    folds = min(5, int(np.bincount(y).min()))
+    if folds < 2:
+        return 1.0
+    scores = {c: 0.0 for c in C_GRID}
+    for train, test in StratifiedKFold(n_splits=folds, shuffle=True, random_state=0).split(x, y):
+        if len(set(y[train].tolist())) < len(classes):
+            continue
+        for c in C_GRID:
+            weights, bias = _fit_lr(x[train], y[train], c)
+            head = Head(classes=classes, weights=weights.astype(np.float32), bias=bias.astype(np.float32),
+                        prior_weight=PRIOR_WEIGHT)
+            pred = head.logits(x[test]).argmax(axis=1)
+            scores[c] += float(f1_score(y[test], pred, average="macro", labels=list(range(len(classes)))))
+    return max(C_GRID, key=lambda c: (scores[c], -abs(np.log(c))))
 
 
 def classify(embeddings: Matrix, head: Head | None = None) -> list[tuple[str, float]]:
