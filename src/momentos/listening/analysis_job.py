@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from momentos.db import unit_of_work
@@ -36,17 +36,17 @@ class Claimed:
     adapter: bytes | None
 
 
-def _due(now: datetime) -> object:
+def _due(now: datetime) -> ColumnElement[bool]:
     return (Feedback.analyzed_at.is_(None) & Feedback.text.is_not(None)
             & (Feedback.analysis_lease.is_(None) | (Feedback.analysis_lease < now)))
 
 
 def claim(session: Session, now: datetime, batch: int = BATCH) -> Claimed | None:
-    org_id = session.scalar(select(Feedback.org_id).where(_due(now)).order_by(Feedback.id).limit(1)  # type: ignore[arg-type]
+    org_id = session.scalar(select(Feedback.org_id).where(_due(now)).order_by(Feedback.id).limit(1)
                             .with_for_update(skip_locked=True))
     if org_id is None:
         return None
-    rows = session.execute(select(Feedback.id, Feedback.text).where(Feedback.org_id == org_id, _due(now))  # type: ignore[arg-type]
+    rows = session.execute(select(Feedback.id, Feedback.text).where(Feedback.org_id == org_id, _due(now))
                            .order_by(Feedback.id).limit(batch).with_for_update(skip_locked=True)).all()
     if not rows:
         return None

@@ -104,7 +104,6 @@ class AnswerIn(BaseModel):
     ces: Annotated[int, Field(ge=1, le=7)] | None = None
     perception: dict[str, Annotated[int, Field(ge=1, le=5)]] = Field(default_factory=dict, max_length=30)
     text: str | None = Field(default=None, max_length=TEXT_MAX)
-    language: Literal["es", "en"] | None = None
 
     @model_validator(mode="after")
     def _not_empty(self) -> AnswerIn:

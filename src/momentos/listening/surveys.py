@@ -178,7 +178,3 @@ def record_response(session: Session, org_id: int, survey: Survey, data: SurveyR
     session.flush()
     return row
 
-
-def response_language(invitation: SurveyInvitation, session: Session) -> str | None:
-    customer = session.get_one(Customer, invitation.customer_id)
-    return customer.language

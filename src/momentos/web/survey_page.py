@@ -91,8 +91,8 @@ def survey_page(token: str, request: Request, session: DbSession) -> Response:
     return _render(request, session, invitation, _language(request, session, invitation))
 
 
-def _answer(survey: Survey, form: dict[str, str], lang: str) -> AnswerIn:
-    data: dict[str, Any] = {"perception": {}, "language": lang}
+def _answer(survey: Survey, form: dict[str, str]) -> AnswerIn:
+    data: dict[str, Any] = {"perception": {}}
     for q in survey.questions:
         raw = form.get(f"q_{q['key']}", "").strip()
         if not raw:
@@ -113,7 +113,7 @@ async def submit(token: str, request: Request, session: DbSession) -> Response:
     form = await request.form(max_files=0, max_fields=FORM_MAX_FIELDS)
     survey = session.get_one(Survey, invitation.survey_id)
     try:
-        data = _answer(survey, {k: v for k, v in form.items() if isinstance(v, str)}, lang)
+        data = _answer(survey, {k: v for k, v in form.items() if isinstance(v, str)})
     except ValidationError:
         return _render(request, session, invitation, lang, errors=True, status=422)
     if invitation.expires_at <= utcnow():
