@@ -106,3 +106,27 @@ def test_needs_are_ranked_explained_named_merged_and_addressed(db: Session, org:
     assert late_need not in [n["id"] for n in client.get("/api/v1/needs", headers=org.admin).json()]
     needs.refresh(db, org.id, utcnow())  # a later refresh keeps the name (matched by centroid)
     assert db.get_one(Need, late_need).name == "Entregas tarde"
+
+
+def test_a_text_changed_during_its_analysis_is_not_overwritten(db: Session, org: OrgHandle,
+                                                               worker_factory: sessionmaker[Session]) -> None:
+    from momentos.listening import analysis_job
+
+    _add(db, org.id, [PRAISE[0]])
+    now = utcnow()
+    with worker_factory.begin() as session:
+        claimed = analysis_job.claim(session, now)
+    assert claimed is not None and claimed.texts == [PRAISE[0]]
+    with worker_factory.begin() as session:
+        assert analysis_job.claim(session, now) is None  # leased: a second worker finds nothing to do
+    row = db.scalar(select(Feedback).where(Feedback.org_id == org.id))
+    assert row is not None
+    row.text = RUDE[0]  # corrected meanwhile (e.g. a survey answer edited)
+    db.flush()
+    from momentos.listening.analysis import analyze
+
+    with worker_factory.begin() as session:
+        assert analysis_job.store(session, claimed, list(analyze(claimed.texts)), now) == 0
+    db.expire_all()
+    fresh = db.get_one(Feedback, row.id)
+    assert fresh.analyzed_at is None and fresh.analysis_lease is None  # analysed again next round, on the new text

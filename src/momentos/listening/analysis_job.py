@@ -89,6 +89,9 @@ def store(session: Session, claimed: Claimed, results: Sequence[object | None], 
                                                      Feedback.analyzed_at.is_(None)).values(**values),
                               execution_options={"synchronize_session": False})
         done += int(hit.rowcount or 0)  # type: ignore[attr-defined]
+    # rows whose text changed meanwhile are free for the next round at once
+    session.execute(update(Feedback).where(Feedback.id.in_(claimed.ids), Feedback.analyzed_at.is_(None))
+                    .values(analysis_lease=None), execution_options={"synchronize_session": False})
     return done
 
 
