@@ -41,6 +41,8 @@ bench: install-test
 	$(BIN)/python bench/policy.py
 	$(BIN)/python bench/analytics.py
 	$(BIN)/python bench/promises.py
+	$(BIN)/python bench/listening.py
+	$(BIN)/python bench/listening_pipeline.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -45,19 +45,27 @@ SCOPED = {
     ("POST", "/api/v1/promises/{promise_key}/score"): {},
     ("GET", "/api/v1/promises/{promise_key}/instances"): None,
     ("POST", "/api/v1/promises/score"): {"promise": {**PROMISE, "key": "draft"}},
+    ("GET", "/api/v1/surveys/{survey_key}"): None,
+    ("POST", "/api/v1/surveys/{survey_key}/invitations"): {"customer": "victim"},
+    ("POST", "/api/v1/surveys/{survey_key}/responses"): {"nps": 0, "text": "stolen"},
+    ("PATCH", "/api/v1/needs/{need_id}"): {"name": "Stolen", "addressed": True},
+    ("POST", "/api/v1/needs/{need_id}/merge"): {"into": 1},
 }
 # Analytics answer for the caller's organization; naming another organization's service is a 404.
 FILTERED = ["/api/v1/analytics/dfg", "/api/v1/analytics/performance-dfg", "/api/v1/analytics/variants",
             "/api/v1/analytics/start-end", "/api/v1/analytics/funnel", "/api/v1/analytics/time-in-moment",
-            "/api/v1/analytics/indicators"]
+            "/api/v1/analytics/indicators", "/api/v1/listening/indicators"]
 LISTS = ["/api/v1/services", "/api/v1/customers", "/api/v1/processes", "/api/v1/journey-models",
          "/api/v1/notifications", "/api/v1/webhook-endpoints", "/api/v1/notification-templates",
-         "/api/v1/promises", "/api/v1/promises/indicators", *FILTERED]
+         "/api/v1/promises", "/api/v1/promises/indicators", "/api/v1/surveys", "/api/v1/feedback", "/api/v1/needs",
+         "/api/v1/listening/alerts", *FILTERED]
 # Routes that create in the caller's organization or change its own settings (no other organization's ids).
 OWN = {("POST", "/api/v1/services"), ("POST", "/api/v1/journey-models"), ("POST", "/api/v1/events"),
        ("POST", "/api/v1/cloudevents"), ("PUT", "/api/v1/contact-rules/organization"),
        ("POST", "/api/v1/webhook-endpoints"), ("PUT", "/api/v1/notification-templates/{purpose}/{language}"),
-       ("POST", "/api/v1/notification-templates/{purpose}/preview"), ("POST", "/api/v1/promises")}
+       ("POST", "/api/v1/notification-templates/{purpose}/preview"), ("POST", "/api/v1/promises"),
+       ("POST", "/api/v1/surveys"), ("POST", "/api/v1/feedback"), ("POST", "/api/v1/feedback/analysis"),
+       ("GET", "/api/v1/listening/settings"), ("PUT", "/api/v1/listening/settings")}
 
 
 def _seed(db: Session, org: OrgHandle) -> dict[str, str]:
@@ -83,7 +91,7 @@ def _seed(db: Session, org: OrgHandle) -> dict[str, str]:
     db.flush()
     return {"key": "private-shop", "service_key": "private-shop", "external_id": "victim", "process_id": str(pid),
             "notification_id": str(notification), "endpoint_id": str(endpoint.id), "purpose": "status",
-            "language": "es", "promise_key": "secret-promise"}
+            "language": "es", "promise_key": "secret-promise", **_seed_listening(db, org)}
 
 
 def _request(template: str, ids: dict[str, str], body: object) -> tuple[str, dict[str, str], object]:
@@ -93,6 +101,27 @@ def _request(template: str, ids: dict[str, str], body: object) -> tuple[str, dic
     if isinstance(body, dict):
         body = {k: int(ids[v[1:-1]]) if isinstance(v, str) and v.startswith("{") else v for k, v in body.items()}
     return path, params, body
+
+
+def _seed_listening(db: Session, org: OrgHandle) -> dict[str, str]:
+    from momentos.listening.schemas import SurveyCreate
+    from momentos.listening.surveys import create_survey
+    from momentos.models import Feedback, Need, WarningEpisode
+
+    now = utcnow()
+    create_survey(db, org.id, SurveyCreate.model_validate({
+        "key": "private-survey", "title_es": "victim", "title_en": "victim", "service": "private-shop",
+        "moment": "delivery", "questions": [{"key": "nps", "kind": "nps", "label": {"es": "x", "en": "x"}},
+                                            {"key": "t", "kind": "text", "label": {"es": "x", "en": "x"}}]}), now)
+    need = Need(org_id=org.id, label="victim need", terms=["victim"], created_at=now, updated_at=now)
+    db.add(need)
+    db.flush()
+    db.add(Feedback(org_id=org.id, kind="survey", source="survey", text="victim says hi", nps=3, moment="delivery",
+                    perception={}, occurred_at=now, created_at=now, sentiment="neg", need_id=need.id))
+    db.add(WarningEpisode(org_id=org.id, scope="service:victim", started_at=now, last_hour_at=now, count=9,
+                          negatives=9, detail={"victim": True}, created_at=now))
+    db.flush()
+    return {"survey_key": "private-survey", "need_id": str(need.id)}
 
 
 def _url(template: str, ids: dict[str, str]) -> str:

@@ -68,17 +68,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from momentos.customers.api import router as customers_router
     from momentos.events import cloudevents_api, segment_api
     from momentos.events.api import router as events_router
+    from momentos.listening import api as listening_api
     from momentos.notify import api as notify_api
     from momentos.policy import api as policy_api
     from momentos.processes.api import router as processes_router
     from momentos.promises import api as promises_api
     from momentos.web import routes as web_routes
-    from momentos.web import status_page
+    from momentos.web import status_page, survey_page
 
     for router in (catalog_router, customers_router, events_router, processes_router):
         app.include_router(router)
-    for module in (segment_api, cloudevents_api, analytics_api, policy_api, notify_api, promises_api, status_page,
-                   web_routes):
+    for module in (segment_api, cloudevents_api, analytics_api, policy_api, notify_api, promises_api, listening_api,
+                   status_page, survey_page, web_routes):
         module.install(app)
     return app
 

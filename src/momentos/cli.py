@@ -95,10 +95,11 @@ def register_commands() -> None:
     """The commands that live with their domains (import, analytics/export, worker)."""
     from momentos.analytics import cli as analytics_cli
     from momentos.events import import_cli
+    from momentos.listening import cli as listening_cli
     from momentos.notify import cli as notify_cli
     from momentos.promises import cli as promises_cli
 
-    for module in (import_cli, analytics_cli, notify_cli, promises_cli):
+    for module in (import_cli, analytics_cli, notify_cli, promises_cli, listening_cli):
         module.register(app)
 
 

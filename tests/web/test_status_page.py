@@ -16,7 +16,7 @@ from momentos.customers.schemas import CustomerUpdate
 from momentos.customers.service import get_customer, update_customer
 from momentos.db import unit_of_work
 from momentos.kit.clock import utcnow
-from momentos.models import Process, StatusFeedback
+from momentos.models import Feedback, Process, StatusFeedback
 from momentos.notify.status_tokens import ensure_token, revoke
 from tests.conftest import LiveServer
 from tests.factories import event, make_service, send
@@ -71,6 +71,10 @@ def test_status_page_in_the_customer_language_with_switch_and_feedback(page: Pag
         (f.moment, f.text, f.language) for f in s.scalars(select(StatusFeedback).where(
             StatusFeedback.process_id == seeded.process_id))]
     assert live_server.read(feedback) == [("delivery", "Where is my parcel?", "en")]
+    listened: Callable[[Session], list[tuple[str, str | None, str | None]]] = lambda s: [  # noqa: E731
+        (f.source, f.moment, f.text) for f in s.scalars(select(Feedback).where(
+            Feedback.process_id == seeded.process_id))]
+    assert live_server.read(listened) == [("status_page", "delivery", "Where is my parcel?")]  # joins listening
 
 
 def test_other_organization_shows_its_own_process_and_english_by_customer_language(

@@ -21,6 +21,7 @@ from momentos.errors import ValidationFailed
 from momentos.events import routing as routing_mod
 from momentos.events.schemas import Batch, EventIn, IngestResult
 from momentos.kit.clock import utcnow
+from momentos.listening import triggers as listening_triggers
 from momentos.models import Event, Service
 from momentos.notify import triggers as notify_triggers
 from momentos.processes import service as processes
@@ -29,10 +30,10 @@ from momentos.promises import service as promises
 
 _EVENT_COLUMNS = ("org_id", "message_id", "customer_id", "service_id", "process_id", "type", "activity", "channel",
                   "moment", "stay_seq", "stay_cycle", "initiator", "source", "timestamp", "received_at", "properties")
-_MESSAGE_ID, _CUSTOMER, _SERVICE, _PROCESS, _MOMENT, _STAY_SEQ, _STAY_CYCLE, _TIMESTAMP = (
+_MESSAGE_ID, _CUSTOMER, _SERVICE, _PROCESS, _MOMENT, _STAY_SEQ, _STAY_CYCLE, _TIMESTAMP, _PROPERTIES = (
     _EVENT_COLUMNS.index(c)
     for c in ("message_id", "customer_id", "service_id", "process_id", "moment", "stay_seq", "stay_cycle",
-              "timestamp"))
+              "timestamp", "properties"))
 _DATETIMES = (_EVENT_COLUMNS.index("timestamp"), _EVENT_COLUMNS.index("received_at"))
 _JSONS = (_EVENT_COLUMNS.index("properties"),)
 CHUNK = 1000
@@ -119,6 +120,7 @@ def _ingest_events(session: Session, org_id: int, routing: routing_mod.Routing, 
     processes.rebuild_histories(session, by_id, sorted(plan.rebuild), models)
     processes.write(session, by_id.values())
     _notify_entries(session, org_id, routing, rows, plan, inserted, received_at)
+    _listen(session, org_id, rows, plan, inserted, received_at)
     return result
 
 
@@ -140,6 +142,19 @@ def _notify_entries(session: Session, org_id: int, routing: routing_mod.Routing,
             entries.append(notify_triggers.Entry(row[_MESSAGE_ID], row[_CUSTOMER], row[_SERVICE], row[_PROCESS],
                                                  row[_MOMENT]))
     notify_triggers.moments_entered(session, org_id, entries, received_at)
+
+
+def _listen(session: Session, org_id: int, rows: list[list[Any]], plan: processes.Plan,
+            inserted: list[tuple[Any, ...]], received_at: datetime) -> None:
+    """Survey invitations for stored events that entered a moment, answers from events carrying scores."""
+    stored = {mid: eid for eid, mid in inserted}
+    entered = set(plan.stays)
+    picked = [listening_triggers.StoredEvent(stored[r[_MESSAGE_ID]], r[_MESSAGE_ID], r[_CUSTOMER], r[_SERVICE],
+                                             r[_PROCESS], r[_MOMENT], pos in entered, r[_TIMESTAMP], r[_PROPERTIES])
+              for pos, r in enumerate(rows) if r[_MESSAGE_ID] in stored
+              and (pos in entered or listening_triggers.has_scores(r[_PROPERTIES]))]
+    if picked:
+        listening_triggers.events_stored(session, org_id, picked, received_at)
 
 
 def _rows_with_processes(session: Session, org_id: int, kept: list[_Prepared], cids: dict[str, int], source: str,

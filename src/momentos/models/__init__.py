@@ -3,6 +3,14 @@
 from momentos.models.catalog import JourneyModel, Service, Touchpoint
 from momentos.models.customer import Consent, Customer, CustomerAlias, ErasedIdentity
 from momentos.models.event import Event
+from momentos.models.listening import (
+    Feedback,
+    ListeningSettings,
+    Need,
+    Survey,
+    SurveyInvitation,
+    WarningEpisode,
+)
 from momentos.models.notify import Notification, NotificationTemplate, StatusFeedback, StatusToken, WebhookEndpoint
 from momentos.models.organization import ApiKey, Organization
 from momentos.models.policy import ContactDecision, ContactRule
@@ -18,7 +26,10 @@ __all__ = [
     "CustomerAlias",
     "ErasedIdentity",
     "Event",
+    "Feedback",
     "JourneyModel",
+    "ListeningSettings",
+    "Need",
     "Notification",
     "NotificationTemplate",
     "Organization",
@@ -29,6 +40,9 @@ __all__ = [
     "Service",
     "StatusFeedback",
     "StatusToken",
+    "Survey",
+    "SurveyInvitation",
     "Touchpoint",
+    "WarningEpisode",
     "WebhookEndpoint",
 ]

@@ -27,7 +27,8 @@ class Notification(Base):
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    """None only for staff alerts that concern no customer (early warning)."""
     process_id: Mapped[int | None] = mapped_column(ForeignKey("processes.id", ondelete="CASCADE"), default=None)
     service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id", ondelete="SET NULL"), default=None)
     moment: Mapped[str | None] = mapped_column(String(64), default=None)

@@ -26,7 +26,8 @@ _TABLE = table_of(Notification)
 
 @dataclass(frozen=True)
 class NotificationIn:
-    customer_id: int
+    customer_id: int | None
+    """None only for staff alerts (purpose ``staff_alert``) that concern no customer."""
     purpose: str
     template: str
     dedup_key: str
@@ -49,6 +50,8 @@ def enqueue(session: Session, org_id: int, item: NotificationIn, now: datetime) 
     if not inserted:
         return None
     notification = session.get_one(Notification, inserted[0][0])
+    if item.customer_id is None:  # a staff alert: no customer policy
+        return notification
     ask = policy.ContactAsk(item.customer_id, item.purpose, item.priority, item.proactive, item.service_id,
                             item.moment)
     decision = policy.evaluate(session, org_id, ask, now, stage="request", notification_id=notification.id)

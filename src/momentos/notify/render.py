@@ -42,9 +42,10 @@ log = logging.getLogger("momentos.notify")
 PURPOSE_TEMPLATES: tuple[str, ...] = ("status", "promise", "survey", "marketing", "transactional")
 PROMISE_TEMPLATES: tuple[str, ...] = ("promise_announce", "promise_at_risk", "promise_broken", "promise_kept",
                                       "staff_alert")
-TEMPLATES: tuple[str, ...] = (*PURPOSE_TEMPLATES, "message", *PROMISE_TEMPLATES)
-"""Packaged templates: one per purpose, ``message`` (a caller's own subject and text, not overridable) and the
-promise notices (``promises/notices.py``; written per language, ``<name>.<lang>.txt``)."""
+TEMPLATES: tuple[str, ...] = (*PURPOSE_TEMPLATES, "message", *PROMISE_TEMPLATES, "listening_alert")
+"""Packaged templates: one per purpose, ``message`` (a caller's own subject and text, not overridable), the
+promise notices (``promises/notices.py``) and the early-warning alert (``listening/early_warning.py``); the last
+two and the survey invitation are written per language (``<name>.<lang>.txt``, found before ``<name>.txt``)."""
 ANY = "*"
 MAX_OUTPUT = 20_000
 
@@ -68,6 +69,14 @@ VARIABLES: Mapping[str, str] = {
     "recovery": "The apology and offer of a broken promise",
     "instance_id": "The promise instance (staff alerts)",
     "promises": "The promises that apply, each with text and due (promise announcements)",
+    "survey_title": "The survey's title (survey invitations)",
+    "scope_name": "The service or organization an early warning is about",
+    "started_at": "When an early-warning episode started",
+    "count": "Mentions in the alarm hour (early warning)",
+    "negatives": "Negative mentions in the alarm hour (early warning)",
+    "expected": "Negative mentions expected in that hour (early warning)",
+    "baseline_share": "The usual share of negative mentions, in percent (early warning)",
+    "examples": "Example comments (early warning)",
 }
 """Every variable a template may use; the ones a notice does not have are empty."""
 
@@ -89,6 +98,9 @@ SAMPLE: Mapping[str, Any] = {
     "recovery": {"es": "Lo sentimos: te devolvemos el envío.", "en": "We are sorry: we refund the shipping."},
     "instance_id": 1,
     "promises": [{"text": "Your order arrives within 2 days", "due": "Mar 4, 2026, 9:00 AM"}],
+    "survey_title": {"es": "¿Qué tal fue?", "en": "How did it go?"},
+    "scope_name": {"es": "Tienda en línea", "en": "Online shop"}, "started_at": "2026-03-02 10:00", "count": 40,
+    "negatives": 31, "expected": 3, "baseline_share": 12, "examples": ["…"],
 }
 """Sample parameters for previews and for checking overrides."""
 

@@ -72,9 +72,9 @@ def claim(session: Session, owner: str, settings: NotifySettings, now: datetime)
 
 
 def _absolute(params: dict[str, Any], public_url: str) -> dict[str, Any]:
-    if str(params.get("status_url", "")).startswith("/"):
-        return {**params, "status_url": public_url.rstrip("/") + params["status_url"]}
-    return params
+    """Links kept relative on the row (``status_url``, ``survey_url``…) get the public URL."""
+    return {k: public_url.rstrip("/") + v if k.endswith("_url") and isinstance(v, str) and v.startswith("/") else v
+            for k, v in params.items()}
 
 
 def _endpoint(session: Session, org_id: int) -> WebhookEndpoint | None:
@@ -122,7 +122,7 @@ def _fill_status_params(session: Session, rows: list[Notification], now: datetim
     tokens = status_tokens.ensure_tokens(session, {n.process_id: n.org_id for n in todo if n.process_id}, now)
     for n in todo:
         assert n.process_id is not None
-        if n.service_id is None:
+        if n.service_id is None or n.customer_id is None:
             n.params = {**n.params, "status_url": f"/s/{tokens[n.process_id]}"}
             continue
         n.params = {**status_params(session, n.org_id, n.service_id, n.customer_id, n.process_id, n.moment,
@@ -163,9 +163,20 @@ def _staff_jobs(session: Session, rows: list[Notification], now: datetime, publi
     return jobs
 
 
+def _expires_before(n: Notification, until: datetime) -> bool:
+    """A notification that carries an expiry (a survey invitation) is dropped rather than deferred past it."""
+    expires = n.params.get("expires_at") if isinstance(n.params, dict) else None
+    if not isinstance(expires, str):
+        return False
+    try:
+        return datetime.fromisoformat(expires) < until
+    except ValueError:
+        return False
+
+
 def _park(n: Notification, decision: Decision) -> None:
     """Not sent now: back to the queue until the deferral ends, or suppressed (with the decision's reasons)."""
-    if decision.outcome == "defer" and decision.until is not None:
+    if decision.outcome == "defer" and decision.until is not None and not _expires_before(n, decision.until):
         n.status, n.next_attempt_at, n.attempts = "pending", decision.until, max(0, n.attempts - 1)
     else:
         n.status = "suppressed"
@@ -178,14 +189,15 @@ def prepare(session: Session, claimed: list[Notification], now: datetime, public
     skip the customer policy."""
     # every customer of the batch is locked (in id order) before any row is touched, staff alerts' included:
     # updating a row claimed in this transaction re-checks its customer key, which must not wait on a peer
-    batch = policy.PolicyBatch(session, {n.org_id for n in claimed}, {n.customer_id for n in claimed}, now,
-                               lock=True)
-    staff = [n for n in claimed if n.purpose == STAFF_ALERT]
+    batch = policy.PolicyBatch(session, {n.org_id for n in claimed},
+                               {n.customer_id for n in claimed if n.customer_id is not None}, now, lock=True)
+    staff = [n for n in claimed if n.purpose == STAFF_ALERT or n.customer_id is None]
     _fill_status_params(session, staff, now)
     staff_jobs = _staff_jobs(session, staff, now, public_url)
-    claimed = [n for n in claimed if n.purpose != STAFF_ALERT]
+    claimed = [n for n in claimed if n not in staff]
     allowed: list[tuple[Notification, str]] = []
     for n in claimed:
+        assert n.customer_id is not None  # rows without one are staff alerts
         ask = policy.ContactAsk(n.customer_id, n.purpose, n.priority, n.proactive, n.service_id, n.moment)
         decision = batch.evaluate(n.org_id, ask, n.id)
         if decision.outcome == "send" and decision.channel:
@@ -197,6 +209,7 @@ def prepare(session: Session, claimed: list[Notification], now: datetime, public
     _fill_status_params(session, [n for n, _ in allowed], now)
     jobs = []
     for n, channel in allowed:
+        assert n.customer_id is not None
         try:
             job = _job(session, n, batch.customers[n.customer_id], channel, now, public_url)
         except (MomentosError, TemplateError) as exc:  # e.g. an unknown template: this row only, not the batch

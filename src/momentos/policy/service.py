@@ -165,7 +165,7 @@ class PolicyBatch:
                 Notification.purpose).where(Notification.customer_id.in_(customer_ids),
                                             Notification.counted_at >= now - timedelta(days=8),
                                             Notification.status.in_(COUNTED_STATUSES))):
-            if at is not None:
+            if at is not None and cid is not None:
                 self.sent[cid].append((nid, at, ch or "", pu))
         self.rules: dict[tuple[int, str], dict[str, Any]] = {
             (r.org_id, r.scope): r.rules for r in session.scalars(select(ContactRule).where(

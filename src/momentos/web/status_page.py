@@ -22,6 +22,8 @@ from momentos.config import Settings
 from momentos.errors import NotFound
 from momentos.kit import i18n
 from momentos.kit.clock import utcnow
+from momentos.listening import feedback as listening_feedback
+from momentos.listening import surveys
 from momentos.models import Customer, Organization, Process, Service, StatusFeedback
 from momentos.notify import status_tokens
 from momentos.processes import service as processes
@@ -89,7 +91,14 @@ def _context(session: Session, view: StatusView, lang: str) -> dict[str, Any]:
     return {"org_name": view.org.name, "service": view.service, "current": _moment_name(model, current, lang),
             "entered_at": process.entered_at, "next": _moment_name(model, nxt, lang), "history": history,
             "moments": [(m.key, m.name(lang)) for m in model.moments], "current_key": current, "reach": reach,
-            "timezone": view.customer.timezone or view.org.timezone, "promises": promised}
+            "timezone": view.customer.timezone or view.org.timezone, "promises": promised,
+            "survey_url": _survey_url(session, process)}
+
+
+def _survey_url(session: Session, process: Process) -> str | None:
+    """The open survey invitation of this process, if any (answering it is the richer kind of feedback)."""
+    invitation = surveys.open_invitation(session, process.id, utcnow())
+    return f"/f/{invitation.token}" if invitation is not None else None
 
 
 def _render(request: Request, pages: Pages, lang: str, context: dict[str, Any]) -> HTMLResponse:
@@ -119,10 +128,11 @@ def leave_feedback(token: str, request: Request, session: DbSession,
     """Store only the text, the moment it was about, the language and the time."""
     view = _view(session, token)
     if text.strip():
-        session.add(StatusFeedback(org_id=view.org.id, process_id=view.process.id, moment=view.process.current_moment,
-                                   text=text.strip()[:FEEDBACK_MAX], language=_language(request, view),
-                                   created_at=utcnow()))
+        row = StatusFeedback(org_id=view.org.id, process_id=view.process.id, moment=view.process.current_moment,
+                             text=text.strip()[:FEEDBACK_MAX], language=_language(request, view), created_at=utcnow())
+        session.add(row)
         session.flush()
+        listening_feedback.from_status_page(session, row, view.customer.id, view.service.id)
     return RedirectResponse(f"/s/{token}?sent=1", status_code=303)
 
 

@@ -1,0 +1,1 @@
+"""Listening: surveys, feedback from every source, text analysis and early warning of crises."""

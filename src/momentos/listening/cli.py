@@ -1,0 +1,18 @@
+"""``momentos feedback …``: the listening commands (analysis of texts; imports are added by the feedback domain)."""
+
+from __future__ import annotations
+
+import typer
+
+feedback_app = typer.Typer(help="Customer feedback: import and offline text analysis.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``feedback`` group to the main CLI (once) with its commands."""
+    from momentos.listening import import_cli
+    from momentos.listening.analysis import cli as analysis_cli
+
+    analysis_cli.register(feedback_app)
+    import_cli.register(feedback_app)
+    if not any(group.name == "feedback" for group in app.registered_groups):
+        app.add_typer(feedback_app, name="feedback")

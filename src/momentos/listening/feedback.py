@@ -1,0 +1,147 @@
+"""Feedback from other sources (complaints, reviews, social mentions, comments). Never commits.
+
+Every item is checked before anything is written (a batch is all or nothing); an item whose (source, external
+id) is stored already is skipped, so re-sending or re-importing adds nothing. Customer, service, process and
+moment are tied where known; an unknown customer id is kept out (the item stays anonymous), an unknown service,
+process or moment is an error.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from momentos.catalog import service as catalog
+from momentos.db import table_of
+from momentos.dialect import insert_ignore
+from momentos.errors import NotFound
+from momentos.listening.schemas import TEXT_MAX, FeedbackIn, FeedbackResult
+from momentos.models import Customer, Feedback, Process, Service, StatusFeedback
+
+CONTROL_SHARE = 0.02
+
+
+class BadItem(ValueError):
+    """One item is not acceptable; ``reason`` says why, in words for the person who sent it."""
+
+    def __init__(self, index: int, reason: str) -> None:
+        super().__init__(reason)
+        self.index = index
+        self.reason = reason
+
+
+def check_text(text: str) -> str:
+    """The text stripped; raises ValueError when empty, too long or binary (NUL or many control characters)."""
+    if "\x00" in text:
+        raise ValueError("binary content (NUL bytes) in the text")
+    stripped = text.strip()
+    if not stripped:
+        raise ValueError("empty text")
+    if len(stripped) > TEXT_MAX:
+        raise ValueError(f"text too long ({len(stripped)} characters; at most {TEXT_MAX})")
+    controls = sum(1 for ch in stripped if unicodedata.category(ch) in ("Cc", "Cs", "Co") and ch not in "\n\r\t")
+    if controls > max(1, CONTROL_SHARE * len(stripped)):
+        raise ValueError("binary content (control characters) in the text")
+    return stripped
+
+
+@dataclass
+class _Context:
+    services: dict[str, Service]
+    customers: dict[str, int]
+    processes: dict[int, Process]
+
+
+def _context(session: Session, org_id: int, items: Sequence[FeedbackIn]) -> _Context:
+    keys = {i.service for i in items if i.service}
+    services = {s.key: s for s in session.scalars(select(Service).where(Service.org_id == org_id,
+                                                                        Service.key.in_(keys)))} if keys else {}
+    ids = {i.customer for i in items if i.customer}
+    found = dict(session.execute(select(Customer.external_id, Customer.id).where(
+        Customer.org_id == org_id, Customer.external_id.in_(ids))).all()) if ids else {}
+    pids = {i.process_id for i in items if i.process_id is not None}
+    procs = {p.id: p for p in session.scalars(select(Process).where(Process.org_id == org_id,
+                                                                    Process.id.in_(pids)))} if pids else {}
+    return _Context(services, found, procs)
+
+
+def _row(session: Session, org_id: int, index: int, item: FeedbackIn, ctx: _Context,
+         now: datetime) -> dict[str, Any]:
+    try:
+        text = check_text(item.text)
+    except ValueError as exc:
+        raise BadItem(index, str(exc)) from exc
+    service = ctx.services.get(item.service) if item.service else None
+    if item.service and service is None:
+        raise BadItem(index, f"unknown service '{item.service}'")
+    process = ctx.processes.get(item.process_id) if item.process_id is not None else None
+    if item.process_id is not None and process is None:
+        raise BadItem(index, f"unknown process {item.process_id}")
+    service_id = service.id if service else (process.service_id if process else None)
+    if item.moment and service_id is not None:
+        svc = service or session.get_one(Service, service_id)
+        if not catalog.get_journey_model(session, org_id, svc.journey_model_key).has(item.moment):
+            raise BadItem(index, f"unknown moment '{item.moment}'")
+    customer_id = ctx.customers.get(item.customer) if item.customer else None
+    if customer_id is None and process is not None:
+        customer_id = process.customer_id
+    return {"org_id": org_id, "kind": item.kind, "source": item.source, "external_id": item.external_id,
+            "customer_id": customer_id, "process_id": process.id if process else None, "service_id": service_id,
+            "moment": item.moment or (process.current_moment if process else None), "promise": item.promise,
+            "text": text, "author": item.author, "url": item.url, "rating": item.rating, "perception": {},
+            "occurred_at": item.occurred_at, "created_at": now}
+
+
+def add_feedback(session: Session, org_id: int, items: Sequence[FeedbackIn], now: datetime) -> FeedbackResult:
+    """Store the items (all checked first; raises ``BadItem`` for the first bad one); duplicates are skipped."""
+    ctx = _context(session, org_id, items)
+    rows = [_row(session, org_id, index, item, ctx, now) for index, item in enumerate(items)]
+    inserted = insert_ignore(session, table_of(Feedback), rows, ("org_id", "source", "external_id"),
+                             returning=("id",)) if rows else []
+    return FeedbackResult(accepted=len(inserted), duplicates=len(rows) - len(inserted))
+
+
+def list_feedback(session: Session, org_id: int, *, limit: int = 100, after_id: int | None = None,
+                  source: str | None = None, need_id: int | None = None) -> list[Feedback]:
+    stmt = select(Feedback).where(Feedback.org_id == org_id)
+    if after_id is not None:
+        stmt = stmt.where(Feedback.id > after_id)
+    if source:
+        stmt = stmt.where(Feedback.source == source)
+    if need_id is not None:
+        stmt = stmt.where(Feedback.need_id == need_id)
+    return list(session.scalars(stmt.order_by(Feedback.id).limit(limit)))
+
+
+def get_feedback(session: Session, org_id: int, feedback_id: int) -> Feedback:
+    row = session.get(Feedback, feedback_id)
+    if row is None or row.org_id != org_id:
+        raise NotFound("Feedback not found.", code="feedback_not_found", detail={"feedback_id": feedback_id})
+    return row
+
+
+def mark_for_analysis(session: Session, org_id: int) -> int:
+    """Queue every text of the organization for a new analysis (the worker picks them up); returns how many."""
+    result = session.execute(update(Feedback).where(Feedback.org_id == org_id, Feedback.text.is_not(None))
+                             .values(analyzed_at=None), execution_options={"synchronize_session": False})
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def from_status_page(session: Session, row: StatusFeedback, customer_id: int, service_id: int) -> Feedback | None:
+    """A comment left on a status page joins the organization's feedback (analysed like any other)."""
+    try:
+        text = check_text(row.text)
+    except ValueError:
+        return None
+    item = Feedback(org_id=row.org_id, kind="comment", source="status_page", external_id=f"s{row.id}",
+                    customer_id=customer_id, process_id=row.process_id, service_id=service_id, moment=row.moment,
+                    text=text, perception={}, occurred_at=row.created_at, created_at=row.created_at)
+    session.add(item)
+    session.flush()
+    return item

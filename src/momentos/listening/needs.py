@@ -1,0 +1,190 @@
+"""Needs: themes of an organization's analysed feedback, kept across refreshes, ranked and explained. Never commits.
+
+A refresh clusters the recent analysed texts (``analysis.themes`` on their stored embeddings) and matches each
+theme to an existing need by centroid similarity (so names, merges and "addressed" survive refreshes), else
+creates one; each text is assigned to its first (largest) theme. The ranking is computed when read:
+
+    score = 0.35·volume + 0.35·negativity + 0.20·recency + 0.10·breadth
+
+volume = log(1+n)/log(1+max n), negativity = share of negative texts, recency = mean of 2^(−age/14 days),
+breadth = moments and promises touched / 8 (at most 1). Every component is returned, with a sentence.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from momentos.errors import Conflict, NotFound
+from momentos.listening.schemas import NeedRead, NeedUpdate, RankComponents
+from momentos.models import Feedback, Need
+
+WEIGHTS = {"volume": 0.35, "negativity": 0.35, "recency": 0.20, "breadth": 0.10}
+HALF_LIFE_DAYS = 14.0
+WINDOW = timedelta(days=90)
+MATCH = 0.93
+"""e5 embeddings are all fairly similar: centroids of different themes reach ~0.9, of the same theme ~0.98."""
+MAX_TEXTS = 3000
+TREND_WEEKS = 8
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(v))
+    return v / norm if norm else v
+
+
+def _live(session: Session, need: Need) -> Need:
+    seen = set()
+    while need.merged_into_id is not None and need.id not in seen:
+        seen.add(need.id)
+        need = session.get_one(Need, need.merged_into_id)
+    return need
+
+
+def refresh(session: Session, org_id: int, now: datetime) -> int:
+    """Re-cluster the last 90 days of analysed texts; returns how many needs exist after it."""
+    from momentos.listening.analysis import themes
+
+    rows = session.execute(select(Feedback.id, Feedback.text, Feedback.embedding).where(
+        Feedback.org_id == org_id, Feedback.embedding.is_not(None), Feedback.occurred_at >= now - WINDOW)
+        .order_by(Feedback.occurred_at.desc()).limit(MAX_TEXTS)).all()
+    if len(rows) < 2:
+        return 0
+    vectors = np.vstack([np.frombuffer(r.embedding, dtype=np.float32) for r in rows])
+    found = themes([r.text or "" for r in rows], vectors)
+    existing = list(session.scalars(select(Need).where(Need.org_id == org_id, Need.merged_into_id.is_(None))))
+    assigned: dict[int, int] = {}
+    used: set[int] = set()
+    for theme in found:
+        members = [m for m in theme.members if rows[m].id not in assigned]
+        if not members:
+            continue
+        centroid = _unit(vectors[members].mean(axis=0))
+        need = _match([n for n in existing if n.id not in used], centroid) or _new(session, org_id, theme.label, now)
+        used.add(need.id)
+        if need not in existing:
+            existing.append(need)
+        need.label, need.terms, need.updated_at = theme.label[:200], list(theme.terms)[:10], now
+        need.centroid = centroid.astype(np.float32).tobytes()
+        for m in members:
+            assigned[rows[m].id] = need.id
+    by_need: dict[int, list[int]] = defaultdict(list)
+    for fid, nid in assigned.items():
+        by_need[nid].append(fid)
+    for nid, ids in by_need.items():
+        session.execute(update(Feedback).where(Feedback.id.in_(ids)).values(need_id=nid),
+                        execution_options={"synchronize_session": False})
+    session.flush()
+    return len(existing)
+
+
+def _match(needs: list[Need], centroid: np.ndarray) -> Need | None:
+    best, best_sim = None, MATCH
+    for need in needs:
+        if need.centroid:
+            sim = float(np.dot(np.frombuffer(need.centroid, dtype=np.float32), centroid))
+            if sim >= best_sim:
+                best, best_sim = need, sim
+    return best
+
+
+def _new(session: Session, org_id: int, label: str, now: datetime) -> Need:
+    need = Need(org_id=org_id, label=label[:200], terms=[], created_at=now, updated_at=now)
+    session.add(need)
+    session.flush()
+    return need
+
+
+def get_need(session: Session, org_id: int, need_id: int) -> Need:
+    need = session.get(Need, need_id)
+    if need is None or need.org_id != org_id:
+        raise NotFound("Need not found.", code="need_not_found", detail={"need_id": need_id})
+    return need
+
+
+def update_need(session: Session, org_id: int, need_id: int, data: NeedUpdate, now: datetime) -> Need:
+    need = get_need(session, org_id, need_id)
+    if "name" in data.model_fields_set:
+        need.name = (data.name or "").strip() or None
+    if data.addressed is not None:
+        need.addressed_at = (need.addressed_at or now) if data.addressed else None
+    need.updated_at = now
+    session.flush()
+    return need
+
+
+def merge(session: Session, org_id: int, need_id: int, into_id: int, now: datetime) -> Need:
+    """Fold ``need_id`` into ``into_id``: its comments move, later refreshes keep it folded."""
+    source, target = get_need(session, org_id, need_id), _live(session, get_need(session, org_id, into_id))
+    if source.id == target.id:
+        raise Conflict("A need cannot be merged into itself.", code="merge_into_self")
+    session.execute(update(Feedback).where(Feedback.need_id == source.id).values(need_id=target.id),
+                    execution_options={"synchronize_session": False})
+    session.execute(update(Need).where(Need.merged_into_id == source.id).values(merged_into_id=target.id),
+                    execution_options={"synchronize_session": False})
+    source.merged_into_id, source.updated_at, target.updated_at = target.id, now, now
+    session.flush()
+    return target
+
+
+def _components(rows: list[Any], most: int, now: datetime) -> tuple[RankComponents, float]:
+    n = len(rows)
+    analysed = [r for r in rows if r.sentiment is not None]
+    negativity = sum(r.sentiment == "neg" for r in analysed) / len(analysed) if analysed else 0.0
+    ages = [max(0.0, (now - r.occurred_at).total_seconds() / 86400) for r in rows]
+    recency = sum(0.5 ** (a / HALF_LIFE_DAYS) for a in ages) / n if n else 0.0
+    touched = {r.moment for r in rows if r.moment} | {f"promise:{r.promise}" for r in rows if r.promise}
+    parts = RankComponents(volume=round(math.log1p(n) / math.log1p(most), 3) if most else 0.0,
+                           negativity=round(negativity, 3), recency=round(recency, 3),
+                           breadth=round(min(1.0, len(touched) / 8), 3))
+    score = sum(WEIGHTS[k] * getattr(parts, k) for k in WEIGHTS)
+    return parts, round(score, 3)
+
+
+def _explain(parts: RankComponents, n: int, neg: float) -> str:
+    return (f"{n} comments (volume {parts.volume:.2f} × {WEIGHTS['volume']}), {neg:.0%} negative "
+            f"(× {WEIGHTS['negativity']}), recency {parts.recency:.2f} (× {WEIGHTS['recency']}, half-life "
+            f"{HALF_LIFE_DAYS:.0f} days), breadth {parts.breadth:.2f} (× {WEIGHTS['breadth']})")
+
+
+def ranked(session: Session, org_id: int, now: datetime, *, include_addressed: bool = False,
+           limit: int = 50) -> list[NeedRead]:
+    needs = {n.id: n for n in session.scalars(select(Need).where(Need.org_id == org_id,
+                                                                 Need.merged_into_id.is_(None)))}
+    if not include_addressed:
+        needs = {k: v for k, v in needs.items() if v.addressed_at is None}
+    if not needs:
+        return []
+    rows = session.execute(select(Feedback.need_id, Feedback.text, Feedback.sentiment, Feedback.moment,
+                                  Feedback.promise, Feedback.occurred_at).where(
+        Feedback.org_id == org_id, Feedback.need_id.in_(list(needs)), Feedback.occurred_at >= now - WINDOW)).all()
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for r in rows:
+        grouped[r.need_id].append(r)
+    most = max((len(v) for v in grouped.values()), default=0)
+    out = [_read(need, grouped.get(nid, []), most, now) for nid, need in needs.items()]
+    return sorted(out, key=lambda n: (-n.score, n.id))[:limit]
+
+
+def _read(need: Need, rows: list[Any], most: int, now: datetime) -> NeedRead:
+    parts, score = _components(rows, most, now)
+    examples = sorted(rows, key=lambda r: (r.sentiment != "neg", -r.occurred_at.timestamp()))[:3]
+    weeks = [0] * TREND_WEEKS
+    for r in rows:
+        age = int((now - r.occurred_at).total_seconds() // (7 * 86400))
+        if 0 <= age < TREND_WEEKS:
+            weeks[TREND_WEEKS - 1 - age] += 1
+    moments = Counter(r.moment for r in rows if r.moment)
+    promises = Counter(r.promise for r in rows if r.promise)
+    return NeedRead(id=need.id, label=need.label, name=need.name, terms=list(need.terms or []),
+                    addressed=need.addressed_at is not None, score=score, components=parts,
+                    explanation=_explain(parts, len(rows), parts.negativity), count=len(rows),
+                    negative_share=parts.negativity, moments=[m for m, _ in moments.most_common()],
+                    promises=[p for p, _ in promises.most_common()],
+                    examples=[(r.text or "")[:300] for r in examples], trend=weeks)

@@ -1,0 +1,290 @@
+"""Request/response models of listening: surveys, answers, feedback, needs, indicators, alerts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from momentos.kit.ids import KEY_RE
+
+QuestionKind = Literal["nps", "csat", "ces", "perception", "text"]
+FeedbackKind = Literal["complaint", "review", "social", "comment"]
+PERCEPTION_DEFAULTS = ("reliability", "involvement", "image")
+SCALES: dict[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7), "perception": (1, 5)}
+TEXT_MAX = 5000
+
+
+class Label(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    es: str = Field(min_length=1, max_length=300)
+    en: str = Field(min_length=1, max_length=300)
+
+
+class QuestionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(min_length=1, max_length=64, pattern=KEY_RE.pattern)
+    kind: QuestionKind
+    label: Label
+
+
+class SurveyCreate(BaseModel):
+    """A survey; with ``service`` and ``moment`` it is sent to every customer entering that moment."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: str = Field(min_length=1, max_length=64, pattern=KEY_RE.pattern)
+    title_es: str = Field(min_length=1, max_length=200)
+    title_en: str = Field(min_length=1, max_length=200)
+    service: str | None = None
+    moment: str | None = Field(default=None, max_length=64)
+    questions: list[QuestionIn] = Field(min_length=1, max_length=30)
+    valid_hours: int = Field(default=72, ge=1, le=24 * 60)
+
+    @model_validator(mode="after")
+    def _check(self) -> SurveyCreate:
+        keys = [q.key for q in self.questions]
+        if len(set(keys)) != len(keys):
+            raise ValueError("question keys must be unique")
+        for kind in ("nps", "csat", "ces", "text"):
+            if sum(q.kind == kind for q in self.questions) > 1:
+                raise ValueError(f"at most one {kind} question")
+        if (self.service is None) != (self.moment is None):
+            raise ValueError("give both service and moment, or neither")
+        return self
+
+
+class SurveyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    key: str
+    title_es: str
+    title_en: str
+    service_id: int | None
+    moment: str | None
+    questions: list[dict[str, Any]]
+    valid_hours: int
+    active: bool
+
+
+class InviteRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    customer: str = Field(min_length=1, max_length=255)
+    process_id: int | None = None
+    dedup_key: str | None = Field(default=None, max_length=200)
+
+
+class InvitationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    survey_id: int
+    customer_id: int
+    process_id: int | None
+    moment: str | None
+    notification_id: int | None
+    notification_status: str | None = None
+    created_at: datetime
+    expires_at: datetime
+    answered_at: datetime | None
+
+
+class AnswerIn(BaseModel):
+    """Scores and the free text of one answer; every score is optional, but an answer needs at least one item."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nps: Annotated[int, Field(ge=0, le=10)] | None = None
+    csat: Annotated[int, Field(ge=1, le=5)] | None = None
+    ces: Annotated[int, Field(ge=1, le=7)] | None = None
+    perception: dict[str, Annotated[int, Field(ge=1, le=5)]] = Field(default_factory=dict, max_length=30)
+    text: str | None = Field(default=None, max_length=TEXT_MAX)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> AnswerIn:
+        if self.text is not None:
+            self.text = self.text.strip() or None
+        if self.nps is None and self.csat is None and self.ces is None and not self.perception and not self.text:
+            raise ValueError("an answer needs at least one score or a text")
+        return self
+
+
+class SurveyResponseIn(AnswerIn):
+    """An answer sent through the API (not through an invitation)."""
+
+    customer: str | None = Field(default=None, max_length=255)
+    process_id: int | None = None
+    external_id: str | None = Field(default=None, max_length=255)
+    occurred_at: datetime | None = None
+
+
+class FeedbackIn(BaseModel):
+    """A complaint, review, social mention or comment from another source."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: FeedbackKind = "comment"
+    source: str = Field(min_length=1, max_length=64)
+    external_id: str | None = Field(default=None, max_length=255)
+    text: str = Field(max_length=TEXT_MAX)
+    occurred_at: datetime
+    customer: str | None = Field(default=None, max_length=255)
+    author: str | None = Field(default=None, max_length=200)
+    rating: float | None = Field(default=None, ge=0, le=10)
+    url: str | None = Field(default=None, max_length=2000)
+    service: str | None = Field(default=None, max_length=64)
+    process_id: int | None = None
+    moment: str | None = Field(default=None, max_length=64)
+    promise: str | None = Field(default=None, max_length=200)
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("occurred_at needs a time zone offset")
+        return value
+
+
+class FeedbackBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[FeedbackIn] = Field(min_length=1, max_length=5000)
+
+
+class FeedbackResult(BaseModel):
+    accepted: int = 0
+    duplicates: int = 0
+
+
+class FeedbackRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    source: str
+    external_id: str | None
+    customer_id: int | None
+    service_id: int | None
+    moment: str | None
+    promise: str | None
+    text: str | None
+    author: str | None
+    rating: float | None
+    url: str | None
+    nps: int | None
+    csat: int | None
+    ces: int | None
+    perception: dict[str, Any]
+    occurred_at: datetime
+    language: str | None
+    sentiment: str | None
+    sentiment_score: float | None
+    analyzed_at: datetime | None
+    need_id: int | None
+
+
+class NeedUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=200)
+    addressed: bool | None = None
+
+
+class NeedMerge(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    into: int
+
+
+class RankComponents(BaseModel):
+    volume: float
+    negativity: float
+    recency: float
+    breadth: float
+
+
+class NeedRead(BaseModel):
+    id: int
+    label: str
+    name: str | None
+    terms: list[str]
+    addressed: bool
+    score: float
+    components: RankComponents
+    explanation: str
+    count: int
+    negative_share: float
+    moments: list[str]
+    promises: list[str]
+    examples: list[str]
+    trend: list[int]
+    """Comments per week, oldest first (the last 8 weeks)."""
+
+
+class SettingsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    alert_email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+
+
+class SettingsRead(BaseModel):
+    alert_email: str | None
+    adapter_labels: int
+    adapter_fitted_at: datetime | None
+
+
+class Scores(BaseModel):
+    answers: int = 0
+    nps: float | None = None
+    csat: float | None = None
+    ces: float | None = None
+    perception: dict[str, float] = Field(default_factory=dict)
+    sentiment: float | None = None
+
+
+class PeriodScores(BaseModel):
+    period: str
+    """ISO week, e.g. ``2026-W10``."""
+    scores: Scores
+
+
+class MomentIndicators(BaseModel):
+    moment: str
+    name_es: str
+    name_en: str
+    scores: Scores
+    invited: int
+    answered: int
+    response_rate: float | None
+    emotion: float | None
+    """-1..1: the mean of the normalised CSAT/NPS/CES and the text sentiment of the moment's feedback."""
+    weeks: list[PeriodScores]
+
+
+class ListeningIndicators(BaseModel):
+    service: str | None
+    overall: Scores
+    moments: list[MomentIndicators]
+    weeks: list[PeriodScores]
+
+
+class AlertRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    scope: str
+    service_id: int | None
+    started_at: datetime
+    last_hour_at: datetime
+    count: int
+    negatives: int
+    detail: dict[str, Any]
+
+
+class AnalyzeResult(BaseModel):
+    queued: int

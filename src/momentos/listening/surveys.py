@@ -1,0 +1,180 @@
+"""Surveys: definitions, invitations (through the one contact policy and the outbox), answers. Never commits.
+
+An invitation is a notification of purpose ``survey`` (so survey fatigue counts against the same caps as every
+other contact) whose link is ``/f/<token>``. The policy decides at once; an invitation the policy would only let
+out after the survey expires is suppressed (a late survey is worse than none), and the notification carries its
+expiry so the worker drops it too if, at send time, the policy defers it past that point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from momentos.catalog import service as catalog
+from momentos.errors import Conflict, NotFound, ValidationFailed
+from momentos.kit.ids import new_token
+from momentos.listening.schemas import AnswerIn, SurveyCreate, SurveyResponseIn
+from momentos.models import Customer, Feedback, Organization, Process, Survey, SurveyInvitation
+from momentos.notify import outbox
+from momentos.policy import service as policy
+from momentos.policy.engine import Decision, Reason
+
+TOKEN_MAX = 64
+
+
+def create_survey(session: Session, org_id: int, data: SurveyCreate, now: datetime) -> Survey:
+    if session.scalar(select(Survey.id).where(Survey.org_id == org_id, Survey.key == data.key)) is not None:
+        raise Conflict("A survey with that key exists.", code="survey_exists", detail={"key": data.key})
+    service_id = None
+    if data.service is not None and data.moment is not None:
+        service = catalog.get_service(session, org_id, data.service)
+        model = catalog.get_journey_model(session, org_id, service.journey_model_key)
+        if not model.has(data.moment):
+            raise ValidationFailed("The moment is not in the service's journey model.", code="unknown_moment",
+                                   detail={"moment": data.moment})
+        service_id = service.id
+    survey = Survey(org_id=org_id, key=data.key, title_es=data.title_es, title_en=data.title_en,
+                    service_id=service_id, moment=data.moment, valid_hours=data.valid_hours, active=True,
+                    questions=[q.model_dump() for q in data.questions], created_at=now)
+    session.add(survey)
+    session.flush()
+    return survey
+
+
+def get_survey(session: Session, org_id: int, key: str) -> Survey:
+    survey = session.scalar(select(Survey).where(Survey.org_id == org_id, Survey.key == key))
+    if survey is None:
+        raise NotFound("Survey not found.", code="survey_not_found", detail={"key": key})
+    return survey
+
+
+def list_surveys(session: Session, org_id: int) -> Sequence[Survey]:
+    return session.scalars(select(Survey).where(Survey.org_id == org_id).order_by(Survey.key)).all()
+
+
+def attached(session: Session, org_id: int) -> dict[tuple[int, str], Survey]:
+    """Active surveys attached to a (service, moment)."""
+    rows = session.scalars(select(Survey).where(Survey.org_id == org_id, Survey.active.is_(True),
+                                                Survey.service_id.is_not(None), Survey.moment.is_not(None)))
+    return {(s.service_id, s.moment): s for s in rows if s.service_id is not None and s.moment is not None}
+
+
+def invite(session: Session, org_id: int, survey: Survey, customer_id: int, dedup_key: str, now: datetime, *,
+           process_id: int | None = None, service_id: int | None = None,
+           moment: str | None = None) -> SurveyInvitation | None:
+    """Queue an invitation (policy decided now); None when one with the same dedup key exists already."""
+    token = new_token(24)
+    expires_at = now + timedelta(hours=survey.valid_hours)
+    customer = session.get_one(Customer, customer_id)
+    org = session.get_one(Organization, org_id)
+    params: dict[str, Any] = {"org_name": org.name, "customer_name": customer.name or "",
+                              "survey_title": {"es": survey.title_es, "en": survey.title_en},
+                              "survey_url": f"/f/{token}", "expires_at": expires_at.isoformat()}
+    item = outbox.NotificationIn(customer_id=customer_id, purpose="survey", template="survey",
+                                 dedup_key=f"survey:{dedup_key}", params=params, process_id=process_id,
+                                 service_id=service_id if service_id is not None else survey.service_id,
+                                 moment=moment if moment is not None else survey.moment)
+    notification = outbox.enqueue(session, org_id, item, now)
+    if notification is None:
+        return None
+    if notification.status == "pending" and notification.next_attempt_at > expires_at:
+        notification.status = "suppressed"
+        ask = policy.ContactAsk(customer_id, "survey", service_id=item.service_id, moment=item.moment)
+        policy.record(session, org_id, ask, Decision("suppress", reasons=(
+            Reason("survey_expires", {"until": notification.next_attempt_at.isoformat(),
+                                      "expires": expires_at.isoformat()}),)), now, stage="request",
+                      notification_id=notification.id)
+    invitation = SurveyInvitation(org_id=org_id, survey_id=survey.id, customer_id=customer_id, process_id=process_id,
+                                  service_id=item.service_id, moment=item.moment, notification_id=notification.id,
+                                  dedup_key=dedup_key, token=token, created_at=now, expires_at=expires_at)
+    session.add(invitation)
+    session.flush()
+    return invitation
+
+
+def invitation_by_token(session: Session, token: str) -> SurveyInvitation | None:
+    if not token or len(token) > TOKEN_MAX:
+        return None
+    return session.scalar(select(SurveyInvitation).where(SurveyInvitation.token == token))
+
+
+def open_invitation(session: Session, process_id: int, now: datetime) -> SurveyInvitation | None:
+    """The latest unexpired invitation of a process (for the status page's link)."""
+    return session.scalar(select(SurveyInvitation).where(
+        SurveyInvitation.process_id == process_id, SurveyInvitation.expires_at > now)
+        .order_by(SurveyInvitation.created_at.desc(), SurveyInvitation.id.desc()).limit(1))
+
+
+def _apply(row: Feedback, data: AnswerIn) -> None:
+    if row.text != data.text:
+        row.analyzed_at = row.language = row.sentiment = row.sentiment_score = row.embedding = None
+    row.nps, row.csat, row.ces, row.text = data.nps, data.csat, data.ces, data.text
+    row.perception = dict(data.perception)
+
+
+def _check_items(survey: Survey, data: AnswerIn) -> None:
+    perception = {q["key"] for q in survey.questions if q["kind"] == "perception"}
+    kinds = {q["kind"] for q in survey.questions}
+    unknown = sorted(set(data.perception) - perception)
+    asked = [k for k in ("nps", "csat", "ces") if getattr(data, k) is not None and k not in kinds]
+    if unknown or asked or (data.text and "text" not in kinds):
+        raise ValidationFailed("The answer has items the survey does not ask.", code="unknown_items",
+                               detail={"items": unknown + asked + (["text"] if data.text and "text" not in kinds
+                                                                     else [])})
+
+
+def answer(session: Session, invitation: SurveyInvitation, data: AnswerIn, now: datetime) -> Feedback:
+    """Store (or correct) the answer of an invitation: one feedback row per invitation."""
+    if invitation.expires_at <= now:
+        raise Conflict("This survey has expired.", code="survey_expired")
+    survey = session.get_one(Survey, invitation.survey_id)
+    _check_items(survey, data)
+    row = session.scalar(select(Feedback).where(Feedback.invitation_id == invitation.id))
+    if row is None:
+        row = Feedback(org_id=invitation.org_id, kind="survey", source="survey", external_id=f"i{invitation.id}",
+                       customer_id=invitation.customer_id, process_id=invitation.process_id,
+                       service_id=invitation.service_id, moment=invitation.moment, survey_id=survey.id,
+                       invitation_id=invitation.id, perception={}, occurred_at=now, created_at=now)
+        session.add(row)
+    _apply(row, data)
+    invitation.answered_at = now
+    session.flush()
+    return row
+
+
+def record_response(session: Session, org_id: int, survey: Survey, data: SurveyResponseIn,
+                    now: datetime) -> Feedback:
+    """An answer sent through the API: tied to a customer and process when given; idempotent by external id."""
+    _check_items(survey, data)
+    customer_id = process_id = None
+    service_id, moment = survey.service_id, survey.moment
+    if data.customer is not None:
+        from momentos.customers import service as customers
+
+        customer_id = customers.get_customer(session, org_id, data.customer).id
+    if data.process_id is not None:
+        process = session.get(Process, data.process_id)
+        if process is None or process.org_id != org_id:
+            raise NotFound("Process not found.", code="process_not_found", detail={"process_id": data.process_id})
+        process_id, service_id = process.id, process.service_id
+        moment = survey.moment or process.current_moment
+        customer_id = customer_id or process.customer_id
+    source = f"survey:{survey.key}"
+    row = None
+    if data.external_id is not None:
+        row = session.scalar(select(Feedback).where(Feedback.org_id == org_id, Feedback.source == source,
+                                                    Feedback.external_id == data.external_id))
+    if row is None:
+        row = Feedback(org_id=org_id, kind="survey", source=source, external_id=data.external_id,
+                       customer_id=customer_id, process_id=process_id, service_id=service_id, moment=moment,
+                       survey_id=survey.id, perception={}, occurred_at=data.occurred_at or now, created_at=now)
+        session.add(row)
+    _apply(row, data)
+    session.flush()
+    return row
+

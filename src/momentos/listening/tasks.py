@@ -1,0 +1,58 @@
+"""The listening jobs of ``momentos worker`` (``listening.analyse``, ``listening.watch``).
+
+Each round: one batch of text analysis (``analysis_job``), then at most one organization whose hourly watch is
+due — its early-warning check on the hours since the last one, and its needs refreshed when new texts were
+analysed. The organization is claimed with a lease on its listening settings row (``FOR UPDATE SKIP LOCKED``
+on PostgreSQL), so several workers share the work and none does it twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from momentos.db import unit_of_work
+from momentos.listening import analysis_job, early_warning, needs
+from momentos.listening.adapter import settings_of
+from momentos.models import Feedback, ListeningSettings
+
+LEASE = timedelta(minutes=10)
+
+
+def _claim_watch(session: Session, now: datetime) -> int | None:
+    hour = early_warning.hour_floor(now)
+    stmt = (select(ListeningSettings).where(
+        (ListeningSettings.warning_checked_at.is_(None)) | (ListeningSettings.warning_checked_at < hour),
+        (ListeningSettings.lease_until.is_(None)) | (ListeningSettings.lease_until < now))
+        .order_by(ListeningSettings.id).limit(1).with_for_update(skip_locked=True))
+    row = session.scalar(stmt)
+    if row is None:
+        return None
+    row.lease_until = now + LEASE
+    return row.org_id
+
+
+def watch(session: Session, org_id: int, now: datetime) -> int:
+    """The hourly watch of one organization: early warning, then needs when new texts were analysed."""
+    settings = settings_of(session, org_id, now)
+    alerts = early_warning.check(session, org_id, now)
+    newest = session.scalar(select(func.max(Feedback.analyzed_at)).where(Feedback.org_id == org_id,
+                                                                         Feedback.embedding.is_not(None)))
+    if newest is not None and (settings.needs_refreshed_at is None or newest > settings.needs_refreshed_at):
+        needs.refresh(session, org_id, now)
+        settings.needs_refreshed_at = now
+    settings.lease_until = None
+    session.flush()
+    return alerts + 1
+
+
+def run_job(factory: sessionmaker[Session], now: datetime) -> int:
+    done = analysis_job.analyse_batch(factory, now)
+    with unit_of_work(factory) as session:
+        org_id = _claim_watch(session, now)
+    if org_id is not None:
+        with unit_of_work(factory) as session:
+            done += watch(session, org_id, now)
+    return done
