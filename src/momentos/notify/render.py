@@ -45,7 +45,7 @@ PROMISE_TEMPLATES: tuple[str, ...] = ("promise_announce", "promise_at_risk", "pr
 TEMPLATES: tuple[str, ...] = (*PURPOSE_TEMPLATES, "message", *PROMISE_TEMPLATES, "listening_alert")
 """Packaged templates: one per purpose, ``message`` (a caller's own subject and text, not overridable), the
 promise notices (``promises/notices.py``) and the early-warning alert (``listening/early_warning.py``); the last
-two and the survey invitation are written per language (``<name>.<lang>.txt``, found before ``<name>.txt``)."""
+two are written per language (``<name>.<lang>.txt``, found before ``<name>.txt``)."""
 ANY = "*"
 MAX_OUTPUT = 20_000
 
