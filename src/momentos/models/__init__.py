@@ -7,6 +7,7 @@ from momentos.models.notify import Notification, StatusFeedback, StatusToken, We
 from momentos.models.organization import ApiKey, Organization
 from momentos.models.policy import ContactDecision, ContactRule
 from momentos.models.process import Process
+from momentos.models.user import LoginFailure, Membership, User, WebSession
 
 __all__ = [
     "ApiKey",
@@ -18,6 +19,8 @@ __all__ = [
     "ErasedIdentity",
     "Event",
     "JourneyModel",
+    "LoginFailure",
+    "Membership",
     "Notification",
     "Organization",
     "Process",
@@ -25,5 +28,7 @@ __all__ = [
     "StatusFeedback",
     "StatusToken",
     "Touchpoint",
+    "User",
+    "WebSession",
     "WebhookEndpoint",
 ]
