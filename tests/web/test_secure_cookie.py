@@ -6,12 +6,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from momentos.config import Settings
-from tests.conftest import test_settings
+from tests.conftest import test_settings as settings_for
 
 
 @pytest.fixture
 def app_settings() -> Settings:
-    return test_settings(public_url="https://momentos.example.com")
+    return settings_for(public_url="https://momentos.example.com")
 
 
 def test_the_session_cookie_is_secure_httponly_and_samesite_on_https(client: TestClient) -> None:
