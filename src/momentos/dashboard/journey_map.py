@@ -15,6 +15,7 @@ from momentos.analytics import service as analytics
 from momentos.analytics.schemas import MomentIndicators
 from momentos.catalog import service as catalog
 from momentos.catalog.presets import BUILTIN_MODELS, DEFAULT_MODEL, JourneyModelDef, Moment
+from momentos.dashboard.cache import ViewCache, cached
 from momentos.dashboard.filters import MapFilters
 from momentos.kit.i18n import N_
 from momentos.models import Service, Touchpoint
@@ -170,12 +171,15 @@ def _columns(shown: JourneyModelDef, ind: MomentIndicators, tps: dict[str, list[
     return columns
 
 
-def journey_map(session: Session, org_id: int, service_key: str, filters: MapFilters) -> JourneyMap:
+def journey_map(session: Session, org_id: int, service_key: str, filters: MapFilters,
+                cache: ViewCache | None = None) -> JourneyMap:
     service = catalog.get_service(session, org_id, service_key)
     model = catalog.get_journey_model(session, org_id, service.journey_model_key)
     shown = shown_model(session, org_id, service, filters)
     touchpoints = catalog.list_touchpoints(session, org_id, service.id)
-    ind = analytics.moment_indicators(session, org_id, filters.query(service.key))
+    q = filters.query(service.key)
+    ind = cached(cache, session, org_id, ("moment_indicators", q.model_dump_json()),
+                 lambda: analytics.moment_indicators(session, org_id, q))
     columns = _columns(shown, ind, _touchpoints(service, model, shown, touchpoints),
                        _now_counts(session, org_id, service, model, shown),
                        lambda key: _intensity(service, model, shown, key, touchpoints))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from momentos.analytics.schemas import AnalyticsQuery, FunnelStep
 from momentos.catalog import service as catalog
 from momentos.catalog.contact_levels import LevelResult
 from momentos.catalog.presets import JourneyModelDef
+from momentos.dashboard.cache import ViewCache, cached
 from momentos.kit.i18n import N_
 from momentos.models import Notification, Service
 from momentos.processes import service as processes
@@ -60,12 +62,14 @@ def alerts(session: Session, org_id: int) -> list[Alert]:
     return found
 
 
-def summaries(session: Session, org_id: int) -> list[ServiceSummary]:
+def summaries(session: Session, org_id: int, cache: ViewCache | None = None) -> list[ServiceSummary]:
     figures = processes.count_by_service(session, org_id)
     out = []
     for s in catalog.list_services(session, org_id):
         model = catalog.get_journey_model(session, org_id, s.journey_model_key)
-        steps = analytics.funnel(session, org_id, AnalyticsQuery(service=s.key, by="moment"))
+        q = AnalyticsQuery(service=s.key, by="moment")
+        steps = cached(cache, session, org_id, ("funnel", q.model_dump_json()),
+                       partial(analytics.funnel, session, org_id, q))
         f = figures.get(s.id, processes.ServiceFigures())
         out.append(ServiceSummary(s, catalog.explain_level(s), model, f.processes, f.customers, steps))
     return out

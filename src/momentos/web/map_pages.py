@@ -10,16 +10,17 @@ from momentos.dashboard import drill as drill_mod
 from momentos.dashboard import journey_map
 from momentos.dashboard.filters import MapFilters
 from momentos.web.access import Reader
-from momentos.web.rendering import PagesDep
+from momentos.web.rendering import PagesDep, ViewCacheDep
 
 router = APIRouter()
 
 
 @router.get("/services/{key}/map", name="journey_map")
-def map_page(key: str, request: Request, viewer: Reader, session: DbSession, pages: PagesDep, start: str = "",
+def map_page(key: str, request: Request, viewer: Reader, session: DbSession, pages: PagesDep, cache: ViewCacheDep,
+             start: str = "",
              end: str = "", channel: str = "", view: str = "") -> Response:
     filters = MapFilters.parse(start, end, channel, view)
-    data = journey_map.journey_map(session, viewer.org_id, key, filters)
+    data = journey_map.journey_map(session, viewer.org_id, key, filters, cache)
     return pages.render(request, "map.html", {"map": data, "filters": filters}, viewer=viewer)
 
 

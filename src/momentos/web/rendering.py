@@ -18,6 +18,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from momentos.config import Settings
+from momentos.dashboard.cache import ViewCache
 from momentos.kit import i18n
 from momentos.policy.messages import explain
 from momentos.users.roles import Permission, allows
@@ -200,3 +201,13 @@ def get_pages(request: Request) -> Pages:
 
 
 PagesDep = Annotated[Pages, Depends(get_pages)]
+
+
+def get_view_cache(request: Request) -> ViewCache:
+    cache = request.app.state.view_cache
+    assert isinstance(cache, ViewCache)
+    return cache
+
+
+ViewCacheDep = Annotated[ViewCache, Depends(get_view_cache)]
+"""The app's cache of computed dashboard views (see ``dashboard.cache``)."""

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from momentos.config import Settings
+from momentos.dashboard.cache import ViewCache
 from momentos.web import (
     catalog_pages,
     config_pages,
@@ -25,6 +26,7 @@ def install(app: FastAPI) -> None:
     assert isinstance(settings, Settings)
     pages = Pages(settings)
     app.state.pages = pages
+    app.state.view_cache = ViewCache()
     install_sessions(app, settings)
     install_error_pages(app, pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
