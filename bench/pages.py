@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
@@ -34,6 +35,7 @@ from momentos.catalog.presets import CANONICAL_KEYS
 from momentos.catalog.schemas import ServiceCreate, TouchpointCreate
 from momentos.catalog.service import create_service, create_touchpoint
 from momentos.config import Settings
+from momentos.dashboard.cache import ViewCache
 from momentos.db import make_engine, make_session_factory, unit_of_work
 from momentos.events.schemas import Batch, EventIn
 from momentos.events.service import ingest
@@ -115,20 +117,25 @@ def sign_in(client: TestClient, key: str) -> None:
     assert r.status_code == 303, r.text
 
 
-def measure(client: TestClient, path: str, repeat: int) -> dict[str, float]:
-    first = time.perf_counter()
-    r = client.get(path)
-    assert r.status_code == 200, (path, r.status_code)
-    cold = (time.perf_counter() - first) * 1000
-    times = []
-    for _ in range(repeat):
-        began = time.perf_counter()
-        r = client.get(path)
-        times.append((time.perf_counter() - began) * 1000)
-        assert r.status_code == 200
-    times.sort()
-    return {"first_ms": round(cold, 1), "p50_ms": round(statistics.median(times), 1),
-            "p95_ms": round(times[min(len(times) - 1, int(0.95 * len(times)))], 1), "repeat": repeat}
+def _percentiles(times: list[float]) -> tuple[float, float]:
+    times = sorted(times)
+    return round(statistics.median(times), 1), round(times[min(len(times) - 1, int(0.95 * len(times)))], 1)
+
+
+def measure(client: TestClient, app: FastAPI, path: str, repeat: int) -> dict[str, float]:
+    """Uncached: the view cache emptied before every request (what the first viewer after new events waits);
+    cached: repeated requests while no event arrives."""
+    modes: dict[str, list[float]] = {"uncached": [], "cached": []}
+    for mode, times in modes.items():
+        for _ in range(repeat):
+            if mode == "uncached":
+                app.state.view_cache = ViewCache()
+            began = time.perf_counter()
+            r = client.get(path)
+            times.append((time.perf_counter() - began) * 1000)
+            assert r.status_code == 200, (path, r.status_code)
+    (u50, u95), (c50, c95) = _percentiles(modes["uncached"]), _percentiles(modes["cached"])
+    return {"uncached_p50_ms": u50, "uncached_p95_ms": u95, "p50_ms": c50, "p95_ms": c95, "repeat": repeat}
 
 
 def run(backend: str, events: int, customers: int, repeat: int, workdir: Path) -> dict[str, Any]:
@@ -143,7 +150,7 @@ def run(backend: str, events: int, customers: int, repeat: int, workdir: Path) -
                  "customer view": "/customers/c1"}
         with TestClient(app) as client:
             sign_in(client, admin_key)
-            figures = {name: measure(client, path, repeat) for name, path in pages.items()}
+            figures = {name: measure(client, app, path, repeat) for name, path in pages.items()}
         return {"backend": backend, "events": events, "customers": customers, "ingest_s": round(ingest_s, 1),
                 "pages": figures}
     finally:
@@ -163,11 +170,13 @@ def main() -> None:
         result = run(args.backend, args.events, args.customers or max(1, args.events // 10), args.repeat, Path(tmp))
     print(f"{result['backend']}: {result['events']:,} events, {result['customers']:,} customers "
           f"(stored in {result['ingest_s']} s)")
-    print(f"{'page':<28}{'first ms':>10}{'p50 ms':>10}{'p95 ms':>10}")
+    print(f"{'page':<26}{'uncached p50':>14}{'uncached p95':>14}{'cached p50':>12}{'cached p95':>12}  (ms)")
     for name, f in result["pages"].items():
-        print(f"{name:<28}{f['first_ms']:>10}{f['p50_ms']:>10}{f['p95_ms']:>10}")
-    p95 = result["pages"]["journey map"]["p95_ms"]
-    print(f"journey map p95 {p95} ms: goal < {GOAL_MAP_P95_MS:.0f} ms {'met' if p95 < GOAL_MAP_P95_MS else 'NOT met'}")
+        print(f"{name:<26}{f['uncached_p50_ms']:>14}{f['uncached_p95_ms']:>14}{f['p50_ms']:>12}{f['p95_ms']:>12}")
+    for mode in ("uncached_p95_ms", "p95_ms"):
+        p95 = result["pages"]["journey map"][mode]
+        verdict = "met" if p95 < GOAL_MAP_P95_MS else "NOT met"
+        print(f"journey map {mode.replace('_ms', '')} {p95} ms: goal < {GOAL_MAP_P95_MS:.0f} ms {verdict}")
     RESULTS.mkdir(exist_ok=True)
     report = {**result, "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
               "at": datetime.now(UTC).isoformat(timespec="seconds")}
