@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from momentos.db import unit_of_work
 from momentos.kit.clock import utcnow
-from momentos.models import Customer, Notification
+from momentos.models import ContactDecision, Customer, Notification
 from momentos.notify import outbox
 from momentos.users import service as users
 from tests.conftest import LiveServer, OrgHandle
@@ -151,3 +151,35 @@ def test_a_user_of_two_organizations_switches_between_them_with_the_role_of_each
         target = other.id if first_role == "Agente" else shop.id
         assert c.post("/orgs/switch", data={"csrf": csrf_of(home), "org": str(target)}).status_code == 303
         assert c.get("/overview").status_code == (200 if first_role == "Agente" else 403)
+
+
+def test_the_preview_shows_what_the_policy_would_decide_without_recording_it(live_server: LiveServer,
+                                                                            shop: OrgHandle) -> None:
+    email = add_user(live_server, shop.id, "manager")
+
+    def decisions() -> int:
+        return len(live_server.read(lambda s: s.scalars(select(ContactDecision.id).where(
+            ContactDecision.org_id == shop.id)).all()))
+
+    before = decisions()
+    with _client(live_server) as c:
+        assert _login(c, email).status_code == 303
+        page = c.get("/config/services/shop?customer=ana&purpose=marketing").text
+        assert 'data-outcome="send"' in page and "Correo electrónico" in page
+        token = csrf_of(page)
+        assert c.post("/config/services/shop/rules", data={"csrf": token, "per_day": "0"}).status_code == 303
+        page = c.get("/config/services/shop?customer=ana&purpose=marketing").text
+        assert 'data-outcome="defer"' in page
+    assert decisions() == before
+
+
+def test_the_pages_speak_the_language_the_user_chose(live_server: LiveServer, shop: OrgHandle) -> None:
+    email = add_user(live_server, shop.id, "analyst", language="en")
+    with _client(live_server) as c:  # the browser asks for Spanish; the account says English
+        assert _login(c, email).status_code == 303
+        assert "<h1>Overview</h1>" in c.get("/overview").text
+        assert "<h1>Resumen</h1>" in c.get("/overview?lang=es").text
+    with _client(live_server) as c:
+        c.headers["Accept-Language"] = "en"
+        assert _login(c, email).status_code == 303
+        assert "<h1>Resumen</h1>" in c.get("/overview").text  # the choice was stored with the account
