@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from momentos.errors import Conflict, NotFound, ValidationFailed
 from momentos.kit.clock import utcnow
+from momentos.models import WebSession
 from momentos.users import service as users
 from momentos.users.roles import allows
 from tests.conftest import OrgHandle
@@ -66,6 +68,10 @@ def test_sessions_are_revocable_expire_and_switch_only_to_member_organizations(
     users.revoke_session(db, token, now)
     db.expire_all()
     assert users.find_session(db, token, now) is None
+    later = now + 3 * users.SESSION_AGE  # sessions that ended long ago are deleted at the next sign-in
+    users.start_session(db, org.id, later, user_id=user.id)
+    assert [s.digest for s in users.live_sessions(db, user.id, later)] != [row.digest]
+    assert db.scalar(select(WebSession.id).where(WebSession.digest == row.digest)) is None
 
 
 def test_throttling_locks_an_account_after_five_failures_and_an_address_after_twenty(db: Session) -> None:

@@ -156,7 +156,9 @@ def check_password(session: Session, email: str, password: str) -> User | None:
 
 def start_session(session: Session, org_id: int, now: datetime, *, user_id: int | None = None,
                   key_digest: str | None = None) -> str:
-    """A new session; returns the token for the cookie (only its digest is stored)."""
+    """A new session; returns the token for the cookie (only its digest is stored). Sessions that ended long ago
+    are deleted on the way."""
+    session.execute(delete(WebSession).where(WebSession.expires_at < now - SESSION_AGE))
     token = new_token(32)
     session.add(WebSession(digest=digest(token), user_id=user_id, org_id=org_id, key_digest=key_digest,
                            created_at=now, expires_at=now + SESSION_AGE))
