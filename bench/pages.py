@@ -2,9 +2,10 @@
 
 Stores N events (default 1,000,000) over C customers (default 100,000) of one service whose 16 activities lead to
 the 8 contact moments (half started by the company, so contacts and budgets exist), through the ingestion service.
-Then the app runs in-process (no network) signed in as the organization's owner, and each page is requested
-repeatedly: the overview, the journey map (the flagship; goal p95 < 300 ms), a drill-down cell and a customer view.
-Prints p50/p95 per page; writes bench/results/pages.json.
+Then the app runs in-process (no network) signed in as the organization's owner, and each page — the overview, the
+journey map (the flagship; goal p95 < 300 ms), a drill-down cell and a customer view — is requested ``--repeat``
+times uncached (view cache emptied before each request) and cached (no event arriving in between).
+Prints p50/p95 per page and mode; writes bench/results/pages.json.
 
     .venv/bin/python bench/pages.py [--events N] [--customers C] [--repeat R] [--backend postgresql|sqlite]
 """
