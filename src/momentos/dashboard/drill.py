@@ -19,6 +19,7 @@ from momentos.analytics import indicators, views
 from momentos.analytics import service as analytics
 from momentos.analytics.log import CASE_KEY, LogFilter, load_log
 from momentos.catalog import service as catalog
+from momentos.dashboard.cache import ViewCache, cached
 from momentos.dashboard.filters import MapFilters
 from momentos.errors import NotFound
 from momentos.models import Customer, Process, Service
@@ -90,10 +91,17 @@ def _current_ids(session: Session, org_id: int, service: Service, filters: MapFi
     return list(session.scalars(stmt))
 
 
-def drill(session: Session, org_id: int, service_key: str, filters: MapFilters, moment: str, kind: str) -> Drill:
+def drill(session: Session, org_id: int, service_key: str, filters: MapFilters, moment: str, kind: str,
+          cache: ViewCache | None = None) -> Drill:
     service = catalog.get_service(session, org_id, service_key)
     if kind not in KINDS:
         raise NotFound("Unknown drill-down.", code="drill_not_found")
+    ids = cached(cache, session, org_id, ("drill", service.id, filters, moment, kind),
+                 lambda: _ids(session, org_id, service, filters, moment, kind))
+    return Drill(service, moment, kind, len(ids), _rows(session, org_id, ids[:LIMIT]))
+
+
+def _ids(session: Session, org_id: int, service: Service, filters: MapFilters, moment: str, kind: str) -> list[int]:
     if kind == "current":
         ids = _current_ids(session, org_id, service, filters, moment)
     elif kind == "over_budget":
@@ -103,8 +111,7 @@ def drill(session: Session, org_id: int, service_key: str, filters: MapFilters, 
         if moment not in moments:
             raise NotFound("Unknown moment.", code="moment_not_found")
         ids = _funnel_cases(stays, moments, moment, kind)
-    ids = sorted(i for i in ids if i > 0)
-    return Drill(service, moment, kind, len(ids), _rows(session, org_id, ids[:LIMIT]))
+    return sorted(i for i in ids if i > 0)
 
 
 def _rows(session: Session, org_id: int, ids: list[int]) -> list[DrillRow]:

@@ -181,7 +181,8 @@ def journey_map(session: Session, org_id: int, service_key: str, filters: MapFil
     ind = cached(cache, session, org_id, ("moment_indicators", q.model_dump_json()),
                  lambda: analytics.moment_indicators(session, org_id, q))
     columns = _columns(shown, ind, _touchpoints(service, model, shown, touchpoints),
-                       _now_counts(session, org_id, service, model, shown),
+                       cached(cache, session, org_id, ("now_counts", service.id, shown.key),
+                              lambda: _now_counts(session, org_id, service, model, shown)),
                        lambda key: _intensity(service, model, shown, key, touchpoints))
     ctx = MapContext(org_id, service, shown.keys, filters)
     channels = sorted({tp.channel for tp in touchpoints})

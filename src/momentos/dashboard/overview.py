@@ -63,7 +63,8 @@ def alerts(session: Session, org_id: int) -> list[Alert]:
 
 
 def summaries(session: Session, org_id: int, cache: ViewCache | None = None) -> list[ServiceSummary]:
-    figures = processes.count_by_service(session, org_id)
+    figures = cached(cache, session, org_id, "service_figures",
+                     partial(processes.count_by_service, session, org_id))
     out = []
     for s in catalog.list_services(session, org_id):
         model = catalog.get_journey_model(session, org_id, s.journey_model_key)

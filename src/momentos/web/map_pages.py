@@ -25,10 +25,11 @@ def map_page(key: str, request: Request, viewer: Reader, session: DbSession, pag
 
 
 @router.get("/services/{key}/map/cell", name="map_cell")
-def cell_page(key: str, request: Request, viewer: Reader, session: DbSession, pages: PagesDep, moment: str = "",
+def cell_page(key: str, request: Request, viewer: Reader, session: DbSession, pages: PagesDep, cache: ViewCacheDep,
+              moment: str = "",
               kind: str = "", start: str = "", end: str = "", channel: str = "", view: str = "") -> Response:
     filters = MapFilters.parse(start, end, channel, view)
-    data = drill_mod.drill(session, viewer.org_id, key, filters, moment[:64], kind[:32])
+    data = drill_mod.drill(session, viewer.org_id, key, filters, moment[:64], kind[:32], cache)
     shown = journey_map.shown_model(session, viewer.org_id, data.service, filters)
     name = shown.moment(moment).name(pages.language(request)) if shown.has(moment) else moment
     return pages.render(request, "cell.html", {"drill": data, "filters": filters, "moment_name": name,
