@@ -45,7 +45,7 @@ from momentos.orgs.schemas import OrganizationCreate
 from momentos.orgs.service import create_organization
 
 PG_URL = os.environ.get("MOMENTOS_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-PG_SCHEMA = "momentos_bench_pages"
+PG_SCHEMA = f"momentos_bench_pages_{os.getpid()}"
 RESULTS = Path(__file__).parent / "results"
 ACTIVITIES = [f"a{i:02d}" for i in range(20)]
 CHUNK = 20_000
