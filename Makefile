@@ -31,6 +31,7 @@ lint: install-test
 test: install-test
 	scripts/ensure-postgres.sh
 	scripts/ensure-chromium.sh
+	cd tests/web/axe && npm ci --no-audit --no-fund --silent
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
@@ -43,6 +44,7 @@ bench: install-test
 	$(BIN)/python bench/promises.py
 	$(BIN)/python bench/listening.py
 	$(BIN)/python bench/listening_pipeline.py
+	$(BIN)/python bench/pages.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -77,17 +77,21 @@ def demo(serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True
          customers: Annotated[int, typer.Option(help="demo customers")] = 300) -> None:
     """Migrate, load the demo organization (once), print its keys and serve on 127.0.0.1."""
     from momentos.demo.loader import load_demo
+    from momentos.kit.clock import utcnow
     from momentos.migrate import upgrade
+    from momentos.orgs.service import get_organization
+    from momentos.users.service import demo_login
 
     settings = Settings()
     engine = make_engine(settings.effective_database_url)
     upgrade(engine)
     with unit_of_work(make_session_factory(engine)) as session:
         info = load_demo(session, customers=customers, public_url=settings.public_url)
+        info["login"] = demo_login(session, get_organization(session, info["organization"]).id, utcnow())
     engine.dispose()
     typer.echo(json.dumps(info, indent=2, ensure_ascii=False))
     if serve_after:
-        typer.echo(f"Momentos demo: open {settings.public_url}/?lang=es  (admin key above)")
+        typer.echo(f"Momentos demo: open {settings.public_url}/?lang=es  (demo login or admin key above)")
         serve(None, None, 1)
 
 
@@ -98,8 +102,9 @@ def register_commands() -> None:
     from momentos.listening import cli as listening_cli
     from momentos.notify import cli as notify_cli
     from momentos.promises import cli as promises_cli
+    from momentos.users import cli as users_cli
 
-    for module in (import_cli, analytics_cli, notify_cli, promises_cli, listening_cli):
+    for module in (import_cli, analytics_cli, notify_cli, promises_cli, listening_cli, users_cli):
         module.register(app)
 
 

@@ -16,6 +16,7 @@ from momentos.models.organization import ApiKey, Organization
 from momentos.models.policy import ContactDecision, ContactRule
 from momentos.models.process import Process
 from momentos.models.promise import PromiseDefinition, PromiseInstance, PromiseTransition
+from momentos.models.user import LoginFailure, Membership, User, WebSession
 
 __all__ = [
     "ApiKey",
@@ -29,6 +30,8 @@ __all__ = [
     "Feedback",
     "JourneyModel",
     "ListeningSettings",
+    "LoginFailure",
+    "Membership",
     "Need",
     "Notification",
     "NotificationTemplate",
@@ -43,6 +46,8 @@ __all__ = [
     "Survey",
     "SurveyInvitation",
     "Touchpoint",
+    "User",
     "WarningEpisode",
+    "WebSession",
     "WebhookEndpoint",
 ]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from momentos.auth.deps import DbSession
 from momentos.catalog import service as catalog
@@ -14,6 +14,7 @@ from momentos.catalog.contact_levels import LevelResult
 from momentos.catalog.presets import JourneyModelDef, Moment
 from momentos.models import Service, Touchpoint
 from momentos.processes import service as processes
+from momentos.web.access import Reader
 from momentos.web.rendering import PagesDep
 from momentos.web.session import SignedIn
 
@@ -47,6 +48,8 @@ class MomentColumn:
 
 @router.get("/", name="services")
 def services_page(request: Request, viewer: SignedIn, session: DbSession, pages: PagesDep) -> Response:
+    if not viewer.can("read"):  # agents start at the customers
+        return RedirectResponse("/customers", status_code=303)
     figures = processes.count_by_service(session, viewer.org_id)
     cards = [ServiceCard(s, catalog.explain_level(s), figures.get(s.id, processes.ServiceFigures()))
              for s in catalog.list_services(session, viewer.org_id)]
@@ -71,7 +74,7 @@ def journey_columns(service: Service, model: JourneyModelDef, touchpoints: Seque
 
 
 @router.get("/services/{key}", name="service")
-def service_page(key: str, request: Request, viewer: SignedIn, session: DbSession, pages: PagesDep) -> Response:
+def service_page(key: str, request: Request, viewer: Reader, session: DbSession, pages: PagesDep) -> Response:
     service = catalog.get_service(session, viewer.org_id, key)
     model = catalog.get_journey_model(session, viewer.org_id, service.journey_model_key)
     touchpoints = catalog.list_touchpoints(session, viewer.org_id, service.id)

@@ -16,12 +16,13 @@ from momentos.auth.deps import DbSession
 from momentos.catalog import service as catalog
 from momentos.catalog.presets import JourneyModelDef
 from momentos.customers import service as customers
+from momentos.dashboard import customer as customer_view
 from momentos.events import service as events
 from momentos.kit.clock import utcnow
 from momentos.models import Event, Process, Service
 from momentos.processes import service as processes
+from momentos.web.access import AnyRole
 from momentos.web.rendering import PagesDep
-from momentos.web.session import SignedIn
 
 router = APIRouter()
 PAGE_SIZE = 25
@@ -90,7 +91,7 @@ class Catalog:
 
 
 @router.get("/customers", name="customers")
-def customers_page(request: Request, viewer: SignedIn, session: DbSession, pages: PagesDep, q: str = "",
+def customers_page(request: Request, viewer: AnyRole, session: DbSession, pages: PagesDep, q: str = "",
                    after: str = "") -> Response:
     q = q.strip()[:MAX_SEARCH]
     rows = customers.list_customers(session, viewer.org_id, limit=PAGE_SIZE + 1, after=after or None,
@@ -125,7 +126,7 @@ def _process_views(session: Session, org_id: int, customer_id: int, known: Catal
 
 
 @router.get("/customers/{external_id:path}", name="customer")
-def customer_page(external_id: str, request: Request, viewer: SignedIn, session: DbSession,
+def customer_page(external_id: str, request: Request, viewer: AnyRole, session: DbSession,
                   pages: PagesDep) -> Response:
     customer = customers.get_customer(session, viewer.org_id, external_id)
     lang = pages.language(request)
@@ -134,8 +135,10 @@ def customer_page(external_id: str, request: Request, viewer: SignedIn, session:
     for event, service_key in events.timeline(session, viewer.org_id, customer.id, limit=TIMELINE_SIZE):
         service = known.by_key.get(service_key) if service_key else None
         timeline.append(TimelineEntry(event, service, known.moment_name(service, event.moment, lang)))
+    process_views = _process_views(session, viewer.org_id, customer.id, known, lang)
     return pages.render(request, "customer.html", {
         "customer": customer, "span": customers.activity_span(session, [customer.id]).get(customer.id),
         "consents": customers.consents_of(session, customer.id),
-        "processes": _process_views(session, viewer.org_id, customer.id, known, lang), "timeline": timeline,
-        "timeline_size": TIMELINE_SIZE}, viewer=viewer)
+        "processes": process_views, "timeline": timeline, "timeline_size": TIMELINE_SIZE,
+        "decisions": customer_view.decisions(session, viewer.org_id, customer.id, lang),
+        "status_links": customer_view.status_links(session, [v.process.id for v in process_views])}, viewer=viewer)

@@ -29,6 +29,25 @@ LABELS: dict[str, dict[str, str]] = {
                  "dead": N_("Failed"), "suppressed": N_("Not sent")},
     "promise_state": {"pending": N_("On track"), "at_risk": N_("At risk of delay"), "kept": N_("Kept"),
                       "broken": N_("Not kept")},
+    "role": {"owner": N_("Owner"), "manager": N_("Manager"), "analyst": N_("Analyst"), "agent": N_("Agent")},
+    "status": {"pending": N_("Pending"), "claimed": N_("Being delivered"), "sent": N_("Sent"), "dead": N_("Dead"),
+               "suppressed": N_("Suppressed")},
+    "question": {
+        "presence": N_("Is the customer physically present in your facility?"),
+        "participation": N_("How actively does the customer take part with your staff?"),
+        "duration": N_("How long does the contact last?"),
+        "people": N_("Which of your people does the customer deal with?"),
+    },
+    "answer_presence": {"none": N_("No: everything happens at a distance"),
+                        "partial": N_("Only to drop off or pick up"), "full": N_("Yes, during the service")},
+    "answer_participation": {"none": N_("Not at all"), "limited": N_("A little (limited part)"),
+                             "active": N_("Actively, together with staff")},
+    "answer_duration": {"short": N_("Short (under 5 minutes)"), "medium": N_("Medium (under 30 minutes)"),
+                        "long": N_("Long (30 minutes or more)")},
+    "answer_people": {"none": N_("Nobody (self-service)"), "voice": N_("Staff by voice (phone, call centre)"),
+                      "face_to_face": N_("Staff face to face")},
+    "drill": {"current": N_("Here now"), "reached": N_("Reached"), "progressed": N_("Moved on"),
+              "dropped": N_("Did not move on"), "over_budget": N_("Over the contact budget")},
 }
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+from babel.numbers import format_decimal
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
@@ -17,7 +18,11 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from momentos.config import Settings
+from momentos.dashboard.cache import ViewCache
 from momentos.kit import i18n
+from momentos.policy.messages import explain
+from momentos.users.roles import Permission, allows
+from momentos.users.service import OrgChoice
 from momentos.web.labels import message_id
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -39,13 +44,23 @@ SECURITY_HEADERS = {
 
 @dataclass(frozen=True)
 class Viewer:
-    """Who is looking at the page: the signed-in organization, its time zone and the form token."""
+    """Who is looking at the page: the organization acted in, its time zone, the form token and the role.
+
+    ``email`` is None for a session opened with the organization's admin key (which acts as its owner); ``orgs``
+    lists the organizations a user may switch to. Templates hide what the role may not do with ``viewer.can(...)``.
+    """
 
     org_id: int
     org_slug: str
     org_name: str
     timezone: str
     csrf: str
+    role: str = "owner"
+    email: str | None = None
+    orgs: tuple[OrgChoice, ...] = ()
+
+    def can(self, permission: Permission) -> bool:
+        return allows(self.role, permission)
 
 
 def _lang(ctx: Context) -> str:
@@ -108,12 +123,30 @@ def _duration(ctx: Context, value: timedelta) -> str:
     return i18n.format_duration(value, _lang(ctx))
 
 
+@pass_context
+def _seconds(ctx: Context, value: float) -> str:
+    return i18n.format_duration(timedelta(seconds=round(value)), _lang(ctx))
+
+
+@pass_context
+def _decimal(ctx: Context, value: float) -> str:
+    """One decimal place, in the page language's format (e.g. 1,5 / 1.5)."""
+    return format_decimal(round(value, 1), format="#,##0.0", locale=_lang(ctx))
+
+
+@pass_context
+def _reason(ctx: Context, code: str, params: Mapping[str, Any]) -> str:
+    """A contact-policy reason in words, in the page language."""
+    return explain(code, params, _lang(ctx))
+
+
 def build_environment() -> Environment:
     env = Environment(loader=PackageLoader("momentos.web", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext, label=_label, loc=_localized,
+    env.globals.update(reason=_reason, _=_gettext, gettext=_gettext, ngettext=_ngettext, label=_label, loc=_localized,
                        language_names=LANGUAGE_NAMES, languages=i18n.LANGUAGES)
-    env.filters.update(translate=_translate, datetime=_datetime, date=_date, number=_number, duration=_duration)
+    env.filters.update(translate=_translate, datetime=_datetime, date=_date, number=_number, duration=_duration,
+                       seconds=_seconds, decimal=_decimal)
     return env
 
 
@@ -141,7 +174,8 @@ class Pages:
         self.static_version = _static_version()
 
     def language(self, request: Request) -> str:
-        return i18n.negotiate(query=request.query_params.get("lang"), cookie=request.cookies.get(LANG_COOKIE),
+        preferred = getattr(request.state, "user_language", None) or request.cookies.get(LANG_COOKIE)
+        return i18n.negotiate(query=request.query_params.get("lang"), cookie=preferred,
                               accept_language=request.headers.get("accept-language"),
                               default=self.default_language)
 
@@ -167,3 +201,13 @@ def get_pages(request: Request) -> Pages:
 
 
 PagesDep = Annotated[Pages, Depends(get_pages)]
+
+
+def get_view_cache(request: Request) -> ViewCache:
+    cache = request.app.state.view_cache
+    assert isinstance(cache, ViewCache)
+    return cache
+
+
+ViewCacheDep = Annotated[ViewCache, Depends(get_view_cache)]
+"""The app's cache of computed dashboard views (see ``dashboard.cache``)."""

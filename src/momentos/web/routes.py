@@ -6,7 +6,17 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from momentos.config import Settings
-from momentos.web import catalog_pages, customer_pages, decision_pages, login
+from momentos.dashboard.cache import ViewCache
+from momentos.web import (
+    catalog_pages,
+    config_pages,
+    customer_pages,
+    dashboard_pages,
+    decision_pages,
+    login,
+    map_pages,
+    ops_pages,
+)
 from momentos.web.errors import install_error_pages, mark_page
 from momentos.web.rendering import STATIC_DIR, Pages
 from momentos.web.session import install_sessions
@@ -17,11 +27,13 @@ def install(app: FastAPI) -> None:
     assert isinstance(settings, Settings)
     pages = Pages(settings)
     app.state.pages = pages
+    app.state.view_cache = ViewCache()
     install_sessions(app, settings)
     install_error_pages(app, pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     router = APIRouter(dependencies=[Depends(mark_page)], include_in_schema=False)
     # decision_pages before customer_pages: /customers/{id}/contact-decisions before /customers/{id}
-    for module in (login, catalog_pages, decision_pages, customer_pages):
+    for module in (login, dashboard_pages, map_pages, catalog_pages, decision_pages, customer_pages, config_pages,
+                   ops_pages):
         router.include_router(module.router)
     app.include_router(router)

@@ -1,8 +1,9 @@
-"""Signing in to the pages with the organization's admin key, remembered in a signed, HttpOnly session cookie.
+"""Page sessions: a signed, HttpOnly cookie that carries a random session token and the form token (CSRF).
 
-Until user accounts exist, a person signs in with the admin key. The cookie keeps only the key's SHA-256 digest
-(never the key, so a leaked cookie does not reveal an API key); it is checked again on every request, so a revoked
-key ends the session at once. Forms carry a per-session token (CSRF).
+The token's digest is a row (``users.service``): a new one at every sign-in (session fixation), revoked at
+sign-out, checked on every request — so a revoked admin key, a disabled user or a removed membership ends the
+session at once. People sign in with e-mail and password (role from their membership) or, as before user accounts
+existed, with an organization's admin key (acts as its owner). Forms carry the per-session token (CSRF).
 """
 
 from __future__ import annotations
@@ -16,13 +17,17 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from momentos.auth.deps import DbSession
 from momentos.config import Settings
+from momentos.kit import i18n
+from momentos.kit.clock import utcnow
 from momentos.kit.ids import digest
+from momentos.models import WebSession
 from momentos.orgs.service import Principal, authenticate_digest, get_organization_by_id
+from momentos.users import service as users
 from momentos.web.rendering import Viewer
 
 SESSION_COOKIE = "momentos_session"
-SESSION_AGE = 12 * 3600
-KEY_FIELD = "key_digest"
+SESSION_AGE = int(users.SESSION_AGE.total_seconds())
+TOKEN_FIELD = "sid"  # noqa: S105 - the name of a cookie field, not a secret
 CSRF_FIELD = "csrf"
 
 
@@ -50,15 +55,27 @@ def csrf_ok(request: Request, submitted: str) -> bool:
     return isinstance(token, str) and bool(token) and secrets.compare_digest(token.encode(), submitted.encode())
 
 
-def sign_in(request: Request, key: str) -> None:
-    """Start a fresh session (and a new form token) for a checked admin key."""
+def _fresh(request: Request, session: Session) -> None:
+    """Forget the old session entirely (its row is revoked) before a new one starts."""
+    users.revoke_session(session, request.session.get(TOKEN_FIELD), utcnow())
     request.session.clear()
-    request.session[KEY_FIELD] = digest(key)
+
+
+def sign_in_key(request: Request, session: Session, org_id: int, key: str) -> None:
+    """Start a fresh session (new token, new form token) for a checked admin key."""
+    _fresh(request, session)
+    request.session[TOKEN_FIELD] = users.start_session(session, org_id, utcnow(), key_digest=digest(key))
     csrf_token(request)
 
 
-def sign_out(request: Request) -> None:
-    request.session.clear()
+def sign_in_user(request: Request, session: Session, user_id: int, org_id: int) -> None:
+    _fresh(request, session)
+    request.session[TOKEN_FIELD] = users.start_session(session, org_id, utcnow(), user_id=user_id)
+    csrf_token(request)
+
+
+def sign_out(request: Request, session: Session) -> None:
+    _fresh(request, session)
 
 
 def admin_principal(session: Session, key_digest: object) -> Principal | None:
@@ -69,20 +86,47 @@ def admin_principal(session: Session, key_digest: object) -> Principal | None:
     return principal if principal is not None and principal.kind == "admin" else None
 
 
-def current_viewer(request: Request, session: Session) -> Viewer | None:
-    principal = admin_principal(session, request.session.get(KEY_FIELD))
-    if principal is None:
+def live_session(request: Request, session: Session) -> WebSession | None:
+    return users.find_session(session, request.session.get(TOKEN_FIELD), utcnow())
+
+
+def _identity(session: Session, row: WebSession) -> tuple[str, str | None, str | None, list[users.OrgChoice]] | None:
+    """(role, e-mail, preferred language, organizations) of a live session, or None when it no longer holds."""
+    if row.key_digest is not None:
+        principal = admin_principal(session, row.key_digest)
+        if principal is None or principal.org_id != row.org_id:
+            return None
+        return "owner", None, None, []
+    if row.user_id is None:
         return None
-    org = get_organization_by_id(session, principal.org_id)
+    user = users.get_user(session, row.user_id)
+    role = users.role_in(session, row.user_id, row.org_id) if user is not None else None
+    if user is None or user.disabled_at is not None or role is None:
+        return None
+    return role, user.email, user.language, users.memberships_of(session, user.id)
+
+
+def current_viewer(request: Request, session: Session) -> Viewer | None:
+    row = live_session(request, session)
+    identity = _identity(session, row) if row is not None else None
+    if row is None or identity is None:
+        return None
+    role, email, language, orgs = identity
+    chosen = i18n.supported(request.query_params.get("lang"))
+    if chosen and row.user_id is not None and chosen != language:
+        users.set_language(session, row.user_id, chosen)
+        language = chosen
+    request.state.user_language = language
+    org = get_organization_by_id(session, row.org_id)
     return Viewer(org_id=org.id, org_slug=org.slug, org_name=org.name, timezone=org.timezone,
-                  csrf=csrf_token(request))
+                  csrf=csrf_token(request), role=role, email=email, orgs=tuple(orgs))
 
 
 def signed_in(request: Request, session: DbSession) -> Viewer:
-    """The viewer of a page; raises LoginRequired (→ redirect to /login) without a valid admin key."""
+    """The viewer of a page; raises LoginRequired (→ redirect to /login) without a live session."""
     viewer = current_viewer(request, session)
     if viewer is None:
-        request.session.pop(KEY_FIELD, None)
+        request.session.pop(TOKEN_FIELD, None)
         raise LoginRequired()
     return viewer
 

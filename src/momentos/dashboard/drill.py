@@ -1,0 +1,123 @@
+"""Drill-down: the processes (and their customers) behind one cell of the journey map.
+
+Kinds: ``current`` (standing in the moment now), ``reached`` (entered it in the period), ``progressed`` (of those,
+later entered a moment further along), ``dropped`` (reached and did not progress), ``over_budget`` (customers with
+more company-started contacts in the moment than its budget). The sets are read from the same stays and events the
+analytics indicators count, so a cell's number and its drill-down agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import polars as pl
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from momentos.analytics import indicators, views
+from momentos.analytics import service as analytics
+from momentos.analytics.log import CASE_KEY, LogFilter, load_log
+from momentos.catalog import service as catalog
+from momentos.dashboard.cache import ViewCache, cached
+from momentos.dashboard.filters import MapFilters
+from momentos.errors import NotFound
+from momentos.models import Customer, Process, Service
+
+KINDS = ("current", "reached", "progressed", "dropped", "over_budget")
+LIMIT = 200
+
+
+@dataclass(frozen=True)
+class DrillRow:
+    process_id: int
+    reference: str
+    customer: str
+    current_moment: str | None
+    entered_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Drill:
+    service: Service
+    moment: str
+    kind: str
+    total: int
+    rows: list[DrillRow]
+
+
+def _stays(session: Session, org_id: int, service: Service, filters: MapFilters,
+           stays_only: bool) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
+    q = filters.query(service.key)
+    space = analytics.moment_space(session, org_id, q)
+    log = load_log(session, org_id, LogFilter(service=q.service, channel=q.channel, start=q.start, end=q.end,
+                                              stays_only=stays_only))
+    return log, views.moment_steps(log, space.mapping), space.moments
+
+
+def _funnel_cases(stays: pl.DataFrame, moments: list[str], moment: str, kind: str) -> list[int]:
+    positions = {m: i for i, m in enumerate(moments)}
+    marked = (stays.filter(pl.col("moment").is_in(moments))
+              .with_columns(pl.col("moment").replace_strict(positions, return_dtype=pl.Int64).alias("pos"))
+              .with_columns(pl.col("pos").cum_max(reverse=True).shift(-1).over(CASE_KEY).alias("later_max")))
+    per_case = (marked.filter(pl.col("moment") == moment).group_by(CASE_KEY)
+                .agg((pl.col("later_max") > pl.col("pos")).fill_null(False).any().alias("progressed")))
+    if kind == "progressed":
+        per_case = per_case.filter(pl.col("progressed"))
+    elif kind == "dropped":
+        per_case = per_case.filter(~pl.col("progressed"))
+    return [int(k) for k in per_case.get_column(CASE_KEY).to_list()]
+
+
+def _over_budget_cases(session: Session, org_id: int, service: Service, filters: MapFilters,
+                       moment: str) -> list[int]:
+    log, stays, moments = _stays(session, org_id, service, filters, stays_only=False)
+    budgets = analytics.budgets(session, org_id, analytics.moment_space(session, org_id, filters.query(service.key)))
+    budget = (budgets or {}).get(moment)
+    if budget is None:
+        return []
+    events = indicators.events_in_moments(log, stays, moments).filter(pl.col("in_moment") == moment)
+    over = (events.group_by("customer_id").agg((pl.col("initiator") == "company").sum().alias("outbound"))
+            .filter(pl.col("outbound") > budget).get_column("customer_id").to_list())
+    cases = events.filter(pl.col("customer_id").is_in(over)).get_column(CASE_KEY).unique().to_list()
+    return [int(k) for k in cases]
+
+
+def _current_ids(session: Session, org_id: int, service: Service, filters: MapFilters, moment: str) -> list[int]:
+    model = catalog.get_journey_model(session, org_id, service.journey_model_key)
+    own = [k for k in model.keys if model.to_canonical(k) == moment] if filters.view == "canonical" else [moment]
+    stmt = select(Process.id).where(Process.org_id == org_id, Process.service_id == service.id,
+                                    Process.current_moment.in_(own))
+    return list(session.scalars(stmt))
+
+
+def drill(session: Session, org_id: int, service_key: str, filters: MapFilters, moment: str, kind: str,
+          cache: ViewCache | None = None) -> Drill:
+    service = catalog.get_service(session, org_id, service_key)
+    if kind not in KINDS:
+        raise NotFound("Unknown drill-down.", code="drill_not_found")
+    ids = cached(cache, session, org_id, ("drill", service.id, filters, moment, kind),
+                 lambda: _ids(session, org_id, service, filters, moment, kind))
+    return Drill(service, moment, kind, len(ids), _rows(session, org_id, ids[:LIMIT]))
+
+
+def _ids(session: Session, org_id: int, service: Service, filters: MapFilters, moment: str, kind: str) -> list[int]:
+    if kind == "current":
+        ids = _current_ids(session, org_id, service, filters, moment)
+    elif kind == "over_budget":
+        ids = _over_budget_cases(session, org_id, service, filters, moment)
+    else:
+        _, stays, moments = _stays(session, org_id, service, filters, stays_only=True)
+        if moment not in moments:
+            raise NotFound("Unknown moment.", code="moment_not_found")
+        ids = _funnel_cases(stays, moments, moment, kind)
+    return sorted(i for i in ids if i > 0)
+
+
+def _rows(session: Session, org_id: int, ids: list[int]) -> list[DrillRow]:
+    if not ids:
+        return []
+    stmt = (select(Process.id, Process.reference, Customer.external_id, Process.current_moment, Process.entered_at)
+            .join(Customer, Customer.id == Process.customer_id)
+            .where(Process.org_id == org_id, Process.id.in_(ids)).order_by(Process.id))
+    return [DrillRow(i, r, c, m, e) for i, r, c, m, e in session.execute(stmt)]

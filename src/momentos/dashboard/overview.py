@@ -1,0 +1,76 @@
+"""The organization's overview: each service with its contact level and its funnel (reach and conversion per
+moment of its journey model), plus the active alerts. Alert sources other than the outbox (broken promises,
+crisis early warning) register in ``ALERT_SOURCES``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from momentos.analytics import service as analytics
+from momentos.analytics.schemas import AnalyticsQuery, FunnelStep
+from momentos.catalog import service as catalog
+from momentos.catalog.contact_levels import LevelResult
+from momentos.catalog.presets import JourneyModelDef
+from momentos.dashboard.cache import ViewCache, cached
+from momentos.kit.i18n import N_
+from momentos.models import Notification, Service
+from momentos.processes import service as processes
+
+
+@dataclass(frozen=True)
+class Alert:
+    """Something that needs attention now: a message id with its count, and where to look."""
+
+    kind: str
+    message: str
+    count: int
+    href: str
+
+
+@dataclass(frozen=True)
+class ServiceSummary:
+    service: Service
+    level: LevelResult
+    model: JourneyModelDef
+    processes: int
+    customers: int
+    funnel: list[FunnelStep]
+
+
+AlertSource = Callable[[Session, int], list[Alert]]
+ALERT_SOURCES: list[AlertSource] = []
+"""Extra alert sources (promises: broken promises; listening: negative-mention spikes), registered by their
+modules; each returns the organization's active alerts."""
+
+
+def dead_notifications(session: Session, org_id: int) -> list[Alert]:
+    count = int(session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.org_id == org_id, Notification.status == "dead")) or 0)
+    return [Alert("dead_notifications", N_("Notifications that could not be delivered"), count,
+                  "/ops?status=dead")] if count else []
+
+
+def alerts(session: Session, org_id: int) -> list[Alert]:
+    found = dead_notifications(session, org_id)
+    for source in ALERT_SOURCES:
+        found.extend(source(session, org_id))
+    return found
+
+
+def summaries(session: Session, org_id: int, cache: ViewCache | None = None) -> list[ServiceSummary]:
+    figures = cached(cache, session, org_id, "service_figures",
+                     partial(processes.count_by_service, session, org_id))
+    out = []
+    for s in catalog.list_services(session, org_id):
+        model = catalog.get_journey_model(session, org_id, s.journey_model_key)
+        q = AnalyticsQuery(service=s.key, by="moment")
+        steps = cached(cache, session, org_id, ("funnel", q.model_dump_json()),
+                       partial(analytics.funnel, session, org_id, q))
+        f = figures.get(s.id, processes.ServiceFigures())
+        out.append(ServiceSummary(s, catalog.explain_level(s), model, f.processes, f.customers, steps))
+    return out

@@ -1,0 +1,1 @@
+"""People who sign in to the pages: accounts, roles per organization, sessions and sign-in throttling."""

@@ -1,0 +1,60 @@
+"""``momentos user create EMAIL --org SLUG --role ROLE``: an account (or a new membership for an existing one).
+
+The password is asked for twice at the prompt, or read from standard input with ``--password-stdin`` (one line),
+never taken from the command line (it would show in the shell history and the process list).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from momentos.config import Settings
+from momentos.db import make_engine, make_session_factory, unit_of_work
+from momentos.errors import MomentosError
+from momentos.kit.clock import utcnow
+from momentos.users.roles import ROLES
+
+user_app = typer.Typer(help="People who sign in to the pages.", no_args_is_help=True)
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@user_app.command("create")
+def create(email: str, org: Annotated[str, typer.Option(help="organization slug")],
+           role: Annotated[str, typer.Option(help="owner | manager | analyst | agent")] = "owner",
+           password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from stdin")]
+           = False,
+           language: Annotated[str | None, typer.Option(help="es or en")] = None) -> None:
+    """Create a user with a role in an organization; an existing user gets the role (password unchanged)."""
+    from momentos.orgs.service import get_organization
+    from momentos.users import service as users
+
+    if role not in ROLES:
+        typer.echo(f"error: role must be one of {', '.join(ROLES)}", err=True)
+        raise typer.Exit(2)
+    factory = make_session_factory(make_engine(Settings().effective_database_url))
+    try:
+        with unit_of_work(factory) as session:
+            organization = get_organization(session, org)
+            user = users.get_user_by_email(session, email)
+            created = user is None
+            if user is None:
+                user = users.create_user(session, email, _password(password_stdin), utcnow(),
+                                         language if language in users.LANGUAGES else None)
+            users.add_membership(session, user.id, organization.id, role, utcnow())
+            address = user.email
+    except MomentosError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"{'created' if created else 'updated'} {address}: {role} of {org}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(user_app, name="user")

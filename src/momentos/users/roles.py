@@ -1,0 +1,25 @@
+"""Roles and what each may do on the pages. One table, used by the page dependency ``web.access.require``.
+
+- ``owner`` and ``manager`` configure (services, touchpoints, contact rules) and operate (outbox replay);
+- ``analyst`` reads everything (overview, journey maps, customers, configuration and operations, read-only);
+- ``agent`` sees customers and processes only.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Role = Literal["owner", "manager", "analyst", "agent"]
+ROLES: tuple[str, ...] = ("owner", "manager", "analyst", "agent")
+Permission = Literal["customers", "read", "configure", "operate"]
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "customers": frozenset(ROLES),
+    "read": frozenset({"owner", "manager", "analyst"}),
+    "configure": frozenset({"owner", "manager"}),
+    "operate": frozenset({"owner", "manager"}),
+}
+
+
+def allows(role: str, permission: Permission) -> bool:
+    return role in PERMISSIONS[permission]

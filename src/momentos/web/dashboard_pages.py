@@ -1,0 +1,21 @@
+"""The organization's overview: services with contact level, reach and conversion per moment, and alerts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from momentos.auth.deps import DbSession
+from momentos.dashboard import overview
+from momentos.web.access import Reader
+from momentos.web.rendering import PagesDep, ViewCacheDep
+
+router = APIRouter()
+
+
+@router.get("/overview", name="overview")
+def overview_page(request: Request, viewer: Reader, session: DbSession, pages: PagesDep,
+                  cache: ViewCacheDep) -> Response:
+    return pages.render(request, "overview.html", {
+        "summaries": overview.summaries(session, viewer.org_id, cache),
+        "alerts": overview.alerts(session, viewer.org_id)}, viewer=viewer)
