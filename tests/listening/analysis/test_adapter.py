@@ -53,6 +53,8 @@ def test_a_pickle_or_garbage_is_refused_as_adapter() -> None:
         analyze(["bien"], pickle.dumps({"weights": [1.0]}))
     with pytest.raises(ValueError, match="sentiment head/adapter"):
         analyze(["bien"], b"garbage")
+    with pytest.raises(ValueError, match="sentiment head/adapter"):
+        analyze(["bien"], b"PK\x03\x04 truncated zip")
 
 
 @pytest.mark.parametrize(("labels", "message"), [(["neg", "neg", "neg"], "two labels"),

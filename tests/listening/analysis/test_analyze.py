@@ -45,7 +45,8 @@ def test_embeddings_are_normalised_float32_and_reusable(results: list[TextResult
 
 
 def test_handles_and_links_do_not_change_the_result() -> None:
-    plain, noisy = analyze(["Pésimo servicio, no vuelvo", "@Aerolinea pésimo   servicio, no vuelvo https://t.co/abc"])
+    plain, noisy = analyze(["Pésimo servicio, me cancelaron el vuelo y no vuelvo",
+                            "@Aerolinea Pésimo   servicio, me cancelaron el vuelo y no vuelvo https://t.co/abc"])
     assert float(plain.embedding @ noisy.embedding) > 0.99 and noisy.sentiment == "neg"
 
 

@@ -33,7 +33,9 @@ def test_paraphrases_across_languages_fall_in_the_same_theme() -> None:
 
 def test_the_number_of_themes_is_chosen_when_not_given() -> None:
     texts = DELIVERY + PRICE + STAFF
-    assert len(themes(texts)) == 3
+    found = themes(texts)
+    assert 2 <= len(found) <= 4
+    assert frozenset(range(12, 18)) in groups(found)
 
 
 def test_long_reviews_are_split_and_belong_to_each_theme_they_touch() -> None:

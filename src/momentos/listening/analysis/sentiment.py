@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -19,6 +20,8 @@ from importlib import resources
 
 import numpy as np
 import numpy.typing as npt
+
+from momentos.listening.analysis.encoder import DIM
 
 LABELS = ("neg", "neu", "pos")
 ADAPTER_FORMAT = "momentos.sentiment-adapter.v1"
@@ -69,7 +72,7 @@ def default_head() -> Head:
     """The shipped head (loaded once per process)."""
     with _lock:
         raw = resources.files("momentos.listening.analysis").joinpath("data/head.npz").read_bytes()
-        return _read_head(raw, stacked_allowed=False)
+        return _read_head(raw, is_adapter=False)
 
 
 def prototype_texts() -> dict[str, list[str]]:
@@ -79,21 +82,23 @@ def prototype_texts() -> dict[str, list[str]]:
     return {label: list(data[label]) for label in LABELS}
 
 
-def _read_head(raw: bytes, *, stacked_allowed: bool) -> Head:
+def _read_head(raw: bytes, *, is_adapter: bool) -> Head:
     try:
         with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
             meta = json.loads(bytes(npz["meta"]).decode("utf-8"))
             weights = np.asarray(npz["weights"], dtype=np.float32)
             bias = np.asarray(npz["bias"], dtype=np.float32)
-    except (OSError, ValueError, KeyError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError, KeyError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
         raise ValueError(f"not a sentiment head/adapter: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise ValueError("not a sentiment head/adapter (no meta record)")
     classes = tuple(meta.get("classes", ()))
     prior_weight = float(meta.get("prior_weight", 0.0))
     if meta.get("format") != ADAPTER_FORMAT or not set(classes) <= set(LABELS) or len(classes) < 2:
         raise ValueError("not a sentiment head/adapter (unknown format or classes)")
-    if prior_weight and not stacked_allowed:
+    if prior_weight and not is_adapter:
         raise ValueError("the shipped head cannot have a prior")
-    if weights.ndim != 2 or weights.shape[0] != len(classes) or bias.shape != (len(classes),):
+    if weights.shape != (len(classes), DIM) or bias.shape != (len(classes),):
         raise ValueError("sentiment head/adapter has inconsistent shapes")
     return Head(classes=classes, weights=weights, bias=bias, prior_weight=prior_weight)
 
@@ -108,7 +113,7 @@ def write_head(head: Head, **about: str) -> bytes:
 
 
 def load_adapter(adapter: bytes) -> Head:
-    return _read_head(adapter, stacked_allowed=True)
+    return _read_head(adapter, is_adapter=True)
 
 
 def fit_adapter(embeddings: Matrix, labels: Sequence[str], *, c: float | None = None) -> bytes:
