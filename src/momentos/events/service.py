@@ -21,6 +21,7 @@ from momentos.errors import ValidationFailed
 from momentos.events import routing as routing_mod
 from momentos.events.schemas import Batch, EventIn, IngestResult
 from momentos.kit.clock import utcnow
+from momentos.listening import surveys as listening_surveys
 from momentos.listening import triggers as listening_triggers
 from momentos.models import Event, Service
 from momentos.notify import triggers as notify_triggers
@@ -120,7 +121,7 @@ def _ingest_events(session: Session, org_id: int, routing: routing_mod.Routing, 
     processes.rebuild_histories(session, by_id, sorted(plan.rebuild), models)
     processes.write(session, by_id.values())
     _notify_entries(session, org_id, routing, rows, plan, inserted, received_at)
-    _listen(session, org_id, rows, plan, inserted, received_at)
+    _listen(session, org_id, routing, rows, plan, inserted, received_at)
     return result
 
 
@@ -144,11 +145,13 @@ def _notify_entries(session: Session, org_id: int, routing: routing_mod.Routing,
     notify_triggers.moments_entered(session, org_id, entries, received_at)
 
 
-def _listen(session: Session, org_id: int, rows: list[list[Any]], plan: processes.Plan,
-            inserted: list[tuple[Any, ...]], received_at: datetime) -> None:
-    """Survey invitations for stored events that entered a moment, answers from events carrying scores."""
+def _listen(session: Session, org_id: int, routing: routing_mod.Routing, rows: list[list[Any]],
+            plan: processes.Plan, inserted: list[tuple[Any, ...]], received_at: datetime) -> None:
+    """Survey invitations for stored events that entered a moment with a survey, answers from events carrying
+    scores."""
     stored = {mid: eid for eid, mid in inserted}
-    entered = set(plan.stays)
+    surveyed = listening_surveys.attached_moments(session, org_id, routing) if plan.stays else frozenset()
+    entered = {pos for pos in plan.stays if (rows[pos][_SERVICE], rows[pos][_MOMENT]) in surveyed}
     picked = [listening_triggers.StoredEvent(stored[r[_MESSAGE_ID]], r[_MESSAGE_ID], r[_CUSTOMER], r[_SERVICE],
                                              r[_PROCESS], r[_MOMENT], pos in entered, r[_TIMESTAMP], r[_PROPERTIES])
               for pos, r in enumerate(rows) if r[_MESSAGE_ID] in stored

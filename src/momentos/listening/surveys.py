@@ -8,9 +8,10 @@ expiry so the worker drops it too if, at send time, the policy defers it past th
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +24,9 @@ from momentos.models import Customer, Feedback, Organization, Process, Survey, S
 from momentos.notify import outbox
 from momentos.policy import service as policy
 from momentos.policy.engine import Decision, Reason
+
+if TYPE_CHECKING:
+    from momentos.events.routing import Routing
 
 TOKEN_MAX = 64
 
@@ -43,6 +47,7 @@ def create_survey(session: Session, org_id: int, data: SurveyCreate, now: dateti
                     questions=[q.model_dump() for q in data.questions], created_at=now)
     session.add(survey)
     session.flush()
+    catalog.catalog_changed(session, org_id)  # ingestion's cached set of moments with a survey is renewed
     return survey
 
 
@@ -55,6 +60,23 @@ def get_survey(session: Session, org_id: int, key: str) -> Survey:
 
 def list_surveys(session: Session, org_id: int) -> Sequence[Survey]:
     return session.scalars(select(Survey).where(Survey.org_id == org_id).order_by(Survey.key)).all()
+
+
+_ATTACHED: dict[int, tuple[weakref.ref[Routing], frozenset[tuple[int, str]]]] = {}
+_ATTACHED_MAX = 256
+
+
+def attached_moments(session: Session, org_id: int, routing: Routing) -> frozenset[tuple[int, str]]:
+    """(service id, moment) pairs with an active survey, cached on the batch's routing object (renewed with the
+    catalog version, which creating a survey renews): ingestion asks once per batch, at no cost when none."""
+    hit = _ATTACHED.get(id(routing))
+    if hit is not None and hit[0]() is routing:
+        return hit[1]
+    keys = frozenset(attached(session, org_id))
+    if len(_ATTACHED) >= _ATTACHED_MAX:
+        _ATTACHED.clear()
+    _ATTACHED[id(routing)] = (weakref.ref(routing), keys)
+    return keys
 
 
 def attached(session: Session, org_id: int) -> dict[tuple[int, str], Survey]:
