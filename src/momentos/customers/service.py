@@ -66,7 +66,7 @@ def resolve(session: Session, org_id: int, seen: Mapping[str, datetime]) -> dict
     (An existing customer cannot be erased, so only ids without a customer are checked against tombstones.)
     """
     found = _lookup(session, org_id, sorted(seen))
-    missing = [i for i in seen if i not in found]
+    missing = sorted(i for i in seen if i not in found)  # one lock order for concurrent batches (no deadlock)
     if missing:
         erased = erased_digests(session, org_id, missing)
         missing = [i for i in missing if i not in erased]

@@ -61,7 +61,7 @@ class ProcessRow:
 def resolve(session: Session, org_id: int, first_seen: Mapping[ProcessKey, datetime]) -> dict[ProcessKey, ProcessRow]:
     """Find the processes for (service, customer, reference) keys, opening the missing ones."""
     found = _lookup(session, org_id, list(first_seen))
-    missing = [k for k in first_seen if k not in found]
+    missing = sorted(k for k in first_seen if k not in found)  # one lock order for concurrent batches
     if missing:
         now = utcnow()
         rows = [(org_id, s, c, r, 1, 0, first_seen[(s, c, r)], now) for (s, c, r) in missing]
@@ -127,11 +127,11 @@ def rebuild_histories(session: Session, rows: Mapping[int, ProcessRow], pids: It
         changes.extend((*marks.get(eid, (None, None)), eid) for _, eid, _, seq, cycle in stored
                        if marks.get(eid, (None, None)) != (seq, cycle))
         rows[pid].store(result.state)
-    BulkWriter(session).update_many("events", "id", ("stay_seq", "stay_cycle"), changes)
+    BulkWriter(session).update_many("events", "id", ("stay_seq", "stay_cycle"), sorted(changes, key=lambda c: c[-1]))
 
 
 def write(session: Session, rows: Iterable[ProcessRow]) -> None:
-    changed = [p for p in rows if p.dirty]
+    changed = sorted((p for p in rows if p.dirty), key=lambda p: p.id)  # rows locked in id order
     BulkWriter(session).update_many("processes", "id", _MUTABLE,
                                     [(*(getattr(p, n) for n in _MUTABLE), p.id) for p in changed],
                                     datetimes=_UPDATE_DATETIMES)
