@@ -21,7 +21,7 @@ log = logging.getLogger("momentos.jobs")
 
 Job = Callable[[sessionmaker[Session], datetime], int]
 
-JOB_MODULES: tuple[str, ...] = ()
+JOB_MODULES: tuple[str, ...] = ("momentos.analytics.tasks",)
 
 
 def registered() -> list[tuple[str, Job]]:

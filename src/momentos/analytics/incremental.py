@@ -43,7 +43,7 @@ _FULL_MIN = 20_000
 _TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     # table: (key columns after org_id, added counters, columns replaced by the new value)
     "analytics_pairs": (("scope", "lens", "source", "target"), ("n", "total_us"), ()),
-    "analytics_durations": (("scope", "lens", "metric", "source", "target", "duration_us"), ("n",), ("bucket",)),
+    "analytics_durations": (("scope", "lens", "metric", "source", "target", "bucket", "duration_us"), ("n",), ()),
     "analytics_buckets": (("scope", "lens", "metric", "source", "target", "bucket"), ("n",), ()),
     "analytics_variants": (("scope", "lens", "digest"), ("n",), ("steps",)),
     "analytics_ends": (("scope", "lens", "side", "step"), ("n",), ()),
@@ -82,6 +82,15 @@ def current_models(session: Session, org_id: int) -> Models:
         positions[s.id] = dict(model.positions)
         canonical[s.id] = {k: model.to_canonical(k) for k in model.keys}
     return Models(positions, canonical, CANONICAL_KEYS)
+
+
+def is_behind(session: Session, org_id: int) -> bool:
+    """Whether some committed event, alias or model change is not yet in the aggregates."""
+    bulk = BulkWriter(session)
+    state = _state(bulk, org_id, lock=False)
+    if state is None:
+        return _max_id(bulk, "events", org_id) > 0
+    return _behind(bulk, org_id, state, current_models(session, org_id))
 
 
 def catch_up(session: Session, org_id: int) -> Refreshed | None:
@@ -137,6 +146,11 @@ def forget_customer(session: Session, org_id: int, customer_id: int) -> None:
         old = aggregates.decode(rows).with_columns(pl.lit(-1, dtype=pl.Int64).alias("w"))
         _apply(bulk, org_id, aggregates.contributions(old, current_models(session, org_id)))
         _delete_cases(bulk, org_id, [r[0] for r in rows])
+    # SQLite hands out max(id) + 1: once the customer's events are gone, new events may reuse their ids.
+    left = bulk.query(_sql(bulk, "SELECT max(id) FROM events WHERE org_id = ? AND customer_id <> ?"),
+                      [org_id, customer_id])[0][0] or 0
+    bulk.executemany("UPDATE analytics_state SET event_watermark = ? WHERE org_id = ? AND event_watermark > ?",
+                     [(left, org_id, left)])
 
 
 # ---------------------------------------------------------------- state and watermark
@@ -280,19 +294,28 @@ def _apply(bulk: BulkWriter, org_id: int, delta: Delta) -> None:
                          [(org_id, *k) for k in shrunk])
 
 
+def _key_width(table: str) -> int:
+    return 1 + len(_TABLES[table][0]) if table in _TABLES else 2
+
+
 def _insert(bulk: BulkWriter, table: str, org_id: int, frame: pl.DataFrame) -> None:
     """Plain inserts of new rows: COPY on PostgreSQL, executemany on SQLite."""
     if frame.is_empty():
         return
     frame = frame.select(pl.lit(org_id, dtype=pl.Int64).alias("org_id"), pl.all())
+    dbapi: Any = bulk.session.connection().connection.driver_connection
     if not bulk.postgres:
+        frame = frame.sort(frame.columns[:_key_width(table)])  # in key order: appends to the b-tree
         marks = ", ".join("?" * frame.width)
-        bulk.executemany(f"INSERT INTO {table} ({', '.join(frame.columns)}) VALUES ({marks})",  # noqa: S608
-                         frame.rows())
+        cursor = dbapi.cursor()
+        try:
+            cursor.executemany(f"INSERT INTO {table} ({', '.join(frame.columns)}) VALUES ({marks})",  # noqa: S608
+                               frame.iter_rows())
+        finally:
+            cursor.close()
         return
     buffer = io.BytesIO()
     frame.write_csv(buffer, include_header=False)
-    dbapi: Any = bulk.session.connection().connection.driver_connection
     with dbapi.cursor() as cursor, cursor.copy(
             f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN (FORMAT CSV)") as copy:
         copy.write(buffer.getvalue())

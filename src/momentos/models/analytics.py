@@ -18,6 +18,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from momentos.db import Base, UTCDateTime
 from momentos.models.event import Event
 
+_COMPACT = {"sqlite_with_rowid": False}
+"""Aggregate rows live in their primary key's b-tree on SQLite (one b-tree to write per row, not two)."""
+
 
 class AnalyticsState(Base):
     """How far the aggregates of one organization have read the event log."""
@@ -52,6 +55,7 @@ class AnalyticsPair(Base):
     """Directly-follows pairs: how often, and the total time between the two steps."""
 
     __tablename__ = "analytics_pairs"
+    __table_args__ = _COMPACT
 
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
     scope: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -66,8 +70,7 @@ class AnalyticsDuration(Base):
     """Exact durations: the count of each distinct value, per pair (metric ``p``) or per moment (metric ``t``)."""
 
     __tablename__ = "analytics_durations"
-    __table_args__ = (Index("ix_analytics_durations_bucket", "org_id", "scope", "lens", "metric", "source", "target",
-                            "bucket"),)
+    __table_args__ = _COMPACT
 
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
     scope: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -75,8 +78,9 @@ class AnalyticsDuration(Base):
     metric: Mapped[str] = mapped_column(String(1), primary_key=True)
     source: Mapped[str] = mapped_column(String(200), primary_key=True)
     target: Mapped[str] = mapped_column(String(200), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    """A function of the duration, ordered like it (aggregates.bucket): a bucket's values are one range scan."""
     duration_us: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    bucket: Mapped[int] = mapped_column(Integer)
     n: Mapped[int] = mapped_column(BigInteger)
 
 
@@ -84,6 +88,7 @@ class AnalyticsBucket(Base):
     """How many durations fall in each bucket (buckets are ordered like the durations they hold)."""
 
     __tablename__ = "analytics_buckets"
+    __table_args__ = _COMPACT
 
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
     scope: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -99,6 +104,7 @@ class AnalyticsVariant(Base):
     """Path variants: the steps joined by U+001F, keyed by their SHA-256."""
 
     __tablename__ = "analytics_variants"
+    __table_args__ = _COMPACT
 
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
     scope: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -112,6 +118,7 @@ class AnalyticsEnd(Base):
     """Start (side ``s``) and end (side ``e``) steps of the cases."""
 
     __tablename__ = "analytics_ends"
+    __table_args__ = _COMPACT
 
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
     scope: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -125,6 +132,7 @@ class AnalyticsMoment(Base):
     """Funnel and time-in-moment counters per moment (see indicators.funnel and indicators.time_in_moment)."""
 
     __tablename__ = "analytics_moments"
+    __table_args__ = _COMPACT
 
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
     scope: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -142,6 +150,7 @@ class AnalyticsMomentCustomer(Base):
     """How many cases of a customer entered a moment (a row per customer: distinct customers per moment)."""
 
     __tablename__ = "analytics_moment_customers"
+    __table_args__ = _COMPACT
 
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
     scope: Mapped[int] = mapped_column(BigInteger, primary_key=True)

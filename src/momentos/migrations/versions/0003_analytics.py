@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-23 14:17:05.621361
+Create Date: 2026-11-23 14:33:18.238074
 """
 
 from collections.abc import Sequence
@@ -30,7 +30,8 @@ def upgrade() -> None:
     sa.Column('bucket', sa.Integer(), nullable=False),
     sa.Column('n', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_analytics_buckets_org_id_organizations'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('org_id', 'scope', 'lens', 'metric', 'source', 'target', 'bucket', name=op.f('pk_analytics_buckets'))
+    sa.PrimaryKeyConstraint('org_id', 'scope', 'lens', 'metric', 'source', 'target', 'bucket', name=op.f('pk_analytics_buckets')),
+    sqlite_with_rowid=False
     )
     op.create_table('analytics_cases',
     sa.Column('org_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -51,15 +52,13 @@ def upgrade() -> None:
     sa.Column('metric', sa.String(length=1), nullable=False),
     sa.Column('source', sa.String(length=200), nullable=False),
     sa.Column('target', sa.String(length=200), nullable=False),
-    sa.Column('duration_us', sa.BigInteger(), nullable=False),
     sa.Column('bucket', sa.Integer(), nullable=False),
+    sa.Column('duration_us', sa.BigInteger(), nullable=False),
     sa.Column('n', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_analytics_durations_org_id_organizations'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('org_id', 'scope', 'lens', 'metric', 'source', 'target', 'duration_us', name=op.f('pk_analytics_durations'))
+    sa.PrimaryKeyConstraint('org_id', 'scope', 'lens', 'metric', 'source', 'target', 'bucket', 'duration_us', name=op.f('pk_analytics_durations')),
+    sqlite_with_rowid=False
     )
-    with op.batch_alter_table('analytics_durations', schema=None) as batch_op:
-        batch_op.create_index('ix_analytics_durations_bucket', ['org_id', 'scope', 'lens', 'metric', 'source', 'target', 'bucket'], unique=False)
-
     op.create_table('analytics_ends',
     sa.Column('org_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('scope', sa.BigInteger(), nullable=False),
@@ -68,7 +67,8 @@ def upgrade() -> None:
     sa.Column('step', sa.String(length=200), nullable=False),
     sa.Column('n', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_analytics_ends_org_id_organizations'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('org_id', 'scope', 'lens', 'side', 'step', name=op.f('pk_analytics_ends'))
+    sa.PrimaryKeyConstraint('org_id', 'scope', 'lens', 'side', 'step', name=op.f('pk_analytics_ends')),
+    sqlite_with_rowid=False
     )
     op.create_table('analytics_moment_customers',
     sa.Column('org_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -78,7 +78,8 @@ def upgrade() -> None:
     sa.Column('customer_id', sa.BigInteger(), nullable=False),
     sa.Column('n', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_analytics_moment_customers_org_id_organizations'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('org_id', 'scope', 'lens', 'moment', 'customer_id', name=op.f('pk_analytics_moment_customers'))
+    sa.PrimaryKeyConstraint('org_id', 'scope', 'lens', 'moment', 'customer_id', name=op.f('pk_analytics_moment_customers')),
+    sqlite_with_rowid=False
     )
     op.create_table('analytics_moments',
     sa.Column('org_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -92,7 +93,8 @@ def upgrade() -> None:
     sa.Column('closed', sa.BigInteger(), nullable=False),
     sa.Column('total_us', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_analytics_moments_org_id_organizations'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('org_id', 'scope', 'lens', 'moment', name=op.f('pk_analytics_moments'))
+    sa.PrimaryKeyConstraint('org_id', 'scope', 'lens', 'moment', name=op.f('pk_analytics_moments')),
+    sqlite_with_rowid=False
     )
     op.create_table('analytics_pairs',
     sa.Column('org_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -103,7 +105,8 @@ def upgrade() -> None:
     sa.Column('n', sa.BigInteger(), nullable=False),
     sa.Column('total_us', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_analytics_pairs_org_id_organizations'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('org_id', 'scope', 'lens', 'source', 'target', name=op.f('pk_analytics_pairs'))
+    sa.PrimaryKeyConstraint('org_id', 'scope', 'lens', 'source', 'target', name=op.f('pk_analytics_pairs')),
+    sqlite_with_rowid=False
     )
     op.create_table('analytics_state',
     sa.Column('org_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -122,7 +125,8 @@ def upgrade() -> None:
     sa.Column('steps', sa.Text(), nullable=False),
     sa.Column('n', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_analytics_variants_org_id_organizations'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('org_id', 'scope', 'lens', 'digest', name=op.f('pk_analytics_variants'))
+    sa.PrimaryKeyConstraint('org_id', 'scope', 'lens', 'digest', name=op.f('pk_analytics_variants')),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.create_index('ix_events_org_id_id', ['org_id', 'id'], unique=False)
@@ -141,9 +145,6 @@ def downgrade() -> None:
     op.drop_table('analytics_moments')
     op.drop_table('analytics_moment_customers')
     op.drop_table('analytics_ends')
-    with op.batch_alter_table('analytics_durations', schema=None) as batch_op:
-        batch_op.drop_index('ix_analytics_durations_bucket')
-
     op.drop_table('analytics_durations')
     with op.batch_alter_table('analytics_cases', schema=None) as batch_op:
         batch_op.drop_index('ix_analytics_cases_customer')
