@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from momentos.config import Settings
-from momentos.web import catalog_pages, customer_pages, login
+from momentos.web import catalog_pages, customer_pages, indicator_pages, login
 from momentos.web.errors import install_error_pages, mark_page
 from momentos.web.rendering import STATIC_DIR, Pages
 from momentos.web.session import install_sessions
@@ -21,6 +21,6 @@ def install(app: FastAPI) -> None:
     install_error_pages(app, pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     router = APIRouter(dependencies=[Depends(mark_page)], include_in_schema=False)
-    for module in (login, catalog_pages, customer_pages):
+    for module in (login, catalog_pages, customer_pages, indicator_pages):
         router.include_router(module.router)
     app.include_router(router)
