@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import polars as pl
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from momentos.analytics import answers, incremental, indicators, mining, views
@@ -64,14 +65,24 @@ def _filter(q: AnalyticsQuery, stays_only: bool = False, lean: bool = False) -> 
                      lean=lean)
 
 
-def aggregated(q: AnalyticsQuery, full: bool = False) -> bool:
-    """Whether the aggregate tables can answer ``q`` (no channel or period filter)."""
-    return not full and q.channel is None and q.start is None and q.end is None
+def aggregated(session: Session, org_id: int, q: AnalyticsQuery, full: bool = False) -> bool:
+    """Whether the aggregate tables answer ``q`` (no channel or period filter), caught up to every committed event.
+
+    False also when the database refuses the catch-up's writes (SQLite: another writer committed since this
+    transaction's snapshot was taken); the full path then answers, equally exact.
+    """
+    if full or q.channel is not None or q.start is not None or q.end is not None:
+        return False
+    try:
+        with session.begin_nested():
+            incremental.catch_up(session, org_id)
+    except OperationalError:
+        return False
+    return True
 
 
 def _lens(session: Session, org_id: int, q: AnalyticsQuery) -> tuple[Lens, MomentSpace | None]:
-    """Catch the aggregates up, then say which of them answer ``q``."""
-    incremental.catch_up(session, org_id)
+    """Which aggregates answer ``q`` (call ``aggregated`` first)."""
     if q.by == "activity":
         scope = catalog.get_service(session, org_id, q.service).id if q.service is not None else 0
         return Lens(scope, "a"), None
@@ -89,7 +100,7 @@ def _steps(session: Session, org_id: int, q: AnalyticsQuery) -> pl.DataFrame:
 
 
 def dfg(session: Session, org_id: int, q: AnalyticsQuery, *, full: bool = False) -> list[DfgEdge]:
-    if aggregated(q, full):
+    if aggregated(session, org_id, q, full):
         return answers.dfg(session, org_id, _lens(session, org_id, q)[0])
     return [DfgEdge(source=e.source, target=e.target, frequency=e.frequency)
             for e in mining.dfg(_steps(session, org_id, q))]
@@ -97,7 +108,7 @@ def dfg(session: Session, org_id: int, q: AnalyticsQuery, *, full: bool = False)
 
 def performance_dfg(session: Session, org_id: int, q: AnalyticsQuery, *,
                     full: bool = False) -> list[PerformanceEdge]:
-    if aggregated(q, full):
+    if aggregated(session, org_id, q, full):
         return answers.performance_dfg(session, org_id, _lens(session, org_id, q)[0])
     return [PerformanceEdge(source=e.source, target=e.target, frequency=e.frequency, mean_s=e.mean_s or 0.0,
                             median_s=e.median_s or 0.0)
@@ -105,7 +116,7 @@ def performance_dfg(session: Session, org_id: int, q: AnalyticsQuery, *,
 
 
 def start_end(session: Session, org_id: int, q: AnalyticsQuery, *, full: bool = False) -> EndActivities:
-    if aggregated(q, full):
+    if aggregated(session, org_id, q, full):
         return answers.start_end(session, org_id, _lens(session, org_id, q)[0])
     steps = _steps(session, org_id, q)
     return EndActivities(start=mining.start_activities(steps), end=mining.end_activities(steps))
@@ -113,7 +124,7 @@ def start_end(session: Session, org_id: int, q: AnalyticsQuery, *, full: bool = 
 
 def variants(session: Session, org_id: int, q: AnalyticsQuery, limit: int | None = None, *,
              full: bool = False) -> list[VariantRead]:
-    if aggregated(q, full):
+    if aggregated(session, org_id, q, full):
         return answers.variants(session, org_id, _lens(session, org_id, q)[0], limit)
     return [VariantRead(variant=v.variant, count=v.count, share=v.share)
             for v in mining.variants(_steps(session, org_id, q), limit)]
@@ -127,7 +138,7 @@ def _stays(session: Session, org_id: int, q: AnalyticsQuery,
 
 
 def funnel(session: Session, org_id: int, q: AnalyticsQuery, *, full: bool = False) -> list[FunnelStep]:
-    if aggregated(q, full):
+    if aggregated(session, org_id, q, full):
         at, space = _lens(session, org_id, q.model_copy(update={"by": "moment"}))
         assert space is not None
         return answers.funnel(session, org_id, at, space.moments)
@@ -136,7 +147,7 @@ def funnel(session: Session, org_id: int, q: AnalyticsQuery, *, full: bool = Fal
 
 
 def time_in_moment(session: Session, org_id: int, q: AnalyticsQuery, *, full: bool = False) -> list[TimeInMoment]:
-    if aggregated(q, full):
+    if aggregated(session, org_id, q, full):
         at, space = _lens(session, org_id, q.model_copy(update={"by": "moment"}))
         assert space is not None
         return answers.time_in_moment(session, org_id, at, space.moments)
@@ -159,7 +170,7 @@ def moment_indicators(session: Session, org_id: int, q: AnalyticsQuery, *, full:
     """Funnel and time in moment (aggregates when unfiltered), channel mix and contacts (full path)."""
     log, stays, space = _stays(session, org_id, q, stays_only=False)
     events = indicators.events_in_moments(log, stays, space.moments)
-    if aggregated(q, full):
+    if aggregated(session, org_id, q, full):
         steps, times = funnel(session, org_id, q), time_in_moment(session, org_id, q)
     else:
         steps, times = indicators.funnel(stays, space.moments), indicators.time_in_moment(stays, space.moments)
