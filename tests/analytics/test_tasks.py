@@ -17,6 +17,7 @@ from momentos.kit.clock import utcnow
 from momentos.models import AnalyticsState, Organization
 from tests.analytics.scenario import load_shop
 from tests.conftest import make_org
+from tests.factories import event, make_service, send
 
 
 @pytest.fixture
@@ -49,3 +50,36 @@ def _others_behind(factory: sessionmaker[Session], org_id: int) -> bool:
     """Organizations committed by other tests may still be refreshed; ours must not be."""
     with unit_of_work(factory) as session:
         return not incremental.is_behind(session, org_id)
+
+
+def test_postgresql_watermark_waits_for_an_ingestion_in_flight(engines: dict[str, Engine]) -> None:
+    """Ids are handed out before commit on PostgreSQL: while an ingestion is open, a refresh folds in what is
+    committed (answers stay exact) but keeps its watermark, so the open batch is not skipped once committed."""
+    factory = make_session_factory(engines["postgresql"])
+    with unit_of_work(factory) as session:
+        org_id = make_org(session).id
+        make_service(session, org_id)
+        send(session, org_id, event("ana", "ad_clicked", 0, service="shop"))
+    try:
+        with unit_of_work(factory) as session:
+            first = incremental.catch_up(session, org_id)
+        assert first is not None
+        in_flight = factory()
+        send(in_flight, org_id, event("ben", "ad_clicked", 0, service="shop"))  # holds ids, not committed
+        with unit_of_work(factory) as session:
+            send(session, org_id, event("cai", "signed_up", 0, service="shop"))
+        with unit_of_work(factory) as session:
+            held = incremental.catch_up(session, org_id)
+            assert held is not None and not held.advanced and held.watermark == first.watermark
+            assert analytics.start_end(session, org_id, AnalyticsQuery()).start == {"ad_clicked": 1, "signed_up": 1}
+        in_flight.commit()
+        in_flight.close()
+        with unit_of_work(factory) as session:
+            done = incremental.catch_up(session, org_id)
+            assert done is not None and done.advanced
+            q = AnalyticsQuery()
+            assert analytics.start_end(session, org_id, q).start == {"ad_clicked": 2, "signed_up": 1}
+            assert analytics.variants(session, org_id, q) == analytics.variants(session, org_id, q, full=True)
+    finally:
+        with unit_of_work(factory) as session:
+            session.execute(delete(Organization).where(Organization.id == org_id))

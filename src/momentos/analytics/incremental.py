@@ -61,6 +61,8 @@ class Refreshed:
     cases: int
     full: bool
     watermark: int
+    advanced: bool
+    """Whether the watermark moved (False: an ingestion was in flight; the cases will be folded again)."""
 
 
 def note_ingest(session: Session, org_id: int) -> None:
@@ -132,7 +134,7 @@ def refresh(session: Session, org_id: int, *, models: Models | None = None,
     bulk.executemany("UPDATE analytics_state SET event_watermark = ?, alias_watermark = ?, mapping = ?, "
                      "refreshed_at = ? WHERE org_id = ?",
                      [(new_mark, max(alias_mark, aliases), models.fingerprint(), utcnow(), org_id)], datetimes=(3,))
-    return Refreshed(cases, full, new_mark)
+    return Refreshed(cases, full, new_mark, new_mark > watermark or full)
 
 
 def forget_customer(session: Session, org_id: int, customer_id: int) -> None:

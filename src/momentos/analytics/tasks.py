@@ -2,7 +2,8 @@
 
 One organization per transaction; the state row is claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
 several workers (and answering requests, which catch up on demand) never fold the same events twice; on SQLite
-writers are serialized by the database. Returns the number of cases refreshed.
+writers are serialized by the database. Returns the number of cases refreshed (not counting a refresh that could
+not move the watermark because an ingestion was in flight, so an idle worker does not spin).
 """
 
 from __future__ import annotations
@@ -27,5 +28,6 @@ def run_job(factory: sessionmaker[Session], now: datetime) -> int:
             if not incremental.is_behind(session, org_id):
                 continue
             refreshed = incremental.refresh(session, org_id, skip_locked=True)
-            done += refreshed.cases if refreshed is not None else 0
+            if refreshed is not None and refreshed.advanced:  # else an ingestion is in flight: try next round
+                done += refreshed.cases
     return done
