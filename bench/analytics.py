@@ -60,7 +60,9 @@ from momentos.orgs.service import create_organization
 PG_URL = os.environ.get("MOMENTOS_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PG_SCHEMA = "momentos_bench_analytics"
 RESULTS = Path(__file__).parent / "results"
-BPIC = Path(__file__).resolve().parents[2] / "shared" / "data" / "logs" / "bpic2012.xes.gz"
+_BPIC_NAME = Path("shared") / "data" / "logs" / "bpic2012.xes.gz"
+BPIC = Path(os.environ.get("MOMENTOS_BENCH_BPIC") or next(
+    (p / _BPIC_NAME for p in Path(__file__).resolve().parents if (p / _BPIC_NAME).exists()), _BPIC_NAME))
 ACTIVITIES = [f"a{i:02d}" for i in range(20)]
 TOUCHPOINTS = {ACTIVITIES[i]: CANONICAL_KEYS[i // 2] for i in range(16)}
 CHUNK = 5000
@@ -330,7 +332,9 @@ def main() -> None:
             report["generated"] = bench_log("generated", df, backends, workdir, args.repeat,
                                             lambda e, _u, o: {"ingest_s": store_generated(e, o, df)})
             save(report)
-        if not args.no_bpic and BPIC.exists():
+        if not args.no_bpic:
+            if not BPIC.exists():
+                raise SystemExit(f"BPIC 2012 not found at {BPIC} (set MOMENTOS_BENCH_BPIC, or pass --no-bpic)")
             report["bpic2012"] = bench_bpic(backends, workdir, args.repeat)
             save(report)
 
