@@ -85,9 +85,10 @@ def variants(session: Session, org_id: int, at: Lens, limit: int | None = None) 
     table = table.sort(["n", "steps"], descending=[True, False])
     if limit is not None:
         table = table.head(limit)
-    table = table.with_columns(pl.col("steps").str.split(VARIANT_SEP))
+    steps, counts = table["steps"].str.split(VARIANT_SEP).to_list(), table["n"].to_list()
     # Values come from our own tables, already of the right types: no validation per variant.
-    return [VariantRead.model_construct(variant=v, count=n, share=n / total) for v, n in table.iter_rows()]
+    return [VariantRead.model_construct(variant=v, count=n, share=n / total)
+            for v, n in zip(steps, counts, strict=True)]
 
 
 @dataclass(frozen=True)
