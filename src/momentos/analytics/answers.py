@@ -161,6 +161,28 @@ def _quantiles(bulk: BulkWriter, org_id: int, at: Lens, metric: str, sizes: dict
     return out
 
 
+def _bucket_values(bulk: BulkWriter, params: list[object], metric: str,
+                   keys: list[tuple[Group, int]]) -> dict[tuple[Group, int], list[tuple[int, int]]]:
+    """The (duration, count) rows of each (group, bucket), ascending: one query on PostgreSQL, one per bucket on
+    SQLite (in-process, where a query costs no round trip)."""
+    out: dict[tuple[Group, int], list[tuple[int, int]]] = {}
+    if bulk.postgres:
+        rows = bulk.query(
+            "SELECT d.source, d.target, d.bucket, d.duration_us, d.n FROM unnest(%s::text[], %s::text[], %s::int[]) "
+            "AS w(source, target, bucket) JOIN analytics_durations d ON d.org_id = %s AND d.scope = %s "
+            "AND d.lens = %s AND d.metric = %s AND d.source = w.source AND d.target = w.target "
+            "AND d.bucket = w.bucket ORDER BY d.source, d.target, d.bucket, d.duration_us",
+            [[g[0] for g, _ in keys], [g[1] for g, _ in keys], [b for _, b in keys], *params, metric])
+        for s, t, b, value, n in rows:
+            out.setdefault(((s, t), b), []).append((int(value), int(n)))
+        return out
+    sql = ("SELECT duration_us, n FROM analytics_durations WHERE org_id = ? AND scope = ? AND lens = ? "
+           "AND metric = ? AND source = ? AND target = ? AND bucket = ? ORDER BY duration_us")
+    for group, b in keys:
+        out[(group, b)] = [(int(v), int(n)) for v, n in bulk.query(sql, [*params, metric, group[0], group[1], b])]
+    return out
+
+
 def _values_at(bulk: BulkWriter, org_id: int, at: Lens, metric: str,
                ranks: dict[Group, set[int]]) -> dict[tuple[Group, int], int]:
     """The duration at each 0-based rank (ascending) of each group: bucket table first, then one bucket each."""
@@ -183,17 +205,14 @@ def _values_at(bulk: BulkWriter, org_id: int, at: Lens, metric: str,
         for rank in wanted:
             i = bisect.bisect_right(ends, rank) - 1
             needed.setdefault((group, ordered[i][0]), []).append((rank, rank - ends[i]))
+    slices = _bucket_values(bulk, params, metric, list(needed))
     out: dict[tuple[Group, int], int] = {}
-    sql = ("SELECT duration_us, n FROM analytics_durations WHERE org_id = ? AND scope = ? AND lens = ? "
-           "AND metric = ? AND source = ? "
-           "AND target = ? AND bucket = ? ORDER BY duration_us")
-    for (group, b), picks in needed.items():
-        values = _query(bulk, sql, [*params, metric, group[0], group[1], b])
+    for key, picks in needed.items():
         for rank, offset in picks:
             seen = 0
-            for value, n in values:
-                seen += int(n)
+            for value, n in slices.get(key, []):
+                seen += n
                 if offset < seen:
-                    out[(group, rank)] = int(value)
+                    out[(key[0], rank)] = value
                     break
     return out
