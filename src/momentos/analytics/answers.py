@@ -99,11 +99,12 @@ class _MomentRow:
     current: int
     closed: int
     total_us: int
+    customers: int
 
 
 def _moment_rows(bulk: BulkWriter, org_id: int, at: Lens) -> dict[str, _MomentRow]:
     _, params = _where(org_id, at)
-    rows = _query(bulk, "SELECT moment, reached, entries, progressed, current, closed, total_us "
+    rows = _query(bulk, "SELECT moment, reached, entries, progressed, current, closed, total_us, customers "
                         "FROM analytics_moments WHERE org_id = ? AND scope = ? AND lens = ?", params)
     return {str(r[0]): _MomentRow(*(int(v) for v in r[1:])) for r in rows}
 
@@ -111,14 +112,10 @@ def _moment_rows(bulk: BulkWriter, org_id: int, at: Lens) -> dict[str, _MomentRo
 def funnel(session: Session, org_id: int, at: Lens, moments: Sequence[str]) -> list[FunnelStep]:
     bulk = BulkWriter(session)
     rows = _moment_rows(bulk, org_id, at)
-    _, params = _where(org_id, at)
-    customers = {str(m): int(n) for m, n in _query(
-        bulk, "SELECT moment, count(*) FROM analytics_moment_customers "
-              "WHERE org_id = ? AND scope = ? AND lens = ? GROUP BY moment", params)}
     out = []
     for m in moments:
-        r = rows.get(m, _MomentRow(0, 0, 0, 0, 0, 0))
-        out.append(FunnelStep(moment=m, reached=r.reached, customers=customers.get(m, 0), entries=r.entries,
+        r = rows.get(m, _MomentRow(0, 0, 0, 0, 0, 0, 0))
+        out.append(FunnelStep(moment=m, reached=r.reached, customers=r.customers, entries=r.entries,
                               progressed=r.progressed, conversion=_ratio(r.progressed, r.reached),
                               drop_off=r.reached - r.progressed,
                               drop_off_rate=_ratio(r.reached - r.progressed, r.reached), current=r.current))
@@ -133,7 +130,7 @@ def time_in_moment(session: Session, org_id: int, at: Lens, moments: Sequence[st
     p90s = _quantiles(bulk, org_id, at, "t", closed, 0.9)
     out = []
     for m in moments:
-        r = rows.get(m, _MomentRow(0, 0, 0, 0, 0, 0))
+        r = rows.get(m, _MomentRow(0, 0, 0, 0, 0, 0, 0))
         timed = r.closed > 0
         out.append(TimeInMoment(moment=m, stays=r.entries, closed=r.closed, open=r.entries - r.closed,
                                 mean_s=r.total_us / 1_000_000 / r.closed if timed else None,

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import polars as pl
@@ -48,7 +48,7 @@ _TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "analytics_variants": (("scope", "lens", "digest"), ("n",), ("steps",)),
     "analytics_ends": (("scope", "lens", "side", "step"), ("n",), ()),
     "analytics_moments": (("scope", "lens", "moment"),
-                          ("reached", "entries", "progressed", "current", "closed", "total_us"), ()),
+                          ("reached", "entries", "progressed", "current", "closed", "total_us", "customers"), ()),
     "analytics_moment_customers": (("scope", "lens", "moment", "customer_id"), ("n",), ()),
 }
 _DELTA_FIELDS = {"analytics_pairs": "pairs", "analytics_durations": "durations", "analytics_buckets": "buckets",
@@ -146,7 +146,8 @@ def forget_customer(session: Session, org_id: int, customer_id: int) -> None:
                                  "WHERE org_id = ? AND customer_id = ?"), [org_id, customer_id])
     if rows:
         old = aggregates.decode(rows).with_columns(pl.lit(-1, dtype=pl.Int64).alias("w"))
-        _apply(bulk, org_id, aggregates.contributions(old, current_models(session, org_id)))
+        _apply(bulk, org_id, _with_customer_counts(
+            bulk, org_id, aggregates.contributions(old, current_models(session, org_id))))
         _delete_cases(bulk, org_id, [r[0] for r in rows])
     # SQLite hands out max(id) + 1: once the customer's events are gone, new events may reuse their ids.
     left = bulk.query(_sql(bulk, "SELECT max(id) FROM events WHERE org_id = ? AND customer_id <> ?"),
@@ -225,7 +226,8 @@ def _rebuild_all(session: Session, bulk: BulkWriter, org_id: int, models: Models
     for table in (*_TABLES, "analytics_cases"):
         bulk.executemany(f"DELETE FROM {table} WHERE org_id = ?", [(org_id,)])  # noqa: S608 - constant names
     digests = aggregates.digests_from_log(load_log(session, org_id))
-    delta = aggregates.contributions(digests.with_columns(pl.lit(1, dtype=pl.Int64).alias("w")), models)
+    delta = _with_customer_counts(bulk, org_id, aggregates.contributions(
+        digests.with_columns(pl.lit(1, dtype=pl.Int64).alias("w")), models), fresh=True)
     for table, field in _DELTA_FIELDS.items():
         keys, counters, replaced = _TABLES[table]
         _insert(bulk, table, org_id, getattr(delta, field).select(*keys, *counters, *replaced))
@@ -242,7 +244,7 @@ def _refresh_cases(bulk: BulkWriter, org_id: int, keys: Sequence[int], models: M
     old = aggregates.decode(old_rows)
     weighted = pl.concat([new.with_columns(pl.lit(1, dtype=pl.Int64).alias("w")),
                           old.with_columns(pl.lit(-1, dtype=pl.Int64).alias("w"))])
-    _apply(bulk, org_id, aggregates.contributions(weighted, models))
+    _apply(bulk, org_id, _with_customer_counts(bulk, org_id, aggregates.contributions(weighted, models)))
     _delete_cases(bulk, org_id, [r[0] for r in old_rows])
     _insert(bulk, "analytics_cases", org_id, aggregates.encode(new))
 
@@ -275,6 +277,41 @@ def _delete_cases(bulk: BulkWriter, org_id: int, keys: Iterable[int]) -> None:
 def _insert_ignore(table: str, columns: Sequence[str]) -> str:
     marks = ", ".join("?" * len(columns))
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
+
+
+def _with_customer_counts(bulk: BulkWriter, org_id: int, delta: Delta, fresh: bool = False) -> Delta:
+    """Add to the moments delta how many customers start or stop counting (their case count leaves or reaches 0)."""
+    keys = ["scope", "lens", "moment", "customer_id"]
+    change = delta.customers
+    before = pl.DataFrame(_current_customer_counts(bulk, org_id, change.select(keys).rows()) if not fresh else [],
+                          schema={"scope": pl.Int64, "lens": pl.String, "moment": pl.String, "customer_id": pl.Int64,
+                                  "before": pl.Int64}, orient="row")
+    counted = (change.join(before, on=keys, how="left")
+               .with_columns(pl.col("before").fill_null(0))
+               .with_columns(((pl.col("before") + pl.col("n") > 0).cast(pl.Int64)
+                              - (pl.col("before") > 0).cast(pl.Int64)).alias("customers"))
+               .group_by("scope", "lens", "moment").agg(pl.col("customers").sum()))
+    counters = ["reached", "entries", "progressed", "current", "closed", "total_us"]
+    moments = (delta.moments.join(counted, on=["scope", "lens", "moment"], how="full", coalesce=True)
+               .with_columns(pl.col(c).fill_null(0) for c in [*counters, "customers"])
+               .filter(pl.any_horizontal(pl.col(c) != 0 for c in [*counters, "customers"])))
+    return replace(delta, moments=moments)
+
+
+def _current_customer_counts(bulk: BulkWriter, org_id: int,
+                             keys: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Stored case counts of (scope, lens, moment, customer) keys: (scope, lens, moment, customer, n)."""
+    if not keys:
+        return []
+    if bulk.postgres:
+        return bulk.query(
+            "SELECT c.scope, c.lens, c.moment, c.customer_id, c.n FROM unnest(%s::bigint[], %s::text[], %s::text[], "
+            "%s::bigint[]) AS k(scope, lens, moment, customer_id) JOIN analytics_moment_customers c "
+            "ON c.org_id = %s AND c.scope = k.scope AND c.lens = k.lens AND c.moment = k.moment "
+            "AND c.customer_id = k.customer_id", [*(list(col) for col in zip(*keys, strict=True)), org_id])
+    sql = ("SELECT scope, lens, moment, customer_id, n FROM analytics_moment_customers WHERE org_id = ? "
+           "AND scope = ? AND lens = ? AND moment = ? AND customer_id = ?")
+    return [row for key in keys for row in bulk.query(sql, [org_id, *key])]
 
 
 def _apply(bulk: BulkWriter, org_id: int, delta: Delta) -> None:

@@ -144,6 +144,8 @@ class AnalyticsMoment(Base):
     entries: Mapped[int] = mapped_column(BigInteger)
     closed: Mapped[int] = mapped_column(BigInteger)
     total_us: Mapped[int] = mapped_column(BigInteger)
+    customers: Mapped[int] = mapped_column(BigInteger)
+    """Distinct customers that entered the moment (rows of analytics_moment_customers, kept as a counter)."""
 
 
 class AnalyticsMomentCustomer(Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-23 14:33:18.238074
+Create Date: 2026-11-23 15:22:57.869995
 """
 
 from collections.abc import Sequence
@@ -92,6 +92,7 @@ def upgrade() -> None:
     sa.Column('entries', sa.BigInteger(), nullable=False),
     sa.Column('closed', sa.BigInteger(), nullable=False),
     sa.Column('total_us', sa.BigInteger(), nullable=False),
+    sa.Column('customers', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_analytics_moments_org_id_organizations'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('org_id', 'scope', 'lens', 'moment', name=op.f('pk_analytics_moments')),
     sqlite_with_rowid=False
