@@ -10,7 +10,7 @@ work = Path("tmp");
 if sys.argv[2] == "load":
     engine, url = B.fresh_store(backend, work)
     org = B.new_org(engine, B.TOUCHPOINTS)
-    df = B.generate(100_000, 10_000)
+    df = B.generate(300_000, 30_000)
     B.store_generated(engine, org, df)
     print("org", org)
 else:
