@@ -21,7 +21,7 @@ log = logging.getLogger("momentos.jobs")
 
 Job = Callable[[sessionmaker[Session], datetime], int]
 
-JOB_MODULES: tuple[str, ...] = ("momentos.promises.clock", "momentos.listening.tasks")
+JOB_MODULES: tuple[str, ...] = ("momentos.promises.clock", "momentos.listening.tasks", "momentos.analytics.tasks")
 
 
 def registered() -> list[tuple[str, Job]]:

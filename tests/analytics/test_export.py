@@ -87,3 +87,34 @@ def test_export_of_an_empty_log_is_a_valid_document(db: Session, org: OrgHandle,
     assert export_log(db, org.id, tmp_path / "empty.xes", "xes") == 0
     root = etree.parse(str(tmp_path / "empty.xes")).getroot()
     assert root.tag == "{http://www.xes-standard.org/}log"
+
+
+@pytest.mark.parametrize("fmt", ["xes", "csv", "parquet"])
+def test_event_properties_and_trace_attributes_are_exported(db: Session, org: OrgHandle, tmp_path: Path,
+                                                            fmt: ExportFormat) -> None:
+    import_log(db, org.id, DATA / "running-example.xes")
+    original = read_xes(DATA / "running-example.xes")
+    out = tmp_path / f"log.{fmt}"
+    export_log(db, org.id, out, fmt)
+    df = read_back(out, fmt)
+    assert {"org:resource", "Resource", "Costs"} <= set(df.columns)
+    key = ["case:concept:name", "concept:name", "time:timestamp"]
+    ours = df.sort_values(key)[["org:resource", "Costs"]].astype(str).to_numpy().tolist()
+    theirs = original.sort_values(key)[["org:resource", "Costs"]].astype(str).to_numpy().tolist()
+    assert ours == theirs
+    if fmt == "xes":
+        assert "case:creator" in df.columns  # a trace attribute stays a trace attribute
+
+
+def test_odd_property_keys_give_well_formed_xes(db: Session, org: OrgHandle, tmp_path: Path) -> None:
+    make_service(db, org.id)
+    send(db, org.id, event("ana", "ad_clicked", 0, service="shop", properties={'a"<&>': "x", "case:tier": "gold"}))
+    out = tmp_path / "odd.xes"
+    export_log(db, org.id, out, "xes")
+    root = etree.parse(str(out)).getroot()
+    ns = "{http://www.xes-standard.org/}"
+    trace = root.find(f"{ns}trace")
+    assert trace is not None
+    assert {a.get("key"): a.get("value") for a in trace.findall(f"{ns}string")}["tier"] == "gold"
+    event_keys = {a.get("key"): a.get("value") for a in trace.find(f"{ns}event").findall(f"{ns}string")}
+    assert event_keys['a"<&>'] == "x"

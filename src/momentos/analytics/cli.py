@@ -56,6 +56,7 @@ def register(app: typer.Typer) -> None:
         return
     app.add_typer(analytics_app, name="analytics")
     app.command("export", no_args_is_help=True)(export_command)
+    app.command("report", no_args_is_help=True)(report_command)
 
 
 @contextmanager
@@ -155,3 +156,22 @@ def _format_of(out: Path) -> ExportFormat:
     typer.echo("error: cannot tell the format from the file name; pass --format xes, csv or parquet", err=True)
     raise typer.Exit(2)
 
+
+
+class LangName(StrEnum):
+    es = "es"
+    en = "en"
+
+
+def report_command(
+    org: Org,
+    out: Annotated[Path, typer.Option("--out", help="HTML file to write.", dir_okay=False)],
+    service: ServiceOpt = None, channel: Channel = None, start: Start = None, end: End = None,
+    lang: Annotated[LangName, typer.Option("--lang", help="Language of the report.")] = LangName.es,
+) -> None:
+    """Write a self-contained HTML report (inline charts, works offline) of the indicators per moment."""
+    from momentos.web.report import write_report
+
+    with _org_session(org) as (session, org_id):
+        write_report(session, org_id, _query(service, channel, start, end), lang.value, out)
+    typer.echo(f"wrote {out}", err=True)

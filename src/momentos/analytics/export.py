@@ -2,7 +2,10 @@
 
 Rows are written case by case, each case's events in (timestamp, event id) order. CSV and Parquet carry the columns
 ``case:concept:name``, ``concept:name``, ``time:timestamp`` (ISO 8601 with offset in CSV), ``channel``, ``moment``,
-``service`` and ``customer``. XES is built with vectorised escaping: every value is escaped for XML attributes
+``service`` and ``customer``, then one column per event property key (``org:resource``, ``lifecycle:transition``,
+``case:…`` for the trace attributes of an imported XES…), as text; keys that would shadow a standard column are
+left out. In XES, ``case:`` properties become trace attributes (from the case's first event) and the others event
+attributes, all as ``string``. XES is built with vectorised escaping: every value is escaped for XML attributes
 (``& < > "`` and line breaks as character references) and characters XML 1.0 forbids become U+FFFD, so any stored
 text gives a well-formed document. A ``.gz`` file name writes gzip.
 """
@@ -10,6 +13,9 @@ text gives a well-formed document. A ``.gz`` file name writes gzip.
 from __future__ import annotations
 
 import gzip
+import json
+import re
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Literal, cast
 
@@ -50,8 +56,24 @@ def export_log(session: Session, org_id: int, out: Path, fmt: ExportFormat, flt:
 
 
 def pm4py_frame(session: Session, org_id: int, flt: LogFilter | None = None) -> pl.DataFrame:
-    """The log in pm4py's columns, case by case, each case's events in order."""
-    return activity_steps(load_log(session, org_id, flt)).select(PM4PY_COLUMNS)
+    """The log in pm4py's columns plus one column per property key, case by case, each case's events in order."""
+    flt = replace(flt or LogFilter(), properties=True, lean=False, stays_only=False)
+    frame = activity_steps(load_log(session, org_id, flt))
+    return frame.select(*PM4PY_COLUMNS, *_property_columns(frame["properties"]))
+
+
+def _property_columns(properties: pl.Series) -> list[pl.Expr]:
+    """One text column per property key found in the log, in sorted order."""
+    keys: set[str] = set()
+    for text in properties.drop_nulls().unique().to_list():
+        value = json.loads(text)
+        if isinstance(value, dict):
+            keys.update(value)
+    out = []
+    for key in sorted(keys - set(PM4PY_COLUMNS)):
+        path = "$[" + json.dumps(key) + "]"
+        out.append(pl.col("properties").str.json_path_match(path).alias(key))
+    return out
 
 
 def _open(out: Path) -> IO[bytes]:
@@ -65,21 +87,32 @@ def _escaped(name: str) -> pl.Expr:
     return expr
 
 
+def _xml_text(text: str) -> str:
+    text = re.sub(_INVALID_XML, "\ufffd", text)
+    for raw, entity in _ESCAPES:
+        text = text.replace(raw, entity)
+    return text
+
+
 def _string_attr(key: str, column: str) -> pl.Expr:
-    return pl.concat_str(pl.lit(f'<string key="{key}" value="'), _escaped(column), pl.lit('"/>'))
+    return pl.concat_str(pl.lit(f'<string key="{_xml_text(key)}" value="'), _escaped(column), pl.lit('"/>'))
 
 
 def write_xes(frame: pl.DataFrame, fh: IO[bytes]) -> None:
     """Stream ``frame`` (pm4py columns, sorted by case) as an XES document to ``fh``."""
     new_case = pl.col(CASE) != pl.col(CASE).shift(1)
-    trace_open = pl.concat_str(pl.lit("<trace>"), _string_attr("concept:name", CASE))
+    extra = [c for c in frame.columns if c not in PM4PY_COLUMNS]
+    trace_attrs = [c for c in extra if c.startswith("case:")]
+    event_attrs = [c for c in extra if not c.startswith("case:")]
+    trace_open = pl.concat_str(pl.lit("<trace>"), _string_attr("concept:name", CASE),
+                               *(_string_attr(c.removeprefix("case:"), c) for c in trace_attrs), ignore_nulls=True)
     timestamp = pl.col(TIMESTAMP).dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%dT%H:%M:%S%.6f+00:00")
     lines = frame.select(pl.concat_str(
         pl.when(pl.int_range(pl.len()) == 0).then(trace_open)
         .when(new_case).then(pl.concat_str(pl.lit("</trace>\n"), trace_open)),
         pl.lit("\n<event>"), _string_attr("concept:name", ACTIVITY),
         pl.concat_str(pl.lit('<date key="time:timestamp" value="'), timestamp, pl.lit('"/>')),
-        *(_string_attr(c, c) for c in PM4PY_COLUMNS[3:]),
+        *(_string_attr(c, c) for c in (*PM4PY_COLUMNS[3:], *event_attrs)),
         pl.lit("</event>"), ignore_nulls=True).alias("xml"))
     fh.write(_XES_HEAD.encode())
     for start in range(0, lines.height, _CHUNK):

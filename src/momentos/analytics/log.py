@@ -59,12 +59,16 @@ class LogFilter:
     """Only the events that entered a moment (what the funnel and time in moment need)."""
     lean: bool = False
     """Only case, activity and time (what the activity views need); the other columns are left null."""
+    properties: bool = False
+    """Also each event's properties, as JSON text (column ``properties``; what the export needs)."""
 
     def schema(self) -> dict[str, Any]:
-        return dict(list(_RAW_SCHEMA.items())[:_LEAN]) if self.lean else dict(_RAW_SCHEMA)
+        schema = dict(list(_RAW_SCHEMA.items())[:_LEAN]) if self.lean else dict(_RAW_SCHEMA)
+        return {**schema, "properties": pl.String} if self.properties else schema
 
     def sql(self, ts: str, hint: str, org: str) -> str:
-        columns = ", ".join(_SQL_COLUMNS[:_LEAN] if self.lean else _SQL_COLUMNS).format(ts=ts)
+        names = _SQL_COLUMNS[:_LEAN] if self.lean else _SQL_COLUMNS
+        columns = ", ".join((*names, "e.properties") if self.properties else names).format(ts=ts)
         return _SQL.format(columns=columns, hint=hint, org=org)
 
 
@@ -177,4 +181,5 @@ def _shape(raw: pl.DataFrame, services: dict[int, str], lookups: tuple[pl.DataFr
         pl.col("service_id"),
         pl.col("stay_seq"),
         pl.col("initiator"),
+        *([pl.col("properties")] if "properties" in raw.columns else []),
     )

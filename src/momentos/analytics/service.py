@@ -1,13 +1,22 @@
-"""Analytics entry points: load the log once per call, then compute the view. Takes a session; never commits."""
+"""Analytics entry points. Takes a session; never commits.
+
+Two paths that give identical answers. Unfiltered and per-service queries (by activity or by moment, in a service's
+own model or mapped onto the 8 contact moments) read the aggregate tables after folding in every committed event
+(incremental.catch_up, which writes to them in the caller's transaction). Queries filtered by channel or period,
+and ``full=True``, take the full path: load the log (log.py) and compute the view with Polars. Channel mix and
+contacts per moment always take the full path.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import polars as pl
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from momentos.analytics import indicators, mining, views
+from momentos.analytics import answers, incremental, indicators, mining, views
+from momentos.analytics.answers import Lens
 from momentos.analytics.log import LogFilter, load_log
 from momentos.analytics.schemas import (
     AnalyticsQuery,
@@ -56,29 +65,67 @@ def _filter(q: AnalyticsQuery, stays_only: bool = False, lean: bool = False) -> 
                      lean=lean)
 
 
+def aggregated(session: Session, org_id: int, q: AnalyticsQuery, full: bool = False) -> bool:
+    """Whether the aggregate tables answer ``q`` (no channel or period filter), caught up to every committed event.
+
+    False also when the database refuses the catch-up's writes (SQLite: another writer committed since this
+    transaction's snapshot was taken); the full path then answers, equally exact.
+    """
+    if full or q.channel is not None or q.start is not None or q.end is not None:
+        return False
+    try:
+        with session.begin_nested():
+            incremental.catch_up(session, org_id)
+    except OperationalError:
+        return False
+    return True
+
+
+def _lens(session: Session, org_id: int, q: AnalyticsQuery) -> tuple[Lens, MomentSpace | None]:
+    """Which aggregates answer ``q`` (call ``aggregated`` first)."""
+    if q.by == "activity":
+        scope = catalog.get_service(session, org_id, q.service).id if q.service is not None else 0
+        return Lens(scope, "a"), None
+    space = moment_space(session, org_id, q)
+    if space.mapping is None and space.service is not None:
+        return Lens(space.service.id, "m"), space
+    scope = catalog.get_service(session, org_id, q.service).id if q.service is not None else 0
+    return Lens(scope, "c"), space
+
+
 def _steps(session: Session, org_id: int, q: AnalyticsQuery) -> pl.DataFrame:
     log = load_log(session, org_id, _filter(q, stays_only=q.by == "moment", lean=q.by == "activity"))
     mapping = moment_space(session, org_id, q).mapping if q.by == "moment" else None
     return views.steps(log, q.by, mapping)
 
 
-def dfg(session: Session, org_id: int, q: AnalyticsQuery) -> list[DfgEdge]:
+def dfg(session: Session, org_id: int, q: AnalyticsQuery, *, full: bool = False) -> list[DfgEdge]:
+    if aggregated(session, org_id, q, full):
+        return answers.dfg(session, org_id, _lens(session, org_id, q)[0])
     return [DfgEdge(source=e.source, target=e.target, frequency=e.frequency)
             for e in mining.dfg(_steps(session, org_id, q))]
 
 
-def performance_dfg(session: Session, org_id: int, q: AnalyticsQuery) -> list[PerformanceEdge]:
+def performance_dfg(session: Session, org_id: int, q: AnalyticsQuery, *,
+                    full: bool = False) -> list[PerformanceEdge]:
+    if aggregated(session, org_id, q, full):
+        return answers.performance_dfg(session, org_id, _lens(session, org_id, q)[0])
     return [PerformanceEdge(source=e.source, target=e.target, frequency=e.frequency, mean_s=e.mean_s or 0.0,
                             median_s=e.median_s or 0.0)
             for e in mining.dfg(_steps(session, org_id, q), performance=True)]
 
 
-def start_end(session: Session, org_id: int, q: AnalyticsQuery) -> EndActivities:
+def start_end(session: Session, org_id: int, q: AnalyticsQuery, *, full: bool = False) -> EndActivities:
+    if aggregated(session, org_id, q, full):
+        return answers.start_end(session, org_id, _lens(session, org_id, q)[0])
     steps = _steps(session, org_id, q)
     return EndActivities(start=mining.start_activities(steps), end=mining.end_activities(steps))
 
 
-def variants(session: Session, org_id: int, q: AnalyticsQuery, limit: int | None = None) -> list[VariantRead]:
+def variants(session: Session, org_id: int, q: AnalyticsQuery, limit: int | None = None, *,
+             full: bool = False) -> list[VariantRead]:
+    if aggregated(session, org_id, q, full):
+        return answers.variants(session, org_id, _lens(session, org_id, q)[0], limit)
     return [VariantRead(variant=v.variant, count=v.count, share=v.share)
             for v in mining.variants(_steps(session, org_id, q), limit)]
 
@@ -90,12 +137,20 @@ def _stays(session: Session, org_id: int, q: AnalyticsQuery,
     return log, views.moment_steps(log, space.mapping), space
 
 
-def funnel(session: Session, org_id: int, q: AnalyticsQuery) -> list[FunnelStep]:
+def funnel(session: Session, org_id: int, q: AnalyticsQuery, *, full: bool = False) -> list[FunnelStep]:
+    if aggregated(session, org_id, q, full):
+        at, space = _lens(session, org_id, q.model_copy(update={"by": "moment"}))
+        assert space is not None
+        return answers.funnel(session, org_id, at, space.moments)
     _, stays, space = _stays(session, org_id, q, stays_only=True)
     return indicators.funnel(stays, space.moments)
 
 
-def time_in_moment(session: Session, org_id: int, q: AnalyticsQuery) -> list[TimeInMoment]:
+def time_in_moment(session: Session, org_id: int, q: AnalyticsQuery, *, full: bool = False) -> list[TimeInMoment]:
+    if aggregated(session, org_id, q, full):
+        at, space = _lens(session, org_id, q.model_copy(update={"by": "moment"}))
+        assert space is not None
+        return answers.time_in_moment(session, org_id, at, space.moments)
     _, stays, space = _stays(session, org_id, q, stays_only=True)
     return indicators.time_in_moment(stays, space.moments)
 
@@ -111,12 +166,16 @@ def budgets(session: Session, org_id: int, space: MomentSpace) -> dict[str, int]
             for m in model.keys}
 
 
-def moment_indicators(session: Session, org_id: int, q: AnalyticsQuery) -> MomentIndicators:
+def moment_indicators(session: Session, org_id: int, q: AnalyticsQuery, *, full: bool = False) -> MomentIndicators:
+    """Funnel and time in moment (aggregates when unfiltered), channel mix and contacts (full path)."""
     log, stays, space = _stays(session, org_id, q, stays_only=False)
     events = indicators.events_in_moments(log, stays, space.moments)
+    if aggregated(session, org_id, q, full):
+        steps, times = funnel(session, org_id, q), time_in_moment(session, org_id, q)
+    else:
+        steps, times = indicators.funnel(stays, space.moments), indicators.time_in_moment(stays, space.moments)
     return MomentIndicators(
         service=space.service.key if space.service else q.service, model=space.model, moments=space.moments,
-        funnel=indicators.funnel(stays, space.moments),
-        time_in_moment=indicators.time_in_moment(stays, space.moments),
+        funnel=steps, time_in_moment=times,
         channel_mix=indicators.channel_mix(events, space.moments),
         contacts=indicators.contacts(events, stays, space.moments, budgets(session, org_id, space)))

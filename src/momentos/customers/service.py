@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from momentos.analytics import incremental
 from momentos.customers.schemas import PROTECTED_TRAITS, AliasIn, CustomerUpdate, GroupIn, IdentifyIn
 from momentos.db import table_of
 from momentos.dialect import BulkWriter, insert_ignore
@@ -220,6 +221,7 @@ def erase_customer(session: Session, org_id: int, external_id: str) -> None:
     aliases = session.scalars(select(CustomerAlias.alias).where(CustomerAlias.customer_id == customer.id)).all()
     rows = [{"org_id": org_id, "digest": digest(i), "erased_at": utcnow()} for i in {external_id, *aliases}]
     insert_ignore(session, table_of(ErasedIdentity), rows, ["org_id", "digest"])
+    incremental.forget_customer(session, org_id, customer.id)
     session.delete(customer)
     session.flush()
 

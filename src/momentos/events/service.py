@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from momentos.analytics import incremental
 from momentos.customers import service as customers
 from momentos.dialect import BulkWriter
 from momentos.errors import ValidationFailed
@@ -48,6 +49,7 @@ class _Prepared:
 
 def ingest(session: Session, org_id: int, batch: Batch, *, source: str,
            received_at: datetime | None = None) -> IngestResult:
+    incremental.note_ingest(session, org_id)
     received_at = received_at or utcnow()
     routing = routing_mod.load(session, org_id)
     prepared = _prepare(routing, batch.events)

@@ -1,5 +1,16 @@
 """All ORM models, one module per aggregate. Importing this package registers every table on Base.metadata."""
 
+from momentos.models.analytics import (
+    AnalyticsBucket,
+    AnalyticsCase,
+    AnalyticsDuration,
+    AnalyticsEnd,
+    AnalyticsMoment,
+    AnalyticsMomentCustomer,
+    AnalyticsPair,
+    AnalyticsState,
+    AnalyticsVariant,
+)
 from momentos.models.catalog import JourneyModel, Service, Touchpoint
 from momentos.models.customer import Consent, Customer, CustomerAlias, ErasedIdentity
 from momentos.models.event import Event
@@ -19,6 +30,15 @@ from momentos.models.promise import PromiseDefinition, PromiseInstance, PromiseT
 from momentos.models.user import LoginFailure, Membership, User, WebSession
 
 __all__ = [
+    "AnalyticsBucket",
+    "AnalyticsCase",
+    "AnalyticsDuration",
+    "AnalyticsEnd",
+    "AnalyticsMoment",
+    "AnalyticsMomentCustomer",
+    "AnalyticsPair",
+    "AnalyticsState",
+    "AnalyticsVariant",
     "ApiKey",
     "Consent",
     "ContactDecision",

@@ -13,6 +13,7 @@ from momentos.web import (
     customer_pages,
     dashboard_pages,
     decision_pages,
+    indicator_pages,
     login,
     map_pages,
     ops_pages,
@@ -33,7 +34,7 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     router = APIRouter(dependencies=[Depends(mark_page)], include_in_schema=False)
     # decision_pages before customer_pages: /customers/{id}/contact-decisions before /customers/{id}
-    for module in (login, dashboard_pages, map_pages, catalog_pages, decision_pages, customer_pages, config_pages,
-                   ops_pages):
+    for module in (login, dashboard_pages, map_pages, catalog_pages, indicator_pages, decision_pages, customer_pages,
+                   config_pages, ops_pages):
         router.include_router(module.router)
     app.include_router(router)

@@ -1,0 +1,124 @@
+"""Indicators page of one service (funnel, conversion, time in moment, contacts, channel mix) with filters.
+
+The charts are built here once for the page and for the standalone HTML report (web/report.py). Unfiltered figures
+come from the incremental aggregates; a channel or period filter takes the full path (analytics.service).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from momentos.analytics import service as analytics
+from momentos.analytics.schemas import AnalyticsQuery, MomentIndicators
+from momentos.auth.deps import DbSession
+from momentos.catalog import service as catalog
+from momentos.kit import i18n
+from momentos.kit.i18n import N_
+from momentos.web.charts import Fmt, Series, bar_chart
+from momentos.web.labels import LABELS, message_id
+from momentos.web.rendering import PagesDep
+from momentos.web.session import SignedIn
+
+router = APIRouter()
+
+
+@dataclass(frozen=True)
+class IndicatorCharts:
+    funnel: Markup
+    conversion: Markup
+    time_in_moment: Markup
+    contacts: Markup
+    channels: Markup
+
+
+def moment_names(session: Session, org_id: int, ind: MomentIndicators, lang: str) -> dict[str, str]:
+    model = catalog.get_journey_model(session, org_id, ind.model)
+    return {m: model.moment(m).name(lang) if model.has(m) else m for m in ind.moments}
+
+
+def build_charts(ind: MomentIndicators, names: dict[str, str], lang: str) -> IndicatorCharts:
+    def t(message: str) -> str:
+        return i18n.gettext(lang, message)
+
+    def number(v: float | None) -> str:
+        return "–" if v is None else i18n.format_number(round(v, 2), lang)
+
+    def percent(v: float | None) -> str:
+        return "–" if v is None else f"{i18n.format_number(round(v, 1), lang)} %"
+
+    def hours(v: float | None) -> str:
+        return "–" if v is None else i18n.format_duration(timedelta(hours=v), lang)
+
+    cats = [names[m] for m in ind.moments]
+    f = ind.funnel
+    funnel = bar_chart(t(N_("Funnel across moments")), cats, [
+        Series(t(N_("Reached")), [s.reached for s in f]), Series(t(N_("Moved on")), [s.progressed for s in f]),
+        Series(t(N_("Still here")), [s.current for s in f])],
+        description=t(N_("Processes that reached each moment, moved on to a later one, or still stand in it.")),
+        fmt=number, chart_id="chart-funnel")
+    conversion = bar_chart(t(N_("Conversion and drop-off")), cats, [
+        Series(t(N_("Conversion")), [None if s.conversion is None else 100 * s.conversion for s in f]),
+        Series(t(N_("Drop-off")), [None if s.drop_off_rate is None else 100 * s.drop_off_rate for s in f])],
+        description=t(N_("Share of the processes that reached each moment and moved on, or did not.")),
+        fmt=percent, stacked=True, chart_id="chart-conversion")
+    tim = ind.time_in_moment
+    times = bar_chart(t(N_("Time in moment")), cats, [
+        Series(t(N_("Median")), [None if s.median_s is None else s.median_s / 3600 for s in tim]),
+        Series(t(N_("90th percentile")), [None if s.p90_s is None else s.p90_s / 3600 for s in tim])],
+        description=t(N_("How long processes stayed in each moment before moving on.")), fmt=hours,
+        chart_id="chart-time")
+    c = ind.contacts
+    contacts = bar_chart(t(N_("Contacts per customer")), cats, [
+        Series(t(N_("Inbound")), [s.inbound_per_customer for s in c]),
+        Series(t(N_("Outbound")), [s.outbound_per_customer for s in c]),
+        Series(t(N_("Outbound budget")), [None if s.budget is None else float(s.budget) for s in c])],
+        description=t(N_("Customer-started and company-started contacts per customer, beside the budget.")),
+        fmt=number, chart_id="chart-contacts")
+    return IndicatorCharts(funnel, conversion, times, contacts, _channel_chart(ind, cats, t, percent))
+
+
+def _channel_chart(ind: MomentIndicators, cats: list[str], t: Callable[[str], str], percent: Fmt) -> Markup:
+    channels = sorted({c.channel for mix in ind.channel_mix for c in mix.channels})
+    series = []
+    for ch in channels:
+        shares = [next((100 * c.share for c in mix.channels if c.channel == ch), None) for mix in ind.channel_mix]
+        msgid = message_id("channel", ch) if ch in LABELS["channel"] else None
+        series.append(Series(t(msgid) if msgid else ch, shares))
+    return bar_chart(t(N_("Channel mix per moment")), cats, series,
+                     description=t(N_("Share of the events on each channel while processes stood in each moment.")),
+                     fmt=percent, stacked=True, chart_id="chart-channels")
+
+
+def _day(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.combine(date.fromisoformat(value), time(0), tzinfo=UTC)
+
+
+@router.get("/services/{key}/indicators", name="service_indicators")
+def indicators_page(key: str, request: Request, viewer: SignedIn, session: DbSession, pages: PagesDep,
+                    channel: Annotated[str | None, Query()] = None,
+                    start: Annotated[str | None, Query(alias="from")] = None,
+                    end: Annotated[str | None, Query(alias="to")] = None) -> Response:
+    service = catalog.get_service(session, viewer.org_id, key)
+    try:
+        first, last = _day(start), _day(end)
+    except ValueError:  # a malformed date is ignored (the form only sends ISO dates)
+        first, last = None, None
+    q = AnalyticsQuery(service=key, channel=channel or None, start=first,
+                       end=last + timedelta(days=1) if last else None)
+    ind = analytics.moment_indicators(session, viewer.org_id, q)
+    lang = pages.language(request)
+    names = moment_names(session, viewer.org_id, ind, lang)
+    return pages.render(request, "indicators.html", {
+        "service": service, "ind": ind, "names": names, "charts": build_charts(ind, names, lang),
+        "channels": sorted(LABELS["channel"]), "channel": channel or "", "start": start or "", "end": end or ""},
+        viewer=viewer)
