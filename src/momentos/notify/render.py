@@ -44,8 +44,7 @@ PROMISE_TEMPLATES: tuple[str, ...] = ("promise_announce", "promise_at_risk", "pr
                                       "staff_alert")
 TEMPLATES: tuple[str, ...] = (*PURPOSE_TEMPLATES, "message", *PROMISE_TEMPLATES, "listening_alert")
 """Packaged templates: one per purpose, ``message`` (a caller's own subject and text, not overridable), the
-promise notices (``promises/notices.py``) and the early-warning alert (``listening/early_warning.py``); the last
-two are written per language (``<name>.<lang>.txt``, found before ``<name>.txt``)."""
+promise notices (``promises/notices.py``) and the early-warning alert (``listening/early_warning.py``)."""
 ANY = "*"
 MAX_OUTPUT = 20_000
 
@@ -157,7 +156,7 @@ def render_packaged(name: str, lang: str, params: Mapping[str, Any], moment: str
     """A packaged template (``<name>.<moment>.txt`` when it exists, else ``<name>.txt``) in es or en."""
     lang = _language(lang)
     env = packaged_environment()
-    candidates = ([f"{name}.{moment}.txt"] if moment else []) + [f"{name}.{lang}.txt", f"{name}.txt"]
+    candidates = ([f"{name}.{moment}.txt"] if moment else []) + [f"{name}.txt"]
     for file in candidates:
         if name not in TEMPLATES:
             break
