@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,7 +22,7 @@ from momentos.notify.tasks import run
 from momentos.policy.schemas import RuleSet
 from momentos.policy.service import set_rules
 from tests.conftest import OrgHandle
-from tests.factories import event, send
+from tests.factories import event, make_service, send
 from tests.listening.helpers import delivery_survey, invitations, opted_in
 from tests.notify.receivers import Inbox
 
@@ -149,3 +150,50 @@ def test_indicators_per_moment_with_nps_and_response_rate(db: Session, org: OrgH
     assert result.overall.answers == 3
     year, week, _ = now.isocalendar()
     assert [(w.period, w.scores.answers) for w in delivery.weeks] == [(f"{year}-W{week:02d}", 3)]
+
+
+def test_a_touchpoint_survey_invites_after_its_activities_once_a_day_per_process(db: Session,
+                                                                                  org: OrgHandle) -> None:
+    from momentos.catalog.service import list_touchpoints
+    from momentos.listening.schemas import SurveyCreate
+    from tests.listening.helpers import QUESTIONS
+
+    now = utcnow()
+    shop = make_service(db, org.id, key="shop")
+    delivery = next(tp for tp in list_touchpoints(db, org.id, shop.id) if tp.moment == "delivery")
+    survey = surveys.create_survey(db, org.id, SurveyCreate.model_validate({
+        "key": "delivery-touchpoint", "title_es": "Tu entrega", "title_en": "Your delivery", "service": "shop",
+        "touchpoint": delivery.id, "questions": QUESTIONS}), now)
+    assert (survey.touchpoint_id, survey.moment) == (delivery.id, "delivery")
+    opted_in(db, org.id, "ana", email="ana@example.com", now=now)
+
+    def at(activity: str, minutes: int, mid: str) -> None:
+        e = event("ana", activity, service="shop", message_id=mid).model_copy(
+            update={"timestamp": now - timedelta(minutes=minutes)})
+        ingest(db, org.id, Batch(events=[e]), source="api", received_at=now)
+
+    at("order_placed", 30, "tp-1")  # purchase: not the touchpoint
+    assert invitations(db, org.id) == []
+    at("order_shipped", 20, "tp-2")  # the touchpoint's first activity (enters delivery)
+    at("order_delivered", 10, "tp-3")  # its second, same moment, same day: no second invitation
+    [(invitation, notification)] = invitations(db, org.id)
+    assert invitation.survey_id == survey.id and notification.purpose == "survey"
+    assert surveys.attached(db, org.id) == {}  # not a moment-entry survey
+
+
+def test_a_touchpoint_of_another_service_is_refused(db: Session, org: OrgHandle) -> None:
+    from momentos.catalog.service import list_touchpoints
+    from momentos.errors import NotFound
+    from momentos.listening.schemas import SurveyCreate
+    from tests.listening.helpers import QUESTIONS
+
+    make_service(db, org.id, key="shop")
+    other = make_service(db, org.id, key="other")
+    foreign = list_touchpoints(db, org.id, other.id)[0]
+    with pytest.raises(NotFound):
+        surveys.create_survey(db, org.id, SurveyCreate.model_validate({
+            "key": "wrong", "title_es": "x", "title_en": "x", "service": "shop", "touchpoint": foreign.id,
+            "questions": QUESTIONS}), utcnow())
+    with pytest.raises(PydanticValidationError, match="touchpoint survey names its service and no moment"):
+        SurveyCreate.model_validate({"key": "both", "title_es": "x", "title_en": "x", "service": "shop",
+                                     "touchpoint": foreign.id, "moment": "delivery", "questions": QUESTIONS})

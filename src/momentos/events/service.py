@@ -32,10 +32,10 @@ from momentos.promises import service as promises
 
 _EVENT_COLUMNS = ("org_id", "message_id", "customer_id", "service_id", "process_id", "type", "activity", "channel",
                   "moment", "stay_seq", "stay_cycle", "initiator", "source", "timestamp", "received_at", "properties")
-_MESSAGE_ID, _CUSTOMER, _SERVICE, _PROCESS, _MOMENT, _STAY_SEQ, _STAY_CYCLE, _TIMESTAMP, _PROPERTIES = (
+_MESSAGE_ID, _CUSTOMER, _SERVICE, _PROCESS, _ACTIVITY, _MOMENT, _STAY_SEQ, _STAY_CYCLE, _TIMESTAMP, _PROPERTIES = (
     _EVENT_COLUMNS.index(c)
-    for c in ("message_id", "customer_id", "service_id", "process_id", "moment", "stay_seq", "stay_cycle",
-              "timestamp", "properties"))
+    for c in ("message_id", "customer_id", "service_id", "process_id", "activity", "moment", "stay_seq",
+              "stay_cycle", "timestamp", "properties"))
 _DATETIMES = (_EVENT_COLUMNS.index("timestamp"), _EVENT_COLUMNS.index("received_at"))
 _JSONS = (_EVENT_COLUMNS.index("properties"),)
 CHUNK = 1000
@@ -152,12 +152,16 @@ def _listen(session: Session, org_id: int, routing: routing_mod.Routing, rows: l
     """Survey invitations for stored events that entered a moment with a survey, answers from events carrying
     scores."""
     stored = {mid: eid for eid, mid in inserted}
-    surveyed = listening_surveys.attached_moments(session, org_id, routing) if plan.stays else frozenset()
-    entered = {pos for pos in plan.stays if (rows[pos][_SERVICE], rows[pos][_MOMENT]) in surveyed}
-    picked = [listening_triggers.StoredEvent(stored[r[_MESSAGE_ID]], r[_MESSAGE_ID], r[_CUSTOMER], r[_SERVICE],
-                                             r[_PROCESS], r[_MOMENT], pos in entered, r[_TIMESTAMP], r[_PROPERTIES])
-              for pos, r in enumerate(rows) if r[_MESSAGE_ID] in stored
-              and (pos in entered or listening_triggers.has_scores(r[_PROPERTIES]))]
+    triggers = listening_surveys.triggers(session, org_id, routing)
+    entered = {pos for pos in plan.stays if (rows[pos][_SERVICE], rows[pos][_MOMENT]) in triggers.moments}
+    touched = {pos for pos, r in enumerate(rows) if (r[_SERVICE], r[_ACTIVITY]) in triggers.activities} \
+        if triggers.activities else set()
+    picked = [listening_triggers.StoredEvent(
+        id=stored[r[_MESSAGE_ID]], message_id=r[_MESSAGE_ID], customer_id=r[_CUSTOMER], service_id=r[_SERVICE],
+        process_id=r[_PROCESS], moment=r[_MOMENT], entered=pos in entered, activity=r[_ACTIVITY],
+        touched=pos in touched, timestamp=r[_TIMESTAMP], properties=r[_PROPERTIES])
+        for pos, r in enumerate(rows) if r[_MESSAGE_ID] in stored
+        and (pos in entered or pos in touched or listening_triggers.has_scores(r[_PROPERTIES]))]
     if picked:
         listening_triggers.events_stored(session, org_id, picked, received_at)
 

@@ -32,7 +32,9 @@ class QuestionIn(BaseModel):
 
 
 class SurveyCreate(BaseModel):
-    """A survey; with ``service`` and ``moment`` it is sent to every customer entering that moment."""
+    """A survey; with ``service`` and ``moment`` it is sent to every customer entering that moment; with ``service``
+    and ``touchpoint`` (a touchpoint id of that service) to every customer after an event of the touchpoint's
+    activities."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -41,6 +43,7 @@ class SurveyCreate(BaseModel):
     title_en: str = Field(min_length=1, max_length=200)
     service: str | None = None
     moment: str | None = Field(default=None, max_length=64)
+    touchpoint: int | None = Field(default=None, ge=1)
     questions: list[QuestionIn] = Field(min_length=1, max_length=30)
     valid_hours: int = Field(default=72, ge=1, le=24 * 60)
 
@@ -52,7 +55,10 @@ class SurveyCreate(BaseModel):
         for kind in ("nps", "csat", "ces", "text"):
             if sum(q.kind == kind for q in self.questions) > 1:
                 raise ValueError(f"at most one {kind} question")
-        if (self.service is None) != (self.moment is None):
+        if self.touchpoint is not None:
+            if self.service is None or self.moment is not None:
+                raise ValueError("a touchpoint survey names its service and no moment (the touchpoint's is used)")
+        elif (self.service is None) != (self.moment is None):
             raise ValueError("give both service and moment, or neither")
         return self
 
@@ -66,6 +72,7 @@ class SurveyRead(BaseModel):
     title_en: str
     service_id: int | None
     moment: str | None
+    touchpoint_id: int | None = None
     questions: list[dict[str, Any]]
     valid_hours: int
     active: bool

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ from momentos.catalog import service as catalog
 from momentos.errors import Conflict, NotFound, ValidationFailed
 from momentos.kit.ids import new_token
 from momentos.listening.schemas import AnswerIn, SurveyCreate, SurveyResponseIn
-from momentos.models import Customer, Feedback, Organization, Process, Survey, SurveyInvitation
+from momentos.models import Customer, Feedback, Organization, Process, Survey, SurveyInvitation, Touchpoint
 from momentos.notify import outbox
 from momentos.policy import service as policy
 from momentos.policy.engine import Decision, Reason
@@ -34,8 +35,16 @@ TOKEN_MAX = 64
 def create_survey(session: Session, org_id: int, data: SurveyCreate, now: datetime) -> Survey:
     if session.scalar(select(Survey.id).where(Survey.org_id == org_id, Survey.key == data.key)) is not None:
         raise Conflict("A survey with that key exists.", code="survey_exists", detail={"key": data.key})
-    service_id = None
-    if data.service is not None and data.moment is not None:
+    service_id = touchpoint_id = None
+    moment = data.moment
+    if data.service is not None and data.touchpoint is not None:
+        service = catalog.get_service(session, org_id, data.service)
+        tp = session.get(Touchpoint, data.touchpoint)
+        if tp is None or tp.org_id != org_id or tp.service_id != service.id:
+            raise NotFound("Touchpoint not found in that service.", code="touchpoint_not_found",
+                           detail={"service": data.service, "touchpoint": data.touchpoint})
+        service_id, touchpoint_id, moment = service.id, tp.id, tp.moment
+    elif data.service is not None and data.moment is not None:
         service = catalog.get_service(session, org_id, data.service)
         model = catalog.get_journey_model(session, org_id, service.journey_model_key)
         if not model.has(data.moment):
@@ -43,7 +52,8 @@ def create_survey(session: Session, org_id: int, data: SurveyCreate, now: dateti
                                    detail={"moment": data.moment})
         service_id = service.id
     survey = Survey(org_id=org_id, key=data.key, title_es=data.title_es, title_en=data.title_en,
-                    service_id=service_id, moment=data.moment, valid_hours=data.valid_hours, active=True,
+                    service_id=service_id, moment=moment, touchpoint_id=touchpoint_id, valid_hours=data.valid_hours,
+                    active=True,
                     questions=[q.model_dump() for q in data.questions], created_at=now)
     session.add(survey)
     session.flush()
@@ -62,28 +72,48 @@ def list_surveys(session: Session, org_id: int) -> Sequence[Survey]:
     return session.scalars(select(Survey).where(Survey.org_id == org_id).order_by(Survey.key)).all()
 
 
-_ATTACHED: dict[int, tuple[weakref.ref[Routing], frozenset[tuple[int, str]]]] = {}
-_ATTACHED_MAX = 256
+@dataclass(frozen=True)
+class Triggers:
+    """What invites customers to surveys: entering a (service id, moment), or a (service id, activity) event."""
+
+    moments: frozenset[tuple[int, str]]
+    activities: frozenset[tuple[int, str]]
 
 
-def attached_moments(session: Session, org_id: int, routing: Routing) -> frozenset[tuple[int, str]]:
-    """(service id, moment) pairs with an active survey, cached on the batch's routing object (renewed with the
-    catalog version, which creating a survey renews): ingestion asks once per batch, at no cost when none."""
-    hit = _ATTACHED.get(id(routing))
+_TRIGGERS: dict[int, tuple[weakref.ref[Routing], Triggers]] = {}
+_TRIGGERS_MAX = 256
+
+
+def triggers(session: Session, org_id: int, routing: Routing) -> Triggers:
+    """The organization's survey triggers, cached on the batch's routing object (renewed with the catalog version,
+    which creating a survey renews): ingestion asks once per batch, at no cost when there are none."""
+    hit = _TRIGGERS.get(id(routing))
     if hit is not None and hit[0]() is routing:
         return hit[1]
-    keys = frozenset(attached(session, org_id))
-    if len(_ATTACHED) >= _ATTACHED_MAX:
-        _ATTACHED.clear()
-    _ATTACHED[id(routing)] = (weakref.ref(routing), keys)
-    return keys
+    found = Triggers(frozenset(attached(session, org_id)), frozenset(by_activity(session, org_id)))
+    if len(_TRIGGERS) >= _TRIGGERS_MAX:
+        _TRIGGERS.clear()
+    _TRIGGERS[id(routing)] = (weakref.ref(routing), found)
+    return found
 
 
 def attached(session: Session, org_id: int) -> dict[tuple[int, str], Survey]:
-    """Active surveys attached to a (service, moment)."""
+    """Active surveys attached to a (service, moment): entering it invites."""
     rows = session.scalars(select(Survey).where(Survey.org_id == org_id, Survey.active.is_(True),
-                                                Survey.service_id.is_not(None), Survey.moment.is_not(None)))
+                                                Survey.service_id.is_not(None), Survey.moment.is_not(None),
+                                                Survey.touchpoint_id.is_(None)))
     return {(s.service_id, s.moment): s for s in rows if s.service_id is not None and s.moment is not None}
+
+
+def by_activity(session: Session, org_id: int) -> dict[tuple[int, str], Survey]:
+    """Active surveys attached to a touchpoint, by (service, activity) of the touchpoint's activities."""
+    out: dict[tuple[int, str], Survey] = {}
+    for survey, tp in session.execute(select(Survey, Touchpoint).join(Touchpoint, Touchpoint.id == Survey.touchpoint_id)
+                                      .where(Survey.org_id == org_id, Survey.active.is_(True))
+                                      .order_by(Survey.id)):
+        for activity in tp.activities:
+            out.setdefault((tp.service_id, activity), survey)
+    return out
 
 
 def invite(session: Session, org_id: int, survey: Survey, customer_id: int, dedup_key: str, now: datetime, *,

@@ -35,6 +35,10 @@ class StoredEvent:
     process_id: int | None
     moment: str | None
     entered: bool
+    """It entered a moment that has a survey."""
+    activity: str
+    touched: bool
+    """Its (service, activity) belongs to a touchpoint that has a survey."""
     timestamp: datetime
     properties: Mapping[str, Any]
 
@@ -45,20 +49,28 @@ def has_scores(properties: Mapping[str, Any] | None) -> bool:
 
 def events_stored(session: Session, org_id: int, events: Sequence[StoredEvent], now: datetime) -> int:
     """Invitations queued plus answers stored."""
-    return _invite(session, org_id, [e for e in events if e.entered], now) + _scores(
+    return _invite(session, org_id, events, now) + _scores(
         session, org_id, [e for e in events if has_scores(e.properties)], now)
 
 
-def _invite(session: Session, org_id: int, entered: Sequence[StoredEvent], now: datetime) -> int:
-    if not entered:
+def _invite(session: Session, org_id: int, events: Sequence[StoredEvent], now: datetime) -> int:
+    if not any(e.entered or e.touched for e in events):
         return 0
-    wanted = surveys.attached(session, org_id)
+    at_moment = surveys.attached(session, org_id) if any(e.entered for e in events) else {}
+    at_touchpoint = surveys.by_activity(session, org_id) if any(e.touched for e in events) else {}
     done = 0
-    for e in entered:
-        survey = wanted.get((e.service_id, e.moment)) if e.service_id is not None and e.moment else None
+    for e in events:
+        if e.service_id is None:
+            continue
+        survey = at_moment.get((e.service_id, e.moment)) if e.entered and e.moment else None
+        survey = survey or (at_touchpoint.get((e.service_id, e.activity)) if e.touched else None)
         if survey is None or e.timestamp < now - timedelta(hours=survey.valid_hours):
             continue  # an old event (an imported log, a late replay) is no reason to ask today
-        made = surveys.invite(session, org_id, survey, e.customer_id, f"{survey.id}:{e.message_id}", now,
+        # a moment's survey: once per entry; a touchpoint's: once per process (or customer) and day, however many
+        # of the touchpoint's activities happen that day
+        dedup = (f"{survey.id}:{e.message_id}" if survey.touchpoint_id is None else
+                 f"{survey.id}:tp:{e.process_id or f'c{e.customer_id}'}:{e.timestamp.date().isoformat()}")
+        made = surveys.invite(session, org_id, survey, e.customer_id, dedup, now,
                               process_id=e.process_id, service_id=e.service_id, moment=e.moment)
         done += made is not None
     return done

@@ -13,7 +13,8 @@ from momentos.db import Base, BigIntPK, JSONType, UTCDateTime
 
 
 class Survey(Base):
-    """A questionnaire, optionally attached to a service's moment (entering it invites the customer).
+    """A questionnaire, optionally attached to a service's moment (entering it invites the customer) or to one of its
+    touchpoints (an event of the touchpoint's activities invites the customer).
 
     ``questions``: a list of ``{"key", "kind", "label": {"es", "en"}}``; kind is ``nps`` (0–10), ``csat`` (1–5),
     ``ces`` (1–7), ``perception`` (1–5, key = reliability | involvement | image | a custom key) or ``text``.
@@ -29,6 +30,8 @@ class Survey(Base):
     title_en: Mapped[str] = mapped_column(String(200))
     service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), default=None)
     moment: Mapped[str | None] = mapped_column(String(64), default=None)
+    touchpoint_id: Mapped[int | None] = mapped_column(ForeignKey("touchpoints.id", ondelete="CASCADE"), default=None)
+    """Attached to a touchpoint: an event of one of its activities invites the customer (not entering the moment)."""
     questions: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
     valid_hours: Mapped[int] = mapped_column(Integer, default=72)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
