@@ -18,7 +18,6 @@ class Event(Base):
         Index("ix_events_customer_ts", "customer_id", "timestamp"),
         Index("ix_events_process_ts", "process_id", "timestamp"),
         Index("ix_events_org_ts", "org_id", "timestamp"),
-        Index("ix_events_org_id", "org_id", "id"),  # the newest event of an organization (dashboard data version)
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)

@@ -19,9 +19,6 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('events', schema=None) as batch_op:
-        batch_op.create_index('ix_events_org_id', ['org_id', 'id'], unique=False)
-
     op.create_table('login_failures',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('subject', sa.String(length=300), nullable=False),
@@ -75,9 +72,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('events', schema=None) as batch_op:
-        batch_op.drop_index('ix_events_org_id')
-
     with op.batch_alter_table('web_sessions', schema=None) as batch_op:
         batch_op.drop_index('ix_web_sessions_user')
 
