@@ -186,24 +186,15 @@ def _ranks(n: int, q: float) -> tuple[int, int, float]:
 
 def _bucket_values(bulk: BulkWriter, params: list[object], metric: str,
                    keys: list[tuple[Group, int]]) -> dict[tuple[Group, int], list[tuple[int, int]]]:
-    """The (duration, count) rows of each (group, bucket), ascending: one query on PostgreSQL, one per bucket on
-    SQLite (in-process, where a query costs no round trip)."""
-    out: dict[tuple[Group, int], list[tuple[int, int]]] = {}
-    if bulk.postgres:
-        rows = bulk.query(
-            "SELECT d.source, d.target, d.bucket, d.duration_us, d.n FROM unnest(%s::text[], %s::text[], %s::int[]) "
-            "AS w(source, target, bucket) JOIN analytics_durations d ON d.org_id = %s AND d.scope = %s "
-            "AND d.lens = %s AND d.metric = %s AND d.source = w.source AND d.target = w.target "
-            "AND d.bucket = w.bucket ORDER BY d.source, d.target, d.bucket, d.duration_us",
-            [[g[0] for g, _ in keys], [g[1] for g, _ in keys], [b for _, b in keys], *params, metric])
-        for s, t, b, value, n in rows:
-            out.setdefault(((s, t), b), []).append((int(value), int(n)))
-        return out
-    sql = ("SELECT duration_us, n FROM analytics_durations WHERE org_id = ? AND scope = ? AND lens = ? "
-           "AND metric = ? AND source = ? AND target = ? AND bucket = ? ORDER BY duration_us")
-    for group, b in keys:
-        out[(group, b)] = [(int(v), int(n)) for v, n in bulk.query(sql, [*params, metric, group[0], group[1], b])]
-    return out
+    """The (duration, count) rows of each (group, bucket), ascending: one primary-key range scan each."""
+    sql = _sql(bulk, "SELECT duration_us, n FROM analytics_durations WHERE org_id = ? AND scope = ? AND lens = ? "
+                     "AND metric = ? AND source = ? AND target = ? AND bucket = ? ORDER BY duration_us")
+    return {(group, b): [(int(v), int(n)) for v, n in bulk.query(sql, [*params, metric, group[0], group[1], b])]
+            for group, b in keys}
+
+
+def _sql(bulk: BulkWriter, sql: str) -> str:
+    return sql.replace("?", "%s") if bulk.postgres else sql
 
 
 def _values_at(bulk: BulkWriter, org_id: int, at: Lens, metric: str,
