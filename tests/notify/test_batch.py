@@ -7,17 +7,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from momentos.kit.clock import utcnow
+from momentos.models import Notification
 from momentos.notify.outbox import NotificationIn, enqueue_many
 from momentos.notify.settings import NotifySettings
 from momentos.notify.tasks import claim_jobs, run
 from tests.conftest import OrgHandle
 from tests.notify.helpers import customer, notifications, ship, shop
 from tests.notify.receivers import Inbox
+
+
+@pytest.fixture(autouse=True)
+def only_this_test_is_due(db: Session, org: OrgHandle) -> None:
+    """Rows other tests committed to the run's database must not join the batches measured here (rolled back)."""
+    db.execute(update(Notification).where(Notification.org_id != org.id, Notification.status.in_(
+        ("pending", "claimed"))).values(status="suppressed"))
 
 
 @contextmanager

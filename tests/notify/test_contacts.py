@@ -48,10 +48,10 @@ def test_contact_about_a_process_uses_its_customer_moment_and_purpose_template(
 
 def test_contact_request_validation(db: Session, org: OrgHandle, client: TestClient) -> None:
     shop(db, org.id)
-    customer(db, org.id, "ana", email="ana@example.com")
+    ana = customer(db, org.id, "ana", email="ana@example.com")
     customer(db, org.id, "bo", email="bo@example.com")
     ship(db, org.id, "ana")
-    pid = db.scalar(select(Process.id).where(Process.org_id == org.id))
+    pid = db.scalar(select(Process.id).where(Process.org_id == org.id, Process.customer_id == ana.id))
     for body in ({"purpose": "status"}, {"customer": "ana", "purpose": "marketing", "subject": "only subject"}):
         assert client.post("/api/v1/contacts", json=body, headers=org.admin).status_code == 422, body
     mismatch = client.post("/api/v1/contacts", headers=org.admin,
