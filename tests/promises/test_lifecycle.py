@@ -78,3 +78,17 @@ def test_replayed_events_change_nothing(db: Session, org: OrgHandle) -> None:
     before = transitions(db, org.id)
     send_at(db, org.id, NOW, first, first)
     assert transitions(db, org.id) == before and len(instances(db, org.id)) == 1
+
+
+def test_a_returns_window_closes_kept_on_the_clock_and_a_breach_inside_breaks_it(db: Session,
+                                                                                 org: OrgHandle) -> None:
+    make_service(db, org.id)
+    window = {"type": "window", "start_activity": "order_delivered", "window_hours": 24 * 30,
+              "breach_activities": ["return_refused"]}
+    define(db, org.id, "returns-30-days", kind="returns", moment="support", rule=window)
+    send_at(db, org.id, NOW, event("ana", "order_delivered"), event("bea", "order_delivered"))
+    assert [i.state for i in instances(db, org.id)] == ["pending", "pending"]
+    send_at(db, org.id, NOW + timedelta(days=3), event("bea", "return_refused", 3 * 24 * H))
+    assert clock.tick(db, T0 + timedelta(days=31)) == 1
+    assert [(i.state, i.closed_at) for i in instances(db, org.id)] == [
+        ("kept", T0 + timedelta(days=30)), ("broken", T0 + timedelta(days=3))]
