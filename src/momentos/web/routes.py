@@ -10,7 +10,9 @@ from momentos.dashboard import sources
 from momentos.dashboard.cache import ViewCache
 from momentos.web import (
     catalog_pages,
+    config_messages,
     config_pages,
+    config_promises,
     customer_pages,
     dashboard_pages,
     decision_pages,
@@ -36,6 +38,6 @@ def install(app: FastAPI) -> None:
     router = APIRouter(dependencies=[Depends(mark_page)], include_in_schema=False)
     # decision_pages before customer_pages: /customers/{id}/contact-decisions before /customers/{id}
     for module in (login, dashboard_pages, map_pages, catalog_pages, decision_pages, customer_pages, config_pages,
-                   ops_pages):
+                   config_promises, config_messages, ops_pages):
         router.include_router(module.router)
     app.include_router(router)
