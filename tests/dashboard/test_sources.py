@@ -15,7 +15,8 @@ from momentos.dashboard.filters import MapFilters
 from momentos.dashboard.overview import alerts, summaries
 from momentos.listening import surveys
 from momentos.listening.schemas import SurveyCreate, SurveyResponseIn
-from momentos.models import Customer, Feedback
+from momentos.kit.clock import utcnow
+from momentos.models import Customer, Feedback, Need, WarningEpisode
 from momentos.promises import indicators
 from tests.conftest import OrgHandle
 from tests.factories import T0, event, make_service
@@ -83,3 +84,26 @@ def test_customer_view_lists_promises_and_feedback(db: Session, shop: OrgHandle)
     assert [(f.csat, f.nps) for f in fb] == [(2, 3)]
     assert customer_view.feedback_of(db, shop.id, eva.id) == []
     assert db.query(Feedback).filter_by(org_id=shop.id).count() == 2
+
+
+def test_needs_row_and_early_warning_alert(db: Session, shop: OrgHandle) -> None:
+    now = utcnow()
+    service_id = journey_map.journey_map(db, shop.id, "shop", MapFilters()).service.id
+    late = Need(org_id=shop.id, label="late delivery", terms=["late"], created_at=now, updated_at=now)
+    other = Need(org_id=shop.id, label="app crashes", terms=["app"], created_at=now, updated_at=now)
+    db.add_all([late, other])
+    db.flush()
+    for i, (need, moment, service) in enumerate(((late, "delivery", service_id), (late, "delivery", service_id),
+                                                 (other, "purchase", None))):
+        db.add(Feedback(org_id=shop.id, kind="comment", source="test", external_id=f"n{i}", text=f"comment {i}",
+                        service_id=service, moment=moment, need_id=need.id, sentiment="neg", perception={},
+                        occurred_at=now - timedelta(hours=1), created_at=now))
+    db.flush()
+    cells = {r.key: r.cells for r in journey_map.journey_map(db, shop.id, "shop", MapFilters()).extra_rows}["needs"]
+    assert cells is not None and {m: c.parts for m, c in cells.items()} == {"delivery": (("Need", "late delivery"),)}
+    assert "early_warning" not in {a.kind for a in alerts(db, shop.id)}
+    db.add(WarningEpisode(org_id=shop.id, scope="org", started_at=now - timedelta(hours=2),
+                          last_hour_at=now - timedelta(hours=1), count=40, negatives=30, detail={}, created_at=now))
+    db.flush()
+    found = {a.kind: a for a in alerts(db, shop.id)}
+    assert found["early_warning"].count == 30
