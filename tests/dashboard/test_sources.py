@@ -13,9 +13,9 @@ from momentos.dashboard import journey_map, sources
 from momentos.dashboard.drill import drill
 from momentos.dashboard.filters import MapFilters
 from momentos.dashboard.overview import alerts, summaries
+from momentos.kit.clock import utcnow
 from momentos.listening import surveys
 from momentos.listening.schemas import SurveyCreate, SurveyResponseIn
-from momentos.kit.clock import utcnow
 from momentos.models import Customer, Feedback, Need, WarningEpisode
 from momentos.promises import indicators
 from tests.conftest import OrgHandle
