@@ -128,3 +128,33 @@ def test_simulation_is_deterministic_for_a_seed() -> None:
         return [(e.message_id, e.activity) for e in simulate(rng, make_people(rng, 30), SERVICES, now).events]
 
     assert run() == run()
+
+
+def test_demo_map_shows_real_promise_and_emotion_numbers(db: Session, demo: dict[str, Any]) -> None:
+    from momentos.dashboard import journey_map, sources
+    from momentos.dashboard.filters import MapFilters
+    from momentos.models import Feedback, PromiseInstance
+    from momentos.promises import indicators
+
+    sources.install()
+    org_id = _org_id(db, demo)
+    states = Counter(db.scalars(select(PromiseInstance.state).where(PromiseInstance.org_id == org_id)))
+    assert states["kept"] > 0 and states["broken"] > 0  # opened by ingestion, evaluated at the demo's "now"
+    bank = journey_map.journey_map(db, org_id, "banconube", MapFilters())
+    rows = {r.key: r.cells for r in bank.extra_rows}
+    assert rows["promises"] is not None
+    (ind,) = indicators.compliance(db, org_id, by="moment", period="all", service_id=bank.service.id)
+    parts = dict(rows["promises"]["delivery"].parts)
+    assert (parts["Kept"], parts["Not kept"]) == (str(ind.kept), str(ind.broken)) and ind.kept + ind.broken > 0
+    assert rows["emotion"] is not None and "delivery" in rows["emotion"]  # sentiment of analysed comments
+    cinema = {r.key: r.cells for r in journey_map.journey_map(db, org_id, "cines-aurora", MapFilters()).extra_rows}
+    assert cinema["emotion"] is not None
+    survey = dict(cinema["emotion"]["use"].parts)
+    assert float(survey["CSAT (1–5)"]) > 1 and "NPS" in survey
+    analysed = db.scalars(select(Feedback.language).where(Feedback.org_id == org_id,
+                                                          Feedback.analyzed_at.is_not(None))).all()
+    assert {"es", "en"} <= set(analysed) and len(analysed) >= 30
+    count = select(func.count()).select_from(Feedback).where(Feedback.org_id == org_id)
+    before = db.scalar(count)
+    again = load_demo(db, customers=CUSTOMERS)
+    assert again["events"] == demo["events"] and db.scalar(count) == before

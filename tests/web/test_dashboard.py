@@ -187,6 +187,10 @@ def test_demo_map_shows_real_numbers_screenshots_in_both_languages_and_no_seriou
         for step in expected:
             assert _count(_cell(page, "reached", step.moment)) == step.reached, step.moment
         assert sum(step.reached for step in expected) > 0
+        promises = page.locator('tr[data-row="promises"] td[data-moment]')
+        assert any(re.search(r"\d+ %", t) for t in promises.all_inner_texts())  # the demo's promise compliance
+        emotion = page.locator('tr[data-row="emotion"] td[data-moment]')
+        assert any(re.search(r"[+-]\d\.\d\d", t) for t in emotion.all_inner_texts())  # sentiment of comments
         _shot(page, artifacts, f"dashboard-journey-map-{lang}", engine_name)
         busiest = max(expected, key=lambda s: s.reached).moment
         page.locator(f'tr[data-row="reached"] td[data-moment="{busiest}"] a').click()

@@ -1,17 +1,23 @@
-"""What an agent needs beside a customer's timeline: the contact decisions with their reasons in words, and the
-status-page link of each process."""
+"""What an agent needs beside a customer's timeline: the contact decisions with their reasons in words, the
+status-page link of each process, the customer's promises and feedback."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from momentos.models import ContactDecision
+from momentos.listening import feedback as feedback_service
+from momentos.models import ContactDecision, Feedback
 from momentos.notify import status_tokens
 from momentos.policy import service as policy
 from momentos.policy.messages import explain
+from momentos.promises import service as promises
+
+PROMISES_SHOWN = 50
+FEEDBACK_SHOWN = 50
 
 DECISIONS_SHOWN = 50
 
@@ -25,6 +31,28 @@ class DecisionView:
 def decisions(session: Session, org_id: int, customer_id: int, lang: str) -> list[DecisionView]:
     return [DecisionView(d, [explain(r["code"], r.get("params", {}), lang) for r in d.reasons])
             for d in policy.decisions_of(session, org_id, customer_id, DECISIONS_SHOWN)]
+
+
+@dataclass(frozen=True)
+class PromiseView:
+    key: str
+    text: str
+    state: str
+    process_id: int
+    started_at: datetime
+    due_at: datetime | None
+    closed_at: datetime | None
+
+
+def promises_of(session: Session, org_id: int, customer_id: int, lang: str) -> list[PromiseView]:
+    """The customer's promises, newest first, with the promise's text in the page language."""
+    return [PromiseView(d.key, str(d.texts.get(lang) or d.texts.get("en") or d.key), i.state, i.process_id,
+                        i.started_at, i.due_at, i.closed_at)
+            for i, d in promises.instances_of_customer(session, org_id, customer_id, PROMISES_SHOWN)]
+
+
+def feedback_of(session: Session, org_id: int, customer_id: int) -> list[Feedback]:
+    return feedback_service.feedback_of_customer(session, org_id, customer_id, FEEDBACK_SHOWN)
 
 
 def status_links(session: Session, process_ids: Sequence[int]) -> dict[int, str]:

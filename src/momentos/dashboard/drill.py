@@ -2,7 +2,8 @@
 
 Kinds: ``current`` (standing in the moment now), ``reached`` (entered it in the period), ``progressed`` (of those,
 later entered a moment further along), ``dropped`` (reached and did not progress), ``over_budget`` (customers with
-more company-started contacts in the moment than its budget). The sets are read from the same stays and events the
+more company-started contacts in the moment than its budget), ``broken_promises`` (a promise of the moment not
+kept, as ``promises.indicators`` counts it). The sets are read from the same stays and events the
 analytics indicators count, so a cell's number and its drill-down agree.
 """
 
@@ -23,8 +24,9 @@ from momentos.dashboard.cache import ViewCache, cached
 from momentos.dashboard.filters import MapFilters
 from momentos.errors import NotFound
 from momentos.models import Customer, Process, Service
+from momentos.promises import service as promises
 
-KINDS = ("current", "reached", "progressed", "dropped", "over_budget")
+KINDS = ("current", "reached", "progressed", "dropped", "over_budget", "broken_promises")
 LIMIT = 200
 
 
@@ -83,9 +85,14 @@ def _over_budget_cases(session: Session, org_id: int, service: Service, filters:
     return [int(k) for k in cases]
 
 
-def _current_ids(session: Session, org_id: int, service: Service, filters: MapFilters, moment: str) -> list[int]:
+def _own(session: Session, org_id: int, service: Service, filters: MapFilters, moment: str) -> list[str]:
+    """The moments of the service's own model a shown moment stands for."""
     model = catalog.get_journey_model(session, org_id, service.journey_model_key)
-    own = [k for k in model.keys if model.to_canonical(k) == moment] if filters.view == "canonical" else [moment]
+    return [k for k in model.keys if model.to_canonical(k) == moment] if filters.view == "canonical" else [moment]
+
+
+def _current_ids(session: Session, org_id: int, service: Service, filters: MapFilters, moment: str) -> list[int]:
+    own = _own(session, org_id, service, filters, moment)
     stmt = select(Process.id).where(Process.org_id == org_id, Process.service_id == service.id,
                                     Process.current_moment.in_(own))
     return list(session.scalars(stmt))
@@ -106,6 +113,10 @@ def _ids(session: Session, org_id: int, service: Service, filters: MapFilters, m
         ids = _current_ids(session, org_id, service, filters, moment)
     elif kind == "over_budget":
         ids = _over_budget_cases(session, org_id, service, filters, moment)
+    elif kind == "broken_promises":
+        q = filters.query(service.key)
+        ids = promises.broken_processes(session, org_id, service.id, _own(session, org_id, service, filters, moment),
+                                        q.start, q.end)
     else:
         _, stays, moments = _stays(session, org_id, service, filters, stays_only=True)
         if moment not in moments:

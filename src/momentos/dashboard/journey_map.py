@@ -69,19 +69,29 @@ class MapContext:
 
 
 @dataclass(frozen=True)
+class RowCell:
+    """One cell of an extra row: labelled values (the label a message id, translated by the page; the value
+    already formatted) and, when there is one, the drill-down kind that lists what is behind it."""
+
+    parts: tuple[tuple[str, str], ...]
+    drill: str | None = None
+
+
+@dataclass(frozen=True)
 class ExtraRow:
-    """A row fed by another module (promises, emotion curve, needs): text per moment, or None when not set up."""
+    """A row fed by another module (promises, emotion curve, needs): a cell per moment, or None when not set up."""
 
     key: str
     title: str
-    cells: dict[str, str] | None
+    cells: dict[str, RowCell] | None
     empty_note: str = N_("Not configured")
 
 
-RowSource = Callable[[Session, MapContext], dict[str, str]]
+RowSource = Callable[[Session, MapContext], dict[str, RowCell]]
 ROW_SOURCES: dict[str, RowSource] = {}
 """Registered by the modules that own the data: ``promises`` (compliance per moment), ``emotion`` (CSAT /
-sentiment per moment), ``needs`` (top needs per moment). Each returns display text per moment key."""
+sentiment per moment), ``needs`` (top needs per moment). Each returns a cell per moment key (see
+``dashboard.sources``)."""
 
 EXTRA_ROWS: tuple[tuple[str, str], ...] = (
     ("promises", N_("Promises and compliance")),

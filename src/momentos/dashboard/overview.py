@@ -1,6 +1,6 @@
-"""The organization's overview: each service with its contact level and its funnel (reach and conversion per
-moment of its journey model), plus the active alerts. Alert sources other than the outbox (broken promises,
-crisis early warning) register in ``ALERT_SOURCES``."""
+"""The organization's overview: each service with its contact level, its funnel (reach and conversion per
+moment of its journey model) and its promise compliance, plus the active alerts and the top needs. Alert sources
+other than the outbox (broken promises, crisis early warning) register in ``ALERT_SOURCES``."""
 
 from __future__ import annotations
 
@@ -17,9 +17,16 @@ from momentos.catalog import service as catalog
 from momentos.catalog.contact_levels import LevelResult
 from momentos.catalog.presets import JourneyModelDef
 from momentos.dashboard.cache import ViewCache, cached
+from momentos.kit.clock import utcnow
 from momentos.kit.i18n import N_
+from momentos.listening import needs
+from momentos.listening.schemas import NeedRead
 from momentos.models import Notification, Service
 from momentos.processes import service as processes
+from momentos.promises import indicators as promise_indicators
+from momentos.promises.schemas import IndicatorRow
+
+TOP_NEEDS = 5
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,8 @@ class ServiceSummary:
     processes: int
     customers: int
     funnel: list[FunnelStep]
+    promises: IndicatorRow | None = None
+    """Compliance of the service's promises over all time (None: no promise instance yet)."""
 
 
 AlertSource = Callable[[Session, int], list[Alert]]
@@ -65,6 +74,7 @@ def alerts(session: Session, org_id: int) -> list[Alert]:
 def summaries(session: Session, org_id: int, cache: ViewCache | None = None) -> list[ServiceSummary]:
     figures = cached(cache, session, org_id, "service_figures",
                      partial(processes.count_by_service, session, org_id))
+    compliance = {r.service: r for r in promise_indicators.compliance(session, org_id, by="service", period="all")}
     out = []
     for s in catalog.list_services(session, org_id):
         model = catalog.get_journey_model(session, org_id, s.journey_model_key)
@@ -72,5 +82,10 @@ def summaries(session: Session, org_id: int, cache: ViewCache | None = None) -> 
         steps = cached(cache, session, org_id, ("funnel", q.model_dump_json()),
                        partial(analytics.funnel, session, org_id, q))
         f = figures.get(s.id, processes.ServiceFigures())
-        out.append(ServiceSummary(s, catalog.explain_level(s), model, f.processes, f.customers, steps))
+        out.append(ServiceSummary(s, catalog.explain_level(s), model, f.processes, f.customers, steps,
+                                  compliance.get(s.key)))
     return out
+
+
+def top_needs(session: Session, org_id: int, limit: int = TOP_NEEDS) -> list[NeedRead]:
+    return needs.ranked(session, org_id, utcnow(), limit=limit)

@@ -1,13 +1,15 @@
 """Load the demo organization once; every run issues fresh keys so the person running it can sign in.
 
-Everything goes through the same services as real data: the catalog for services and touchpoints, and the one
-ingestion path (``events.service.ingest``) for profiles and events. Never commits (the CLI owns the transaction).
+Everything goes through the same services as real data: the catalog for services and touchpoints, promise
+definitions (created before the events, so ingestion opens their instances), the one ingestion path
+(``events.service.ingest``) for profiles and events, and the listening services for comments, a survey and its
+answers, analysed before the load returns. Never commits (the CLI owns the transaction).
 """
 
 from __future__ import annotations
 
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -19,14 +21,19 @@ from momentos.config import Settings
 from momentos.customers.schemas import IdentifyIn
 from momentos.demo.journeys import simulate
 from momentos.demo.people import make_people
+from momentos.demo.promises import COMMENTS, PROMISES, SURVEY, SURVEY_ANSWERS
 from momentos.demo.scenario import SERVICES, ServiceDef
 from momentos.errors import NotFound
 from momentos.events.schemas import Batch, EventIn
 from momentos.events.service import count_events, ingest
 from momentos.kit.clock import utcnow
+from momentos.listening import analysis_job, feedback, surveys, tasks
+from momentos.listening.schemas import FeedbackIn, SurveyCreate, SurveyResponseIn
 from momentos.models import Customer, Organization, Process
 from momentos.orgs.schemas import OrganizationCreate
 from momentos.orgs.service import create_organization, get_organization, issue_key
+from momentos.promises import definitions
+from momentos.promises.schemas import PromiseCreate
 
 DEMO_SLUG = "demo"
 SEED = 20_240_611
@@ -66,10 +73,53 @@ def _create(session: Session, customers: int, seed: int, anchor: datetime) -> Or
                                                              default_language="es", timezone="Europe/Madrid"))
     for service in SERVICES:
         _create_service(session, org.id, service)
+    for promise in PROMISES:
+        definitions.create(session, org.id, PromiseCreate.model_validate(promise))
     rng = random.Random(seed)
     sim = simulate(rng, make_people(rng, customers), SERVICES, anchor)
-    _ingest_in_batches(session, org.id, sim.identifies, sim.events)
+    _ingest_in_batches(session, org.id, sim.identifies, sim.events, anchor)
+    _listen(session, org.id, sim.events, random.Random(seed + 1), anchor)
     return org
+
+
+def _reached(events: list[EventIn]) -> dict[tuple[str, str], list[EventIn]]:
+    """(service, moment) → the first event of each customer in that moment (by the touchpoints' activities)."""
+    moment_of = {(s.key, a): tp.moment for s in SERVICES for tp in s.touchpoints for a in tp.activities}
+    found: dict[tuple[str, str], dict[str, EventIn]] = {}
+    for e in events:
+        moment = moment_of.get((e.service or "", e.activity))
+        if moment is not None:
+            found.setdefault((e.service or "", moment), {}).setdefault(e.customer or "", e)
+    return {k: list(v.values()) for k, v in found.items()}
+
+
+def _after(e: EventIn, rng: random.Random, anchor: datetime) -> datetime:
+    return min(anchor, e.timestamp + timedelta(hours=rng.uniform(0.5, 30)))
+
+
+def _listen(session: Session, org_id: int, events: list[EventIn], rng: random.Random, anchor: datetime) -> None:
+    """Comments tied to customers and moments, a survey with answers, then the analysis (language, sentiment,
+    needs) run here, synchronously, so the demo shows it at once."""
+    reached = _reached(events)
+    items = []
+    for (service, moment), texts in COMMENTS.items():
+        who = reached.get((service, moment), [])
+        for i, text in enumerate(texts):
+            if who:
+                e = rng.choice(who)
+                items.append(FeedbackIn(source="demo", external_id=f"demo-{service}-{moment}-{i}", text=text,
+                                        customer=e.customer, service=service, moment=moment,
+                                        occurred_at=_after(e, rng, anchor)))
+    feedback.add_feedback(session, org_id, items, anchor)
+    survey = surveys.create_survey(session, org_id, SurveyCreate.model_validate(SURVEY), anchor)
+    who = reached.get((SURVEY["service"], SURVEY["moment"]), [])
+    for i, (csat, nps, answer) in enumerate(SURVEY_ANSWERS[:len(who)]):
+        e = who[i]
+        surveys.record_response(session, org_id, survey, SurveyResponseIn(
+            customer=e.customer, csat=csat, nps=nps, text=answer, external_id=f"demo-{i}",
+            occurred_at=_after(e, rng, anchor)), anchor)
+    analysis_job.analyse_org(session, org_id, anchor)
+    tasks.watch(session, org_id, anchor)
 
 
 def _create_service(session: Session, org_id: int, s: ServiceDef) -> None:
@@ -82,8 +132,10 @@ def _create_service(session: Session, org_id: int, s: ServiceDef) -> None:
             intensity=tp.intensity, name_es=tp.name_es, name_en=tp.name_en))
 
 
-def _ingest_in_batches(session: Session, org_id: int, identifies: list[IdentifyIn], events: list[EventIn]) -> None:
+def _ingest_in_batches(session: Session, org_id: int, identifies: list[IdentifyIn], events: list[EventIn],
+                       anchor: datetime) -> None:
     for start in range(0, len(identifies), BATCH_SIZE):
-        ingest(session, org_id, Batch(identifies=identifies[start:start + BATCH_SIZE]), source="demo")
+        ingest(session, org_id, Batch(identifies=identifies[start:start + BATCH_SIZE]), source="demo",
+               received_at=anchor)
     for start in range(0, len(events), BATCH_SIZE):
-        ingest(session, org_id, Batch(events=events[start:start + BATCH_SIZE]), source="demo")
+        ingest(session, org_id, Batch(events=events[start:start + BATCH_SIZE]), source="demo", received_at=anchor)

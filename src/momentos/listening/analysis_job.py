@@ -41,9 +41,11 @@ def _due(now: datetime) -> ColumnElement[bool]:
             & (Feedback.analysis_lease.is_(None) | (Feedback.analysis_lease < now)))
 
 
-def claim(session: Session, now: datetime, batch: int = BATCH) -> Claimed | None:
-    org_id = session.scalar(select(Feedback.org_id).where(_due(now)).order_by(Feedback.id).limit(1)
-                            .with_for_update(skip_locked=True))
+def claim(session: Session, now: datetime, batch: int = BATCH, org_id: int | None = None) -> Claimed | None:
+    """Lease a batch of one organization's due feedback (the first organization with any, unless given)."""
+    if org_id is None:
+        org_id = session.scalar(select(Feedback.org_id).where(_due(now)).order_by(Feedback.id).limit(1)
+                                .with_for_update(skip_locked=True))
     if org_id is None:
         return None
     rows = session.execute(select(Feedback.id, Feedback.text).where(Feedback.org_id == org_id, _due(now))
@@ -109,6 +111,15 @@ def analyse_batch(factory: sessionmaker[Session], now: datetime, batch: int = BA
         adapter.settings_of(session, claimed.org_id, now)  # the organization joins the hourly watch
         adapter.refit_if_grown(session, claimed.org_id, now)
     return max(done, 1)
+
+
+def analyse_org(session: Session, org_id: int, now: datetime, batch: int = BATCH) -> int:
+    """Analyse all of one organization's due feedback inside the caller's transaction (the demo loader: nothing
+    is committed yet, so the worker could not see the rows); the same claim, analysis and store as the job."""
+    done = 0
+    while (claimed := claim(session, now, batch, org_id)) is not None:
+        done += store(session, claimed, _analyze(claimed.texts, claimed.adapter), now)
+    return done
 
 
 def embedding_of(blob: bytes | None) -> np.ndarray | None:

@@ -114,3 +114,9 @@ def _alert(session: Session, org_id: int, service_id: int | None, scope: str, st
     outbox.enqueue_many(session, org_id, [outbox.NotificationIn(
         customer_id=None, purpose=STAFF_ALERT, template="listening_alert", priority="transactional",
         dedup_key=f"warning:{scope}:{started_at.isoformat()}", params=params, service_id=service_id)], now)
+
+
+def recent_episodes(session: Session, org_id: int, since: datetime) -> list[WarningEpisode]:
+    """Episodes whose last alarm hour is at or after ``since`` (the ones still worth attention)."""
+    return list(session.scalars(select(WarningEpisode).where(
+        WarningEpisode.org_id == org_id, WarningEpisode.last_hour_at >= since).order_by(WarningEpisode.started_at)))

@@ -119,6 +119,12 @@ def list_feedback(session: Session, org_id: int, *, limit: int = 100, after_id: 
     return list(session.scalars(stmt.order_by(Feedback.id).limit(limit)))
 
 
+def feedback_of_customer(session: Session, org_id: int, customer_id: int, limit: int = 50) -> list[Feedback]:
+    """A customer's feedback, newest first."""
+    return list(session.scalars(select(Feedback).where(Feedback.org_id == org_id, Feedback.customer_id == customer_id)
+                                .order_by(Feedback.occurred_at.desc(), Feedback.id.desc()).limit(limit)))
+
+
 def get_feedback(session: Session, org_id: int, feedback_id: int) -> Feedback:
     row = session.get(Feedback, feedback_id)
     if row is None or row.org_id != org_id:

@@ -154,7 +154,8 @@ def _explain(parts: RankComponents, n: int, neg: float) -> str:
 
 
 def ranked(session: Session, org_id: int, now: datetime, *, include_addressed: bool = False,
-           limit: int = 50) -> list[NeedRead]:
+           limit: int = 50, service_id: int | None = None) -> list[NeedRead]:
+    """Needs by score; with ``service_id``, counted on that service's comments only (needs without any left out)."""
     needs = {n.id: n for n in session.scalars(select(Need).where(Need.org_id == org_id,
                                                                  Need.merged_into_id.is_(None)))}
     if not include_addressed:
@@ -163,10 +164,13 @@ def ranked(session: Session, org_id: int, now: datetime, *, include_addressed: b
         return []
     rows = session.execute(select(Feedback.need_id, Feedback.text, Feedback.sentiment, Feedback.moment,
                                   Feedback.promise, Feedback.occurred_at).where(
-        Feedback.org_id == org_id, Feedback.need_id.in_(list(needs)), Feedback.occurred_at >= now - WINDOW)).all()
+        Feedback.org_id == org_id, Feedback.need_id.in_(list(needs)), Feedback.occurred_at >= now - WINDOW,
+        *([Feedback.service_id == service_id] if service_id is not None else []))).all()
     grouped: dict[int, list[Any]] = defaultdict(list)
     for r in rows:
         grouped[r.need_id].append(r)
+    if service_id is not None:
+        needs = {k: v for k, v in needs.items() if k in grouped}
     most = max((len(v) for v in grouped.values()), default=0)
     out = [_read(need, grouped.get(nid, []), most, now) for nid, need in needs.items()]
     return sorted(out, key=lambda n: (-n.score, n.id))[:limit]

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from statistics import median
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from momentos.models import PromiseDefinition, PromiseInstance, Service
@@ -39,10 +39,13 @@ def period_of(at: datetime, period: Period) -> str:
 
 
 def compliance(session: Session, org_id: int, *, by: By = "promise", period: Period = "week",
-               start: datetime | None = None, end: datetime | None = None) -> list[IndicatorRow]:
+               start: datetime | None = None, end: datetime | None = None,
+               service_id: int | None = None) -> list[IndicatorRow]:
     i, d = PromiseInstance, PromiseDefinition
     stmt = (select(i.state, i.started_at, i.closed_at, i.stopped_at, i.customer_id, d.key, d.moment, Service.key)
             .join(d, d.id == i.definition_id).join(Service, Service.id == i.service_id).where(i.org_id == org_id))
+    if service_id is not None:
+        stmt = stmt.where(i.service_id == service_id)
     cells: dict[tuple[str, str], _Cell] = defaultdict(_Cell)
     for state, started, closed, stopped, customer, key, moment, service in session.execute(stmt):
         at = closed if closed is not None else started
@@ -64,3 +67,11 @@ def compliance(session: Session, org_id: int, *, by: By = "promise", period: Per
                          customers_affected=len(c.affected),
                          median_hours_to_recover=median(c.recover_hours) if c.recover_hours else None)
             for (p, g), c in sorted(cells.items())]
+
+
+def unrecovered_broken(session: Session, org_id: int, since: datetime) -> dict[int, int]:
+    """Service id → instances broken since ``since`` whose stop activity has not happened yet (still owed)."""
+    i = PromiseInstance
+    stmt = (select(i.service_id, func.count()).where(i.org_id == org_id, i.state == "broken", i.stopped_at.is_(None),
+                                                    i.closed_at >= since).group_by(i.service_id))
+    return {int(sid): int(n) for sid, n in session.execute(stmt)}

@@ -179,6 +179,30 @@ def instances_of_process(session: Session, org_id: int, process_id: int) -> list
     return [(i, d) for i, d in session.execute(stmt)]
 
 
+def instances_of_customer(session: Session, org_id: int, customer_id: int,
+                          limit: int = 50) -> list[tuple[PromiseInstance, PromiseDefinition]]:
+    """A customer's promise instances, newest first."""
+    stmt = (select(PromiseInstance, PromiseDefinition)
+            .join(PromiseDefinition, PromiseDefinition.id == PromiseInstance.definition_id)
+            .where(PromiseInstance.org_id == org_id, PromiseInstance.customer_id == customer_id)
+            .order_by(PromiseInstance.started_at.desc(), PromiseInstance.id.desc()).limit(limit))
+    return [(i, d) for i, d in session.execute(stmt)]
+
+
+def broken_processes(session: Session, org_id: int, service_id: int, moments: Sequence[str],
+                     start: datetime | None = None, end: datetime | None = None) -> list[int]:
+    """Processes of a service with a promise of one of ``moments`` not kept (closed in [start, end))."""
+    stmt = (select(PromiseInstance.process_id).distinct()
+            .join(PromiseDefinition, PromiseDefinition.id == PromiseInstance.definition_id)
+            .where(PromiseInstance.org_id == org_id, PromiseInstance.service_id == service_id,
+                   PromiseInstance.state == "broken", PromiseDefinition.moment.in_(list(moments))))
+    if start is not None:
+        stmt = stmt.where(PromiseInstance.closed_at >= start)
+    if end is not None:
+        stmt = stmt.where(PromiseInstance.closed_at < end)
+    return [int(i) for i in session.scalars(stmt)]
+
+
 def list_instances(session: Session, org_id: int, *, promise: str | None = None, state: str | None = None,
                    process_id: int | None = None, limit: int = 100,
                    after_id: int | None = None) -> list[tuple[PromiseInstance, str]]:

@@ -141,4 +141,6 @@ def customer_page(external_id: str, request: Request, viewer: AnyRole, session: 
         "consents": customers.consents_of(session, customer.id),
         "processes": process_views, "timeline": timeline, "timeline_size": TIMELINE_SIZE,
         "decisions": customer_view.decisions(session, viewer.org_id, customer.id, lang),
+        "promises": customer_view.promises_of(session, viewer.org_id, customer.id, lang),
+        "feedback": customer_view.feedback_of(session, viewer.org_id, customer.id),
         "status_links": customer_view.status_links(session, [v.process.id for v in process_views])}, viewer=viewer)

@@ -18,4 +18,5 @@ def overview_page(request: Request, viewer: Reader, session: DbSession, pages: P
                   cache: ViewCacheDep) -> Response:
     return pages.render(request, "overview.html", {
         "summaries": overview.summaries(session, viewer.org_id, cache),
-        "alerts": overview.alerts(session, viewer.org_id)}, viewer=viewer)
+        "alerts": overview.alerts(session, viewer.org_id),
+        "needs": overview.top_needs(session, viewer.org_id)}, viewer=viewer)

@@ -29,6 +29,12 @@ LABELS: dict[str, dict[str, str]] = {
                  "dead": N_("Failed"), "suppressed": N_("Not sent")},
     "promise_state": {"pending": N_("On track"), "at_risk": N_("At risk of delay"), "kept": N_("Kept"),
                       "broken": N_("Not kept")},
+    "promise_kind": {"time": N_("Time"), "quality": N_("Quality"), "functionality": N_("Functionality"),
+                     "payment": N_("Payment"), "exchange": N_("Exchange"), "returns": N_("Returns"),
+                     "other": N_("Other")},
+    "question_kind": {"csat": N_("Satisfaction (CSAT, 1–5)"), "nps": N_("Recommendation (NPS, 0–10)"),
+                      "ces": N_("Effort (CES, 1–7)"), "text": N_("Free comment")},
+    "sentiment": {"pos": N_("Positive"), "neu": N_("Neutral"), "neg": N_("Negative")},
     "role": {"owner": N_("Owner"), "manager": N_("Manager"), "analyst": N_("Analyst"), "agent": N_("Agent")},
     "status": {"pending": N_("Pending"), "claimed": N_("Being delivered"), "sent": N_("Sent"), "dead": N_("Dead"),
                "suppressed": N_("Suppressed")},
@@ -47,7 +53,8 @@ LABELS: dict[str, dict[str, str]] = {
     "answer_people": {"none": N_("Nobody (self-service)"), "voice": N_("Staff by voice (phone, call centre)"),
                       "face_to_face": N_("Staff face to face")},
     "drill": {"current": N_("Here now"), "reached": N_("Reached"), "progressed": N_("Moved on"),
-              "dropped": N_("Did not move on"), "over_budget": N_("Over the contact budget")},
+              "dropped": N_("Did not move on"), "over_budget": N_("Over the contact budget"),
+              "broken_promises": N_("Promises not kept")},
 }
 
 

@@ -6,10 +6,13 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from momentos.config import Settings
+from momentos.dashboard import sources
 from momentos.dashboard.cache import ViewCache
 from momentos.web import (
     catalog_pages,
+    config_messages,
     config_pages,
+    config_promises,
     customer_pages,
     dashboard_pages,
     decision_pages,
@@ -26,6 +29,7 @@ from momentos.web.session import install_sessions
 def install(app: FastAPI) -> None:
     settings = app.state.settings
     assert isinstance(settings, Settings)
+    sources.install()
     pages = Pages(settings)
     app.state.pages = pages
     app.state.view_cache = ViewCache()
@@ -35,6 +39,6 @@ def install(app: FastAPI) -> None:
     router = APIRouter(dependencies=[Depends(mark_page)], include_in_schema=False)
     # decision_pages before customer_pages: /customers/{id}/contact-decisions before /customers/{id}
     for module in (login, dashboard_pages, map_pages, catalog_pages, indicator_pages, decision_pages, customer_pages,
-                   config_pages, ops_pages):
+                   config_pages, config_promises, config_messages, ops_pages):
         router.include_router(module.router)
     app.include_router(router)
