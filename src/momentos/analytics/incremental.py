@@ -50,10 +50,13 @@ _TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "analytics_moments": (("scope", "lens", "moment"),
                           ("reached", "entries", "progressed", "current", "closed", "total_us", "customers"), ()),
     "analytics_moment_customers": (("scope", "lens", "moment", "customer_id"), ("n",), ()),
+    "analytics_channels": (("scope", "lens", "moment", "channel"), ("n",), ()),
+    "analytics_moment_contacts": (("scope", "lens", "moment", "customer_id"), ("events", "inbound", "outbound"), ()),
 }
 _DELTA_FIELDS = {"analytics_pairs": "pairs", "analytics_durations": "durations", "analytics_buckets": "buckets",
                  "analytics_variants": "variants", "analytics_ends": "ends", "analytics_moments": "moments",
-                 "analytics_moment_customers": "customers"}
+                 "analytics_moment_customers": "customers", "analytics_channels": "channels",
+                 "analytics_moment_contacts": "contacts"}
 
 
 @dataclass(frozen=True)
@@ -249,7 +252,8 @@ def _refresh_cases(bulk: BulkWriter, org_id: int, keys: Sequence[int], models: M
     _insert(bulk, "analytics_cases", org_id, aggregates.encode(new))
 
 
-_EVENT_COLUMNS = ("id", "process_id", "customer_id", "service_id", "activity", "timestamp", "moment", "stay_seq")
+_EVENT_COLUMNS = ("id", "process_id", "customer_id", "service_id", "activity", "timestamp", "moment", "stay_seq",
+                  "channel", "initiator")
 
 
 def _case_events(bulk: BulkWriter, org_id: int, keys: Sequence[int]) -> pl.DataFrame:
@@ -260,7 +264,8 @@ def _case_events(bulk: BulkWriter, org_id: int, keys: Sequence[int]) -> pl.DataF
     rows += [r for r in bulk.lookup("events", _EVENT_COLUMNS, org_id, "customer_id", cids, org_in_key=False)
              if r[1] is None]
     schema = {EVENT_ID: pl.Int64, "process_id": pl.Int64, "customer_id": pl.Int64, "service_id": pl.Int64,
-              ACTIVITY: pl.String, "ts": pl.Object, "moment": pl.String, "stay_seq": pl.Int64}
+              ACTIVITY: pl.String, "ts": pl.Object, "moment": pl.String, "stay_seq": pl.Int64, "channel": pl.String,
+              "initiator": pl.String}
     stamps = [bulk.to_datetime(r[5]) for r in rows]
     frame = pl.DataFrame([r[:5] + r[6:] for r in rows],
                          schema={k: v for k, v in schema.items() if k != "ts"}, orient="row")
