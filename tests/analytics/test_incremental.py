@@ -6,7 +6,8 @@ ingestion service; the aggregates are caught up at random points; then every agg
 frequencies and performance, start/end, variants, funnel, time in moment, and the journey map's moment indicators
 with channel mix and contacts per moment; by activity and by moment; for the organization, per service, in a
 service's own model and mapped onto the 8 contact moments) must equal the full path's answer computed from the log.
-Events come on random channels, started by the customer or the company (or as their touchpoint says).
+Events come at colliding times too, on random channels, started by the customer or the company (or as their
+touchpoint says).
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ events = st.builds(
         message_id=f"m{mid}", customer=customer, activity=activity, timestamp=T0 + timedelta(milliseconds=ms),
         process=process, service=service, channel=channel, initiator=initiator),
     mid=st.integers(0, 40), customer=st.sampled_from(CUSTOMERS), activity=st.sampled_from(ACTIVITIES),
-    ms=st.integers(0, 6 * 3600 * 1000), process=st.sampled_from([None, None, "p1", "p2"]),
+    ms=st.one_of(st.integers(0, 6 * 3600 * 1000), st.sampled_from([0, 60_000])),
+    process=st.sampled_from([None, None, "p1", "p2"]),
     service=st.sampled_from([None, None, None, "shop"]), channel=st.sampled_from([None, "email", "phone", "web"]),
     initiator=st.sampled_from([None, "customer", "company"]))
 steps = st.lists(st.one_of(
