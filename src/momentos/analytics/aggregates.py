@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -22,6 +22,8 @@ DIGEST_SCHEMA: dict[str, Any] = {
     CASE_KEY: pl.Int64, "service_id": pl.Int64, "customer_id": pl.Int64,
     "acts": pl.List(pl.String), "ats": pl.List(pl.Int64), "chs": pl.List(pl.String), "ins": pl.List(pl.String),
     "moms": pl.List(pl.String), "mts": pl.List(pl.Int64)}
+SPREAD_SCHEMA: dict[str, Any] = {"scope": pl.Int64, "lens": pl.String, "moment": pl.String, "outbound": pl.Int64,
+                                 "customers": pl.Int64, "inbound": pl.Int64}
 _JSON_FIELDS = ("acts", "ats", "chs", "ins", "moms", "mts")
 BUCKETS_PER_DOUBLING = 16
 VARIANT_SEP = "\x1f"
@@ -57,6 +59,8 @@ class Delta:
     customers: pl.DataFrame
     channels: pl.DataFrame
     contacts: pl.DataFrame
+    spread: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SPREAD_SCHEMA))
+    """Customers per outbound count (filled in by incremental.py, which knows each customer's stored counts)."""
 
 
 # ---------------------------------------------------------------- digests

@@ -179,12 +179,12 @@ def channel_mix(session: Session, org_id: int, at: Lens, moments: Sequence[str])
 
 def contacts(session: Session, org_id: int, at: Lens, moments: Sequence[str],
              budgets: Mapping[str, int] | None) -> list[ContactFigures]:
-    """Like indicators.contacts: customers reached from analytics_moments, the rest per customer's outbound count."""
+    """Like indicators.contacts: customers reached from analytics_moments, the rest from analytics_contact_spread."""
     bulk = BulkWriter(session)
     reached = _moment_rows(bulk, org_id, at)
     _, params = _where(org_id, at)
-    rows = _query(bulk, "SELECT moment, outbound, count(*), sum(inbound) FROM analytics_moment_contacts "
-                        "WHERE org_id = ? AND scope = ? AND lens = ? GROUP BY moment, outbound", params)
+    rows = _query(bulk, "SELECT moment, outbound, customers, inbound FROM analytics_contact_spread "
+                        "WHERE org_id = ? AND scope = ? AND lens = ?", params)
     inbound: dict[str, int] = {}
     outbound: dict[str, int] = {}
     spread: dict[str, list[tuple[int, int]]] = {}

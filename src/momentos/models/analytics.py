@@ -194,5 +194,20 @@ class AnalyticsMomentContact(Base):
 
 
 
+class AnalyticsContactSpread(Base):
+    """Customers per outbound count in a moment, with their inbound contacts (rows of analytics_moment_contacts)."""
+
+    __tablename__ = "analytics_contact_spread"
+    __table_args__ = _COMPACT
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
+    scope: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    lens: Mapped[str] = mapped_column(String(1), primary_key=True)
+    moment: Mapped[str] = mapped_column(String(64), primary_key=True)
+    outbound: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    customers: Mapped[int] = mapped_column(BigInteger)
+    inbound: Mapped[int] = mapped_column(BigInteger)
+
+
 Index("ix_events_org_id_id", Event.__table__.c.org_id, Event.__table__.c.id)
 """Events of an organization by id: the aggregates find the events above their watermark with it."""

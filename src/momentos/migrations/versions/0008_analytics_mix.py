@@ -50,10 +50,23 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('org_id', 'scope', 'lens', 'moment', 'customer_id', name=op.f('pk_analytics_moment_contacts')),
     sqlite_with_rowid=False
     )
+    op.create_table('analytics_contact_spread',
+    sa.Column('org_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('scope', sa.BigInteger(), nullable=False),
+    sa.Column('lens', sa.String(length=1), nullable=False),
+    sa.Column('moment', sa.String(length=64), nullable=False),
+    sa.Column('outbound', sa.BigInteger(), nullable=False),
+    sa.Column('customers', sa.BigInteger(), nullable=False),
+    sa.Column('inbound', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['org_id'], ['organizations.id'], name=op.f('fk_analytics_contact_spread_org_id_organizations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('org_id', 'scope', 'lens', 'moment', 'outbound', name=op.f('pk_analytics_contact_spread')),
+    sqlite_with_rowid=False
+    )
     _forget_aggregates()
 
 
 def downgrade() -> None:
     _forget_aggregates()
+    op.drop_table('analytics_contact_spread')
     op.drop_table('analytics_moment_contacts')
     op.drop_table('analytics_channels')
