@@ -3,9 +3,11 @@
 Random batches (duplicated message ids within and across batches, events out of time order, two services with
 different journey models, events without a service, customers erased between batches) go through the real
 ingestion service; the aggregates are caught up at random points; then every aggregated answer (DFG with
-frequencies and performance, start/end, variants, funnel, time in moment; by activity and by moment; for the
-organization, per service, in a service's own model and mapped onto the 8 contact moments) must equal the full
-path's answer computed from the log.
+frequencies and performance, start/end, variants, funnel, time in moment, and the journey map's moment indicators
+with channel mix and contacts per moment; by activity and by moment; for the organization, per service, in a
+service's own model and mapped onto the 8 contact moments) must equal the full path's answer computed from the log.
+Events come at colliding times too, on random channels, started by the customer or the company (or as their
+touchpoint says).
 """
 
 from __future__ import annotations
@@ -39,15 +41,18 @@ QUERIES = [AnalyticsQuery(by=by, service=service, view=view)
            for view in ("model", "canonical")]
 VIEWS: dict[str, Callable[..., Any]] = {
     "dfg": analytics.dfg, "performance_dfg": analytics.performance_dfg, "start_end": analytics.start_end,
-    "variants": analytics.variants, "funnel": analytics.funnel, "time_in_moment": analytics.time_in_moment}
+    "variants": analytics.variants, "funnel": analytics.funnel, "time_in_moment": analytics.time_in_moment,
+    "moment_indicators": analytics.moment_indicators}
 
 events = st.builds(
-    lambda mid, customer, activity, ms, process, service: EventIn(
+    lambda mid, customer, activity, ms, process, service, channel, initiator: EventIn(
         message_id=f"m{mid}", customer=customer, activity=activity, timestamp=T0 + timedelta(milliseconds=ms),
-        process=process, service=service),
+        process=process, service=service, channel=channel, initiator=initiator),
     mid=st.integers(0, 40), customer=st.sampled_from(CUSTOMERS), activity=st.sampled_from(ACTIVITIES),
-    ms=st.integers(0, 6 * 3600 * 1000), process=st.sampled_from([None, None, "p1", "p2"]),
-    service=st.sampled_from([None, None, None, "shop"]))
+    ms=st.one_of(st.integers(0, 6 * 3600 * 1000), st.sampled_from([0, 60_000])),
+    process=st.sampled_from([None, None, "p1", "p2"]),
+    service=st.sampled_from([None, None, None, "shop"]), channel=st.sampled_from([None, "email", "phone", "web"]),
+    initiator=st.sampled_from([None, "customer", "company"]))
 steps = st.lists(st.one_of(
     st.tuples(st.just("batch"), st.lists(events, min_size=1, max_size=12)),
     st.tuples(st.just("catch_up"), st.none()),

@@ -1,17 +1,17 @@
 """Case digests and what each case adds to the aggregate tables (models/analytics.py), computed with Polars.
 
-A *digest* is one case's steps in order: its activities (ordered by time, then event id) and its stays (ordered by
-their number), each with a time in epoch microseconds. The contribution of a set of digests, each with a weight
-``w`` (+1 for a new digest, −1 for the digest it replaces), is a set of signed counter deltas per table row;
-summing the contributions of every current digest gives exactly what the full path (views.py, mining.py,
-indicators.py) computes from the log. The definitions mirror those modules line by line.
+A *digest* is one case's steps in order: its activities (ordered by time, then event id, each with its channel and
+initiator) and its stays (ordered by their number), each with a time in epoch microseconds. The contribution of a
+set of digests, each with a weight ``w`` (+1 for a new digest, −1 for the digest it replaces), is a set of signed
+counter deltas per table row; summing the contributions of every current digest gives exactly what the full path
+(views.py, mining.py, indicators.py) computes from the log. The definitions mirror those modules line by line.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -20,8 +20,11 @@ from momentos.analytics.log import ACTIVITY, CASE_KEY, EVENT_ID, TIMESTAMP
 
 DIGEST_SCHEMA: dict[str, Any] = {
     CASE_KEY: pl.Int64, "service_id": pl.Int64, "customer_id": pl.Int64,
-    "acts": pl.List(pl.String), "ats": pl.List(pl.Int64), "moms": pl.List(pl.String), "mts": pl.List(pl.Int64)}
-_JSON_FIELDS = ("acts", "ats", "moms", "mts")
+    "acts": pl.List(pl.String), "ats": pl.List(pl.Int64), "chs": pl.List(pl.String), "ins": pl.List(pl.String),
+    "moms": pl.List(pl.String), "mts": pl.List(pl.Int64)}
+SPREAD_SCHEMA: dict[str, Any] = {"scope": pl.Int64, "lens": pl.String, "moment": pl.String, "outbound": pl.Int64,
+                                 "customers": pl.Int64, "inbound": pl.Int64}
+_JSON_FIELDS = ("acts", "ats", "chs", "ins", "moms", "mts")
 BUCKETS_PER_DOUBLING = 16
 VARIANT_SEP = "\x1f"
 
@@ -54,6 +57,10 @@ class Delta:
     ends: pl.DataFrame
     moments: pl.DataFrame
     customers: pl.DataFrame
+    channels: pl.DataFrame
+    contacts: pl.DataFrame
+    spread: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SPREAD_SCHEMA))
+    """Customers per outbound count (filled in by incremental.py, which knows each customer's stored counts)."""
 
 
 # ---------------------------------------------------------------- digests
@@ -63,7 +70,8 @@ def digests_from_log(log: pl.DataFrame) -> pl.DataFrame:
     acts = (log.sort([CASE_KEY, TIMESTAMP, EVENT_ID])
             .group_by(CASE_KEY, maintain_order=True)
             .agg(pl.col("service_id").first(), pl.col("customer_id").first(), pl.col(ACTIVITY).alias("acts"),
-                 _micros(pl.col(TIMESTAMP)).alias("ats")))
+                 _micros(pl.col(TIMESTAMP)).alias("ats"), pl.col("channel").alias("chs"),
+                 pl.col("initiator").alias("ins")))
     stays = (log.filter(pl.col("stay_seq").is_not_null() & pl.col("moment").is_not_null())
              .sort([CASE_KEY, "stay_seq"])
              .group_by(CASE_KEY, maintain_order=True)
@@ -120,9 +128,10 @@ def contributions(weighted: pl.DataFrame, models: Models) -> Delta:
     walked = steps.sort(["cid", "i"])
     pairs, durations, buckets = _pair_tables(walked)
     moments, customers, stay_durations, stay_buckets = _moment_tables(walked.filter(pl.col("lens") != "a"))
+    channels, contacts = _contact_tables(frame, walked.filter(pl.col("lens") != "a"))
     return Delta(pairs=pairs, durations=pl.concat([durations, stay_durations]),
                  buckets=pl.concat([buckets, stay_buckets]), variants=_variants(walked), ends=_ends(walked),
-                 moments=moments, customers=customers)
+                 moments=moments, customers=customers, channels=channels, contacts=contacts)
 
 
 def _explode(frame: pl.DataFrame, names: str, times: str) -> pl.DataFrame:
@@ -214,3 +223,30 @@ def _moment_tables(stays: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.
               .select("w", "scopes", "lens", pl.lit("t").alias("metric"), pl.col("step").alias("source"),
                       pl.lit("").alias("target"), "duration_us", bucket(pl.col("duration_us")).alias("bucket")))
     return (moments, customers, *_duration_tables(closed))
+
+
+def _contact_tables(frame: pl.DataFrame, stays: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Channel mix and contacts per moment (indicators.events_in_moments, channel_mix, contacts), per event, summed.
+
+    Each event of a case counts in the stay of that case in effect at its time: among the case's stays in the model
+    (``pos`` known) entered at or before the event, the last by (time, stay order); events before any such stay
+    do not count. Stays sort before events at an equal time, so the forward fill finds exactly that stay.
+    """
+    entered = stays.filter(pl.col("pos").is_not_null()).select(
+        "gid", "lens", "scopes", "ts", "i", pl.col("step").alias("moment"), pl.lit(0, dtype=pl.Int8).alias("kind"))
+    cases = entered.group_by("gid", "lens").agg(pl.col("scopes").first())
+    happened = (frame.select("gid", "w", "customer_id", pl.col("ats").alias("ts"), pl.col("chs").alias("channel"),
+                             pl.col("ins").alias("initiator"))
+                .explode("ts", "channel", "initiator").filter(pl.col("ts").is_not_null())
+                .join(cases, on="gid", how="inner")
+                .with_columns(pl.lit(1, dtype=pl.Int8).alias("kind")))
+    walked = (pl.concat([entered, happened], how="diagonal_relaxed")
+              .sort(["gid", "lens", "ts", "kind", "i"])
+              .with_columns(pl.col("moment").forward_fill().over("gid", "lens"))
+              .filter((pl.col("kind") == 1) & pl.col("moment").is_not_null()))
+    w = pl.col("w")
+    channels = _by_scope(walked, ["moment", "channel"], {"n": w.sum()})
+    contacts = _by_scope(walked, ["moment", "customer_id"], {
+        "events": w.sum(), "inbound": (w * (pl.col("initiator") == "customer").cast(pl.Int64)).sum(),
+        "outbound": (w * (pl.col("initiator") == "company").cast(pl.Int64)).sum()})
+    return channels, contacts

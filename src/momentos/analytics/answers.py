@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import gc
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +21,9 @@ from sqlalchemy.orm import Session
 
 from momentos.analytics.aggregates import VARIANT_SEP
 from momentos.analytics.schemas import (
+    ChannelMix,
+    ChannelShare,
+    ContactFigures,
     DfgEdge,
     EndActivities,
     FunnelStep,
@@ -156,6 +159,50 @@ def time_in_moment(session: Session, org_id: int, at: Lens, moments: Sequence[st
 
 def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
+
+
+def channel_mix(session: Session, org_id: int, at: Lens, moments: Sequence[str]) -> list[ChannelMix]:
+    _, params = _where(org_id, at)
+    rows = _query(BulkWriter(session), "SELECT moment, channel, n FROM analytics_channels "
+                  "WHERE org_id = ? AND scope = ? AND lens = ?", params)
+    by_moment: dict[str, list[tuple[str, int]]] = {}
+    for m, channel, n in sorted(rows, key=lambda r: (str(r[0]), -int(r[2]), str(r[1]))):
+        by_moment.setdefault(str(m), []).append((str(channel), int(n)))
+    out = []
+    for m in moments:
+        counts = by_moment.get(m, [])
+        total = sum(n for _, n in counts)
+        out.append(ChannelMix(moment=m, events=total,
+                              channels=[ChannelShare(channel=c, events=n, share=n / total) for c, n in counts]))
+    return out
+
+
+def contacts(session: Session, org_id: int, at: Lens, moments: Sequence[str],
+             budgets: Mapping[str, int] | None) -> list[ContactFigures]:
+    """Like indicators.contacts: customers reached from analytics_moments, the rest from analytics_contact_spread."""
+    bulk = BulkWriter(session)
+    reached = _moment_rows(bulk, org_id, at)
+    _, params = _where(org_id, at)
+    rows = _query(bulk, "SELECT moment, outbound, customers, inbound FROM analytics_contact_spread "
+                        "WHERE org_id = ? AND scope = ? AND lens = ?", params)
+    inbound: dict[str, int] = {}
+    outbound: dict[str, int] = {}
+    spread: dict[str, list[tuple[int, int]]] = {}
+    for m, out_n, customers, in_n in rows:
+        key, out_n, customers = str(m), int(out_n), int(customers)
+        inbound[key] = inbound.get(key, 0) + int(in_n)
+        outbound[key] = outbound.get(key, 0) + out_n * customers
+        spread.setdefault(key, []).append((out_n, customers))
+    out = []
+    for m in moments:
+        row = reached.get(m)
+        n = row.customers if row is not None else 0
+        i, o = inbound.get(m, 0), outbound.get(m, 0)
+        budget = None if budgets is None else budgets.get(m)
+        over = None if budget is None else sum(c for v, c in spread.get(m, []) if v > budget)
+        out.append(ContactFigures(moment=m, customers=n, inbound=i, outbound=o, inbound_per_customer=_ratio(i, n),
+                                  outbound_per_customer=_ratio(o, n), budget=budget, over_budget=over))
+    return out
 
 
 def _quantiles(bulk: BulkWriter, org_id: int, at: Lens, metric: str, sizes: dict[Group, int],

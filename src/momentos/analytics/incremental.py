@@ -50,10 +50,14 @@ _TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "analytics_moments": (("scope", "lens", "moment"),
                           ("reached", "entries", "progressed", "current", "closed", "total_us", "customers"), ()),
     "analytics_moment_customers": (("scope", "lens", "moment", "customer_id"), ("n",), ()),
+    "analytics_channels": (("scope", "lens", "moment", "channel"), ("n",), ()),
+    "analytics_moment_contacts": (("scope", "lens", "moment", "customer_id"), ("events", "inbound", "outbound"), ()),
+    "analytics_contact_spread": (("scope", "lens", "moment", "outbound"), ("customers", "inbound"), ()),
 }
 _DELTA_FIELDS = {"analytics_pairs": "pairs", "analytics_durations": "durations", "analytics_buckets": "buckets",
                  "analytics_variants": "variants", "analytics_ends": "ends", "analytics_moments": "moments",
-                 "analytics_moment_customers": "customers"}
+                 "analytics_moment_customers": "customers", "analytics_channels": "channels",
+                 "analytics_moment_contacts": "contacts", "analytics_contact_spread": "spread"}
 
 
 @dataclass(frozen=True)
@@ -146,7 +150,7 @@ def forget_customer(session: Session, org_id: int, customer_id: int) -> None:
                                  "WHERE org_id = ? AND customer_id = ?"), [org_id, customer_id])
     if rows:
         old = aggregates.decode(rows).with_columns(pl.lit(-1, dtype=pl.Int64).alias("w"))
-        _apply(bulk, org_id, _with_customer_counts(
+        _apply(bulk, org_id, _with_counts(
             bulk, org_id, aggregates.contributions(old, current_models(session, org_id))))
         _delete_cases(bulk, org_id, [r[0] for r in rows])
     # SQLite hands out max(id) + 1: once the customer's events are gone, new events may reuse their ids.
@@ -226,7 +230,7 @@ def _rebuild_all(session: Session, bulk: BulkWriter, org_id: int, models: Models
     for table in (*_TABLES, "analytics_cases"):
         bulk.executemany(f"DELETE FROM {table} WHERE org_id = ?", [(org_id,)])  # noqa: S608 - constant names
     digests = aggregates.digests_from_log(load_log(session, org_id))
-    delta = _with_customer_counts(bulk, org_id, aggregates.contributions(
+    delta = _with_counts(bulk, org_id, aggregates.contributions(
         digests.with_columns(pl.lit(1, dtype=pl.Int64).alias("w")), models), fresh=True)
     for table, field in _DELTA_FIELDS.items():
         keys, counters, replaced = _TABLES[table]
@@ -244,12 +248,13 @@ def _refresh_cases(bulk: BulkWriter, org_id: int, keys: Sequence[int], models: M
     old = aggregates.decode(old_rows)
     weighted = pl.concat([new.with_columns(pl.lit(1, dtype=pl.Int64).alias("w")),
                           old.with_columns(pl.lit(-1, dtype=pl.Int64).alias("w"))])
-    _apply(bulk, org_id, _with_customer_counts(bulk, org_id, aggregates.contributions(weighted, models)))
+    _apply(bulk, org_id, _with_counts(bulk, org_id, aggregates.contributions(weighted, models)))
     _delete_cases(bulk, org_id, [r[0] for r in old_rows])
     _insert(bulk, "analytics_cases", org_id, aggregates.encode(new))
 
 
-_EVENT_COLUMNS = ("id", "process_id", "customer_id", "service_id", "activity", "timestamp", "moment", "stay_seq")
+_EVENT_COLUMNS = ("id", "process_id", "customer_id", "service_id", "activity", "timestamp", "moment", "stay_seq",
+                  "channel", "initiator")
 
 
 def _case_events(bulk: BulkWriter, org_id: int, keys: Sequence[int]) -> pl.DataFrame:
@@ -260,7 +265,8 @@ def _case_events(bulk: BulkWriter, org_id: int, keys: Sequence[int]) -> pl.DataF
     rows += [r for r in bulk.lookup("events", _EVENT_COLUMNS, org_id, "customer_id", cids, org_in_key=False)
              if r[1] is None]
     schema = {EVENT_ID: pl.Int64, "process_id": pl.Int64, "customer_id": pl.Int64, "service_id": pl.Int64,
-              ACTIVITY: pl.String, "ts": pl.Object, "moment": pl.String, "stay_seq": pl.Int64}
+              ACTIVITY: pl.String, "ts": pl.Object, "moment": pl.String, "stay_seq": pl.Int64, "channel": pl.String,
+              "initiator": pl.String}
     stamps = [bulk.to_datetime(r[5]) for r in rows]
     frame = pl.DataFrame([r[:5] + r[6:] for r in rows],
                          schema={k: v for k, v in schema.items() if k != "ts"}, orient="row")
@@ -279,11 +285,42 @@ def _insert_ignore(table: str, columns: Sequence[str]) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
 
 
+def _with_counts(bulk: BulkWriter, org_id: int, delta: Delta, fresh: bool = False) -> Delta:
+    """The delta with the counters that depend on what is stored: distinct customers, customers per outbound count."""
+    return _with_contact_spread(bulk, org_id, _with_customer_counts(bulk, org_id, delta, fresh), fresh)
+
+
+def _with_contact_spread(bulk: BulkWriter, org_id: int, delta: Delta, fresh: bool) -> Delta:
+    """Move each changed customer from its stored outbound count to its new one in analytics_contact_spread."""
+    keys = ["scope", "lens", "moment", "customer_id"]
+    change = delta.contacts
+    stored = _current_rows(bulk, org_id, "analytics_moment_contacts", ("events", "inbound", "outbound"),
+                           change.select(keys).rows()) if not fresh else []
+    before = pl.DataFrame(stored, schema={"scope": pl.Int64, "lens": pl.String, "moment": pl.String,
+                                          "customer_id": pl.Int64, "events0": pl.Int64, "inbound0": pl.Int64,
+                                          "outbound0": pl.Int64}, orient="row")
+    both = (change.join(before, on=keys, how="left")
+            .with_columns(pl.col(c).fill_null(0) for c in ("events0", "inbound0", "outbound0")))
+    old = (both.filter(pl.col("events0") > 0)
+           .select("scope", "lens", "moment", pl.col("outbound0").alias("outbound"),
+                   pl.lit(-1, dtype=pl.Int64).alias("customers"), (-pl.col("inbound0")).alias("inbound")))
+    new = (both.filter(pl.col("events0") + pl.col("events") > 0)
+           .select("scope", "lens", "moment", (pl.col("outbound0") + pl.col("outbound")).alias("outbound"),
+                   pl.lit(1, dtype=pl.Int64).alias("customers"),
+                   (pl.col("inbound0") + pl.col("inbound")).alias("inbound")))
+    spread = (pl.concat([old, new]).group_by("scope", "lens", "moment", "outbound")
+              .agg(pl.col("customers").sum(), pl.col("inbound").sum())
+              .filter((pl.col("customers") != 0) | (pl.col("inbound") != 0)))
+    return replace(delta, spread=spread.cast(aggregates.SPREAD_SCHEMA))  # type: ignore[arg-type]
+
+
 def _with_customer_counts(bulk: BulkWriter, org_id: int, delta: Delta, fresh: bool = False) -> Delta:
     """Add to the moments delta how many customers start or stop counting (their case count leaves or reaches 0)."""
     keys = ["scope", "lens", "moment", "customer_id"]
     change = delta.customers
-    before = pl.DataFrame(_current_customer_counts(bulk, org_id, change.select(keys).rows()) if not fresh else [],
+    stored = _current_rows(bulk, org_id, "analytics_moment_customers", ("n",),
+                           change.select(keys).rows()) if not fresh else []
+    before = pl.DataFrame(stored,
                           schema={"scope": pl.Int64, "lens": pl.String, "moment": pl.String, "customer_id": pl.Int64,
                                   "before": pl.Int64}, orient="row")
     counted = (change.join(before, on=keys, how="left")
@@ -298,18 +335,18 @@ def _with_customer_counts(bulk: BulkWriter, org_id: int, delta: Delta, fresh: bo
     return replace(delta, moments=moments)
 
 
-def _current_customer_counts(bulk: BulkWriter, org_id: int,
-                             keys: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """Stored case counts of (scope, lens, moment, customer) keys: (scope, lens, moment, customer, n)."""
+def _current_rows(bulk: BulkWriter, org_id: int, table: str, counters: Sequence[str],
+                  keys: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Stored counters of a table's (scope, lens, moment, customer) keys: (scope, lens, moment, customer, *counters)."""
     if not keys:
         return []
     if bulk.postgres:
         return bulk.query(
-            "SELECT c.scope, c.lens, c.moment, c.customer_id, c.n FROM unnest(%s::bigint[], %s::text[], %s::text[], "
-            "%s::bigint[]) AS k(scope, lens, moment, customer_id) JOIN analytics_moment_customers c "
-            "ON c.org_id = %s AND c.scope = k.scope AND c.lens = k.lens AND c.moment = k.moment "
+            f"SELECT c.scope, c.lens, c.moment, c.customer_id, {', '.join(f'c.{c}' for c in counters)} "  # noqa: S608
+            "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[]) AS k(scope, lens, moment, customer_id) "
+            f"JOIN {table} c ON c.org_id = %s AND c.scope = k.scope AND c.lens = k.lens AND c.moment = k.moment "
             "AND c.customer_id = k.customer_id", [*(list(col) for col in zip(*keys, strict=True)), org_id])
-    sql = ("SELECT scope, lens, moment, customer_id, n FROM analytics_moment_customers WHERE org_id = ? "
+    sql = (f"SELECT scope, lens, moment, customer_id, {', '.join(counters)} FROM {table} WHERE org_id = ? "  # noqa: S608
            "AND scope = ? AND lens = ? AND moment = ? AND customer_id = ?")
     return [row for key in keys for row in bulk.query(sql, [org_id, *key])]
 

@@ -76,9 +76,13 @@ def time_in_moment(stays: pl.DataFrame, moments: Sequence[str]) -> list[TimeInMo
 
 
 def events_in_moments(log: pl.DataFrame, stays: pl.DataFrame, moments: Sequence[str]) -> pl.DataFrame:
-    """Every event of the log with ``in_moment``: the moment of its case's stay in effect at its time (or null)."""
+    """Every event of the log with ``in_moment``: the moment of its case's stay in effect at its time (or null).
+
+    The stay in effect is the case's last stay in the model entered at or before the event; of stays entered at the
+    same time, the last in stay order (``stays`` is sorted by case and stay number; the sort keeps that order).
+    """
     entered = (_in_model(stays, moments).select(CASE_KEY, TIMESTAMP, pl.col("moment").alias("in_moment"))
-               .sort(TIMESTAMP))
+               .sort(TIMESTAMP, maintain_order=True))
     return (log.select(CASE_KEY, TIMESTAMP, "channel", "initiator", "customer_id").sort(TIMESTAMP)
             .join_asof(entered, on=TIMESTAMP, by=CASE_KEY, strategy="backward")
             .filter(pl.col("in_moment").is_not_null()))

@@ -3,8 +3,7 @@
 Two paths that give identical answers. Unfiltered and per-service queries (by activity or by moment, in a service's
 own model or mapped onto the 8 contact moments) read the aggregate tables after folding in every committed event
 (incremental.catch_up, which writes to them in the caller's transaction). Queries filtered by channel or period,
-and ``full=True``, take the full path: load the log (log.py) and compute the view with Polars. Channel mix and
-contacts per moment always take the full path.
+and ``full=True``, take the full path: load the log (log.py) and compute the view with Polars.
 """
 
 from __future__ import annotations
@@ -167,15 +166,21 @@ def budgets(session: Session, org_id: int, space: MomentSpace) -> dict[str, int]
 
 
 def moment_indicators(session: Session, org_id: int, q: AnalyticsQuery, *, full: bool = False) -> MomentIndicators:
-    """Funnel and time in moment (aggregates when unfiltered), channel mix and contacts (full path)."""
+    """Funnel, time in moment, channel mix and contacts per moment (from the aggregates when unfiltered)."""
+    if aggregated(session, org_id, q, full):
+        at, agg_space = _lens(session, org_id, q.model_copy(update={"by": "moment"}))
+        assert agg_space is not None
+        moments = agg_space.moments
+        return MomentIndicators(
+            service=agg_space.service.key if agg_space.service else q.service, model=agg_space.model,
+            moments=moments, funnel=answers.funnel(session, org_id, at, moments),
+            time_in_moment=answers.time_in_moment(session, org_id, at, moments),
+            channel_mix=answers.channel_mix(session, org_id, at, moments),
+            contacts=answers.contacts(session, org_id, at, moments, budgets(session, org_id, agg_space)))
     log, stays, space = _stays(session, org_id, q, stays_only=False)
     events = indicators.events_in_moments(log, stays, space.moments)
-    if aggregated(session, org_id, q, full):
-        steps, times = funnel(session, org_id, q), time_in_moment(session, org_id, q)
-    else:
-        steps, times = indicators.funnel(stays, space.moments), indicators.time_in_moment(stays, space.moments)
     return MomentIndicators(
         service=space.service.key if space.service else q.service, model=space.model, moments=space.moments,
-        funnel=steps, time_in_moment=times,
+        funnel=indicators.funnel(stays, space.moments), time_in_moment=indicators.time_in_moment(stays, space.moments),
         channel_mix=indicators.channel_mix(events, space.moments),
         contacts=indicators.contacts(events, stays, space.moments, budgets(session, org_id, space)))

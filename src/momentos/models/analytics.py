@@ -162,6 +162,51 @@ class AnalyticsMomentCustomer(Base):
     n: Mapped[int] = mapped_column(BigInteger)
 
 
+class AnalyticsChannel(Base):
+    """Events per channel counted in the moment whose stay was in effect (see indicators.channel_mix)."""
+
+    __tablename__ = "analytics_channels"
+    __table_args__ = _COMPACT
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
+    scope: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    lens: Mapped[str] = mapped_column(String(1), primary_key=True)
+    moment: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
+class AnalyticsMomentContact(Base):
+    """A customer's events in a moment: all, inbound (customer-started) and outbound (see indicators.contacts)."""
+
+    __tablename__ = "analytics_moment_contacts"
+    __table_args__ = _COMPACT
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
+    scope: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    lens: Mapped[str] = mapped_column(String(1), primary_key=True)
+    moment: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    events: Mapped[int] = mapped_column(BigInteger)
+    inbound: Mapped[int] = mapped_column(BigInteger)
+    outbound: Mapped[int] = mapped_column(BigInteger)
+
+
+
+
+class AnalyticsContactSpread(Base):
+    """Customers per outbound count in a moment, with their inbound contacts (rows of analytics_moment_contacts)."""
+
+    __tablename__ = "analytics_contact_spread"
+    __table_args__ = _COMPACT
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
+    scope: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    lens: Mapped[str] = mapped_column(String(1), primary_key=True)
+    moment: Mapped[str] = mapped_column(String(64), primary_key=True)
+    outbound: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    customers: Mapped[int] = mapped_column(BigInteger)
+    inbound: Mapped[int] = mapped_column(BigInteger)
 
 
 Index("ix_events_org_id_id", Event.__table__.c.org_id, Event.__table__.c.id)
