@@ -105,12 +105,8 @@ def _locked_instances(session: Session, process_ids: Sequence[int]) -> dict[tupl
     return {(i.definition_id, i.process_id): i for i in session.scalars(stmt)}
 
 
-def refresh(session: Session, org_id: int, promises: OrgPromises, touched: dict[int, Touched],
-            now: datetime) -> list[Change]:
-    """Recompute every instance of the touched processes from their full history; returns the state changes."""
-    if not touched:
-        return []
-    pids = sorted(touched)
+def _evaluate(session: Session, promises: OrgPromises, touched: dict[int, Touched], pids: Sequence[int],
+              now: datetime) -> dict[tuple[int, int], tuple[Compiled, Evaluation]]:
     facts = facts_of(session, pids, promises.activities)
     evaluated: dict[tuple[int, int], tuple[Compiled, Evaluation]] = {}
     for pid in pids:
@@ -118,7 +114,24 @@ def refresh(session: Session, org_id: int, promises: OrgPromises, touched: dict[
             ev = evaluate(d.rule, facts[pid], now)
             if ev is not None:
                 evaluated[(d.id, pid)] = (d, ev)
+    return evaluated
+
+
+def refresh(session: Session, org_id: int, promises: OrgPromises, touched: dict[int, Touched],
+            now: datetime) -> list[Change]:
+    """Recompute every instance of the touched processes from their full history; returns the state changes."""
+    if not touched:
+        return []
+    pids = sorted(touched)
+    evaluated = _evaluate(session, promises, touched, pids, now)
     instances = _locked_instances(session, pids)
+    missing = [key for key in evaluated if key not in instances]
+    if missing:
+        _create(session, org_id, [(key, touched[key[1]], evaluated[key][1]) for key in missing], now)
+        instances = _locked_instances(session, pids)
+    # The instances are locked now, so a concurrent batch of the same processes has committed: read the history
+    # again (a new statement sees its events) and evaluate on that, so the last writer never writes a stale state.
+    evaluated = _evaluate(session, promises, touched, pids, now)
     missing = [key for key in evaluated if key not in instances]
     if missing:
         _create(session, org_id, [(key, touched[key[1]], evaluated[key][1]) for key in missing], now)
