@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -16,6 +15,7 @@ from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
 from momentos.analytics.schemas import AnalyticsQuery
+from momentos.orgs.commands import org_session
 
 if TYPE_CHECKING:
     from momentos.analytics.export import ExportFormat
@@ -59,26 +59,8 @@ def register(app: typer.Typer) -> None:
     app.command("report", no_args_is_help=True)(report_command)
 
 
-@contextmanager
-def _org_session(slug: str) -> Iterator[tuple[Session, int]]:
-    from momentos.config import Settings
-    from momentos.db import make_engine, make_session_factory, unit_of_work
-    from momentos.errors import MomentosError
-    from momentos.orgs.service import get_organization
-
-    engine = make_engine(Settings().effective_database_url)
-    try:
-        with unit_of_work(make_session_factory(engine)) as session:
-            yield session, get_organization(session, slug).id
-    except MomentosError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
-        raise typer.Exit(2) from exc
-    finally:
-        engine.dispose()
-
-
 def _run(org: str, q: AnalyticsQuery, as_json: bool, compute: Callable[[Session, int, AnalyticsQuery], Any]) -> None:
-    with _org_session(org) as (session, org_id):
+    with org_session(org) as (session, org_id):
         result = compute(session, org_id, q)
     data = TypeAdapter(Any).dump_python(result, mode="json")
     if as_json:
@@ -141,7 +123,7 @@ def export_command(
     fmt = _FORMATS[file_format.value] if file_format else _format_of(out)
     q = _query(service, channel, start, end)
     flt = LogFilter(service=q.service, channel=q.channel, start=q.start, end=q.end)
-    with _org_session(org) as (session, org_id):
+    with org_session(org) as (session, org_id):
         count = export_log(session, org_id, out, fmt, flt)
     typer.echo(f"wrote {count} events to {out}", err=True)
 
@@ -172,6 +154,6 @@ def report_command(
     """Write a self-contained HTML report (inline charts, works offline) of the indicators per moment."""
     from momentos.web.report import write_report
 
-    with _org_session(org) as (session, org_id):
+    with org_session(org) as (session, org_id):
         write_report(session, org_id, _query(service, channel, start, end), lang.value, out)
     typer.echo(f"wrote {out}", err=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +29,8 @@ class Routed:
     channel: str
     initiator: str
 
+T = TypeVar("T")
+
 
 @dataclass
 class Routing:
@@ -37,6 +41,15 @@ class Routing:
     activity_services: dict[str, set[int]] = field(default_factory=dict)
     notice_moments: set[tuple[int, str]] = field(default_factory=set)
     """(service id, moment) where entering the moment needs a company-started contact (a status notice)."""
+    derived: dict[str, Any] = field(default_factory=dict)
+    """What other domains derive from the catalog for ingestion (promise sets, survey triggers): kept here, so it is
+    renewed with the catalog version like the rest of the routing."""
+
+    def derive(self, name: str, build: Callable[[], T]) -> T:
+        """The value ``build`` makes, made once per routing object (concurrent first calls may both build it)."""
+        if name not in self.derived:
+            self.derived[name] = build()
+        return cast(T, self.derived[name])
 
 
 class RoutingError(Exception):

@@ -8,7 +8,6 @@ expiry so the worker drops it too if, at send time, the policy defers it past th
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -80,21 +79,11 @@ class Triggers:
     activities: frozenset[tuple[int, str]]
 
 
-_TRIGGERS: dict[int, tuple[weakref.ref[Routing], Triggers]] = {}
-_TRIGGERS_MAX = 256
-
-
 def triggers(session: Session, org_id: int, routing: Routing) -> Triggers:
-    """The organization's survey triggers, cached on the batch's routing object (renewed with the catalog version,
+    """The organization's survey triggers, kept on the batch's routing object (renewed with the catalog version,
     which creating a survey renews): ingestion asks once per batch, at no cost when there are none."""
-    hit = _TRIGGERS.get(id(routing))
-    if hit is not None and hit[0]() is routing:
-        return hit[1]
-    found = Triggers(frozenset(attached(session, org_id)), frozenset(by_activity(session, org_id)))
-    if len(_TRIGGERS) >= _TRIGGERS_MAX:
-        _TRIGGERS.clear()
-    _TRIGGERS[id(routing)] = (weakref.ref(routing), found)
-    return found
+    return routing.derive("survey_triggers", lambda: Triggers(frozenset(attached(session, org_id)),
+                                                              frozenset(by_activity(session, org_id))))
 
 
 def attached(session: Session, org_id: int) -> dict[tuple[int, str], Survey]:

@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 import typer
-from sqlalchemy.orm import Session
+
+from momentos.orgs.commands import org_session
 
 outbox_app = typer.Typer(help="The notification outbox: dead notifications and replays.", no_args_is_help=True)
 Org = Annotated[str, typer.Option("--org", help="Slug of the organization.")]
@@ -39,31 +38,13 @@ def worker(once: Annotated[bool, typer.Option(help="Exit when nothing is due")] 
     typer.echo(f"worker {owner}: {sent} delivered")
 
 
-@contextmanager
-def _org_session(slug: str) -> Iterator[tuple[Session, int]]:
-    from momentos.config import Settings
-    from momentos.db import make_engine, make_session_factory, unit_of_work
-    from momentos.errors import MomentosError
-    from momentos.orgs.service import get_organization
-
-    engine = make_engine(Settings().effective_database_url)
-    try:
-        with unit_of_work(make_session_factory(engine)) as session:
-            yield session, get_organization(session, slug).id
-    except MomentosError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
-        raise typer.Exit(2) from exc
-    finally:
-        engine.dispose()
-
-
 @outbox_app.command("dead")
 def dead(org: Org, limit: Annotated[int, typer.Option(help="At most this many")] = 100,
          as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines")] = False) -> None:
     """List the notifications that ended ``dead`` (id, purpose, attempts, last error)."""
     from momentos.notify import outbox
 
-    with _org_session(org) as (session, org_id):
+    with org_session(org) as (session, org_id):
         rows = outbox.list_notifications(session, org_id, "dead", limit)
         lines = [{"id": n.id, "customer_id": n.customer_id, "purpose": n.purpose, "channel": n.channel,
                   "attempts": n.attempts, "delivery_id": n.delivery_id, "last_error": n.last_error} for n in rows]
@@ -84,7 +65,7 @@ def replay(org: Org, ids: Annotated[list[int] | None, typer.Argument(help="Notif
     if not ids and not all_dead:
         typer.echo("error: give notification ids or --all-dead", err=True)
         raise typer.Exit(2)
-    with _org_session(org) as (session, org_id):
+    with org_session(org) as (session, org_id):
         replayed = outbox.replay_many(session, org_id, None if all_dead else ids or [], utcnow())
     typer.echo(f"{replayed} replayed")
 

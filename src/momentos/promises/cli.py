@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy.orm import Session
+
+from momentos.orgs.commands import org_session
 
 promises_app = typer.Typer(help="Promises: define them, list them, test them against past events.",
                            no_args_is_help=True)
@@ -25,24 +24,6 @@ def register(app: typer.Typer) -> None:
     if any(group.name == "promises" for group in app.registered_groups):
         return
     app.add_typer(promises_app, name="promises")
-
-
-@contextmanager
-def _org_session(slug: str) -> Iterator[tuple[Session, int]]:
-    from momentos.config import Settings
-    from momentos.db import make_engine, make_session_factory, unit_of_work
-    from momentos.errors import MomentosError
-    from momentos.orgs.service import get_organization
-
-    engine = make_engine(Settings().effective_database_url)
-    try:
-        with unit_of_work(make_session_factory(engine)) as session:
-            yield session, get_organization(session, slug).id
-    except MomentosError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
-        raise typer.Exit(2) from exc
-    finally:
-        engine.dispose()
 
 
 def _load(path: Path) -> Any:
@@ -79,7 +60,7 @@ def define(org: Org, file: Annotated[Path, typer.Argument(help="JSON file: the p
     from momentos.promises import definitions
 
     data = _create_model(_load(file), file)
-    with _org_session(org) as (session, org_id):
+    with org_session(org) as (session, org_id):
         _echo(definitions.to_read(session, definitions.create(session, org_id, data)))
 
 
@@ -88,7 +69,7 @@ def list_command(org: Org, service: Annotated[str | None, typer.Option("--servic
     """The organization's promises."""
     from momentos.promises import definitions
 
-    with _org_session(org) as (session, org_id):
+    with org_session(org) as (session, org_id):
         rows = [definitions.to_read(session, r) for r in definitions.list_definitions(session, org_id, service)]
     for r in rows:
         typer.echo(f"{r.key}  {r.kind}  {r.service}/{r.moment}  {'active' if r.active else 'retired'}  {r.text['en']}")
@@ -109,7 +90,7 @@ def score_command(org: Org, key: Annotated[str | None, typer.Argument(help="A st
         raise typer.Exit(2)
     start, end = (ensure_utc(start) if start else None), (ensure_utc(end) if end else None)
     judged = ensure_utc(now) if now else (end or utcnow())
-    with _org_session(org) as (session, org_id):
+    with org_session(org) as (session, org_id):
         if file is not None:
             draft = _create_model(_load(file), file)
             service_id, rule = catalog.get_service(session, org_id, draft.service).id, draft.rule.compile()
@@ -130,5 +111,5 @@ def indicators_command(org: Org,
     if by not in ("promise", "moment", "service") or period not in ("day", "week", "all"):
         typer.echo("error: --by promise|moment|service, --period day|week|all", err=True)
         raise typer.Exit(2)
-    with _org_session(org) as (session, org_id):
+    with org_session(org) as (session, org_id):
         _echo(indicators.compliance(session, org_id, by=by, period=period))  # type: ignore[arg-type]

@@ -6,7 +6,6 @@ object, itself cached per catalog version) is rebuilt; an organization without p
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -70,22 +69,14 @@ def build(rows: Sequence[PromiseDefinition]) -> OrgPromises:
     return out
 
 
-_CACHE: dict[int, tuple[weakref.ref[object], OrgPromises]] = {}
-_CACHE_MAX = 256
-
-
 def for_routing(session: Session, org_id: int, routing: Routing) -> OrgPromises:
-    """The organization's active promises, cached on its routing object (renewed with the catalog version)."""
-    hit = _CACHE.get(id(routing))
-    if hit is not None and hit[0]() is routing:
-        return hit[1]
-    compiled = active(session, org_id)
-    compiled.entering = frozenset(activity for (sid, activity), rule in routing.rules.items()
-                                  if (sid, rule.moment) in compiled.moments)
-    if len(_CACHE) >= _CACHE_MAX:
-        _CACHE.clear()
-    _CACHE[id(routing)] = (weakref.ref(routing), compiled)
-    return compiled
+    """The organization's active promises, kept on its routing object (renewed with the catalog version)."""
+    def build() -> OrgPromises:
+        compiled = active(session, org_id)
+        compiled.entering = frozenset(activity for (sid, activity), rule in routing.rules.items()
+                                      if (sid, rule.moment) in compiled.moments)
+        return compiled
+    return routing.derive("promises", build)
 
 
 def active(session: Session, org_id: int) -> OrgPromises:
