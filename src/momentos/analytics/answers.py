@@ -19,10 +19,10 @@ import polars as pl
 from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
+from momentos.analytics import indicators
 from momentos.analytics.aggregates import VARIANT_SEP
 from momentos.analytics.schemas import (
     ChannelMix,
-    ChannelShare,
     ContactFigures,
     DfgEdge,
     EndActivities,
@@ -168,13 +168,7 @@ def channel_mix(session: Session, org_id: int, at: Lens, moments: Sequence[str])
     by_moment: dict[str, list[tuple[str, int]]] = {}
     for m, channel, n in sorted(rows, key=lambda r: (str(r[0]), -int(r[2]), str(r[1]))):
         by_moment.setdefault(str(m), []).append((str(channel), int(n)))
-    out = []
-    for m in moments:
-        counts = by_moment.get(m, [])
-        total = sum(n for _, n in counts)
-        out.append(ChannelMix(moment=m, events=total,
-                              channels=[ChannelShare(channel=c, events=n, share=n / total) for c, n in counts]))
-    return out
+    return indicators.channel_mix_of(by_moment, moments)
 
 
 def contacts(session: Session, org_id: int, at: Lens, moments: Sequence[str],

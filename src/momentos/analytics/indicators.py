@@ -94,6 +94,11 @@ def channel_mix(events: pl.DataFrame, moments: Sequence[str]) -> list[ChannelMix
     by_moment: dict[str, list[tuple[str, int]]] = {}
     for m, channel, n in table.iter_rows():
         by_moment.setdefault(m, []).append((channel, n))
+    return channel_mix_of(by_moment, moments)
+
+
+def channel_mix_of(by_moment: Mapping[str, list[tuple[str, int]]], moments: Sequence[str]) -> list[ChannelMix]:
+    """Shares per moment from (channel, events) counts already in order (most events first, then channel)."""
     out = []
     for m in moments:
         counts = by_moment.get(m, [])

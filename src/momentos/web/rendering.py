@@ -195,8 +195,13 @@ class Pages:
 
 
 def get_pages(request: Request) -> Pages:
-    pages = request.app.state.pages
-    assert isinstance(pages, Pages)
+    """The app's pages; made on first use when the signed-in pages are not installed (the status and survey pages
+    are public and installed on their own)."""
+    pages = getattr(request.app.state, "pages", None)
+    if not isinstance(pages, Pages):
+        settings = request.app.state.settings
+        assert isinstance(settings, Settings)
+        pages = request.app.state.pages = Pages(settings)
     return pages
 
 

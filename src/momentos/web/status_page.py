@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from momentos.auth.deps import DbSession
 from momentos.catalog import service as catalog
 from momentos.catalog.presets import JourneyModelDef
-from momentos.config import Settings
 from momentos.errors import NotFound
 from momentos.kit import i18n
 from momentos.kit.clock import utcnow
@@ -29,7 +28,7 @@ from momentos.notify import status_tokens
 from momentos.processes import service as processes
 from momentos.promises import service as promises
 from momentos.web.errors import mark_page
-from momentos.web.rendering import LANG_COOKIE, LANG_COOKIE_AGE, SECURITY_HEADERS, Pages, lang_url
+from momentos.web.rendering import LANG_COOKIE, LANG_COOKIE_AGE, SECURITY_HEADERS, Pages, get_pages, lang_url
 
 router = APIRouter(dependencies=[Depends(mark_page)], include_in_schema=False)
 FEEDBACK_MAX = 2000
@@ -42,15 +41,6 @@ class StatusView:
     customer: Customer
     process: Process
     model: JourneyModelDef
-
-
-def _pages(request: Request) -> Pages:
-    pages = getattr(request.app.state, "pages", None)
-    if not isinstance(pages, Pages):
-        settings = request.app.state.settings
-        assert isinstance(settings, Settings)
-        pages = request.app.state.pages = Pages(settings)
-    return pages
 
 
 def _view(session: Session, token: str) -> StatusView:
@@ -119,7 +109,7 @@ def status_page(token: str, request: Request, session: DbSession) -> Response:
     lang = _language(request, view)
     context = _context(session, view, lang)
     context["thanks"] = request.query_params.get("sent") == "1"
-    return _render(request, _pages(request), lang, context)
+    return _render(request, get_pages(request), lang, context)
 
 
 @router.post("/s/{token}/feedback")

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from momentos.auth.deps import DbSession
-from momentos.config import Settings
 from momentos.errors import NotFound
 from momentos.kit import i18n
 from momentos.kit.clock import utcnow
@@ -21,19 +20,10 @@ from momentos.listening import surveys
 from momentos.listening.schemas import SCALES, AnswerIn
 from momentos.models import Customer, Feedback, Organization, Survey, SurveyInvitation
 from momentos.web.errors import mark_page
-from momentos.web.rendering import LANG_COOKIE, LANG_COOKIE_AGE, SECURITY_HEADERS, Pages, lang_url
+from momentos.web.rendering import LANG_COOKIE, LANG_COOKIE_AGE, SECURITY_HEADERS, get_pages, lang_url
 
 router = APIRouter(dependencies=[Depends(mark_page)], include_in_schema=False)
 FORM_MAX_FIELDS = 40
-
-
-def _pages(request: Request) -> Pages:
-    pages = getattr(request.app.state, "pages", None)
-    if not isinstance(pages, Pages):
-        settings = request.app.state.settings
-        assert isinstance(settings, Settings)
-        pages = request.app.state.pages = Pages(settings)
-    return pages
 
 
 def _invitation(session: Session, token: str) -> SurveyInvitation:
@@ -67,7 +57,7 @@ def _questions(survey: Survey, lang: str, previous: Feedback | None) -> list[dic
 
 def _render(request: Request, session: Session, invitation: SurveyInvitation, lang: str, *, errors: bool = False,
             status: int = 200) -> HTMLResponse:
-    pages = _pages(request)
+    pages = get_pages(request)
     survey = session.get_one(Survey, invitation.survey_id)
     org = session.get_one(Organization, invitation.org_id)
     previous = session.scalar(select(Feedback).where(Feedback.invitation_id == invitation.id))
