@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import polars as pl
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from momentos.analytics import incremental, indicators, mining, views
 from momentos.analytics import service as analytics
@@ -53,11 +53,10 @@ from momentos.catalog.service import create_service, create_touchpoint
 from momentos.db import make_engine, make_session_factory, unit_of_work
 from momentos.events.schemas import Batch, EventIn
 from momentos.events.service import ingest
-from momentos.migrate import upgrade
 from momentos.orgs.schemas import OrganizationCreate
 from momentos.orgs.service import create_organization
+from stores import drop_store, fresh_store  # bench/ is on the path when a script runs
 
-PG_URL = os.environ.get("MOMENTOS_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PG_SCHEMA = "momentos_bench_analytics"
 RESULTS = Path(__file__).parent / "results"
 _BPIC_NAME = Path("shared") / "data" / "logs" / "bpic2012.xes.gz"
@@ -87,31 +86,6 @@ def timed(fn: Callable[[], Any], repeat: int = 1) -> float:
 
 
 # ---------------------------------------------------------------- stores
-
-def fresh_store(backend: str, workdir: Path) -> tuple[Engine, str]:
-    if backend == "sqlite":
-        url = f"sqlite:///{workdir / 'analytics.db'}"
-        Path(workdir / "analytics.db").unlink(missing_ok=True)
-    else:
-        admin = make_engine(PG_URL)
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE'))
-            conn.execute(text(f'CREATE SCHEMA "{PG_SCHEMA}"'))
-        admin.dispose()
-        sep = "&" if "?" in PG_URL else "?"
-        url = f"{PG_URL}{sep}options=-csearch_path%3D{PG_SCHEMA}"
-    engine = make_engine(url)
-    upgrade(engine)
-    return engine, url
-
-
-def drop_store(backend: str) -> None:
-    if backend == "postgresql":
-        admin = make_engine(PG_URL)
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE'))
-        admin.dispose()
-
 
 def new_org(engine: Engine, touchpoints: dict[str, str]) -> int:
     with unit_of_work(make_session_factory(engine)) as session:
@@ -285,7 +259,7 @@ def bench_log(name: str, df: pd.DataFrame, backends: list[str], workdir: Path, r
     result["pm4py"] = pm4py_times(df, repeat)
     stores: dict[str, dict[str, float]] = {}
     for backend in backends:
-        engine, url = fresh_store(backend, workdir)
+        engine, url = fresh_store(backend, workdir / "analytics.db", PG_SCHEMA)
         org_id = new_org(engine, TOUCHPOINTS if name == "generated" else {})
         result[f"{backend}_store"] = loader(engine, url, org_id)
         result[f"{backend}_store"]["aggregates_build_s"] = build_aggregates(engine, org_id)
@@ -298,7 +272,7 @@ def bench_log(name: str, df: pd.DataFrame, backends: list[str], workdir: Path, r
         result[f"{backend}_answers"] = stores[backend]
         result["polars"] = polars_times(engine, org_id, repeat)
         engine.dispose()
-        drop_store(backend)
+        drop_store(backend, PG_SCHEMA)
     result["table"] = compare(name, stores, result["pm4py"], result["polars"])
     print_table(result["table"])
     return result

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from momentos.app import create_app
 from momentos.catalog.contact_levels import Assessment
@@ -37,44 +37,19 @@ from momentos.catalog.schemas import ServiceCreate, TouchpointCreate
 from momentos.catalog.service import create_service, create_touchpoint
 from momentos.config import Settings
 from momentos.dashboard.cache import ViewCache
-from momentos.db import make_engine, make_session_factory, unit_of_work
+from momentos.db import make_session_factory, unit_of_work
 from momentos.events.schemas import Batch, EventIn
 from momentos.events.service import ingest
-from momentos.migrate import upgrade
 from momentos.orgs.schemas import OrganizationCreate
 from momentos.orgs.service import create_organization
+from stores import drop_store, fresh_store  # bench/ is on the path when a script runs
 
-PG_URL = os.environ.get("MOMENTOS_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PG_SCHEMA = f"momentos_bench_pages_{os.getpid()}"
 RESULTS = Path(__file__).parent / "results"
 ACTIVITIES = [f"a{i:02d}" for i in range(20)]
 CHUNK = 20_000
 MEDIUM = Assessment(presence="full", participation="limited", duration="long", people="face_to_face", facility=True)
 GOAL_MAP_P95_MS = 300.0
-
-
-def store(backend: str, workdir: Path) -> tuple[Engine, str]:
-    if backend == "sqlite":
-        url = f"sqlite:///{workdir / 'pages.db'}"
-    else:
-        admin = make_engine(PG_URL)
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE'))
-            conn.execute(text(f'CREATE SCHEMA "{PG_SCHEMA}"'))
-        admin.dispose()
-        sep = "&" if "?" in PG_URL else "?"
-        url = f"{PG_URL}{sep}options=-csearch_path%3D{PG_SCHEMA}"
-    engine = make_engine(url)
-    upgrade(engine)
-    return engine, url
-
-
-def drop(backend: str) -> None:
-    if backend == "postgresql":
-        admin = make_engine(PG_URL)
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{PG_SCHEMA}" CASCADE'))
-        admin.dispose()
 
 
 def new_org(engine: Engine) -> tuple[int, str]:
@@ -140,7 +115,7 @@ def measure(client: TestClient, app: FastAPI, path: str, repeat: int) -> dict[st
 
 
 def run(backend: str, events: int, customers: int, repeat: int, workdir: Path) -> dict[str, Any]:
-    engine, url = store(backend, workdir)
+    engine, url = fresh_store(backend, workdir / "pages.db", PG_SCHEMA)
     try:
         org_id, admin_key = new_org(engine)
         ingest_s = fill(engine, org_id, events, customers)
@@ -156,7 +131,7 @@ def run(backend: str, events: int, customers: int, repeat: int, workdir: Path) -
                 "pages": figures}
     finally:
         engine.dispose()
-        drop(backend)
+        drop_store(backend, PG_SCHEMA)
 
 
 def main() -> None:
