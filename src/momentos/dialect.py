@@ -8,7 +8,8 @@ fraction of SQLAlchemy's per-row parameter processing. Everything else uses SQLA
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -155,6 +156,32 @@ class BulkWriter:
         try:
             cursor.execute(sql, arrays)
             return [tuple(r) for r in cursor.fetchall()]
+        finally:
+            cursor.close()
+
+    @contextmanager
+    def large_cache(self, kib: int = 256 * 1024) -> Iterator[None]:
+        """SQLite: a page cache of ``kib`` for the statements inside (bulk inserts into several indexes), then the
+        connection's own size again. PostgreSQL: nothing."""
+        if self.postgres:
+            yield
+            return
+        cursor = self._dbapi.cursor()
+        try:
+            (before,) = cursor.execute("PRAGMA cache_size").fetchone()
+            cursor.execute(f"PRAGMA cache_size = {-int(kib)}")
+            yield
+        finally:
+            cursor.execute(f"PRAGMA cache_size = {int(before)}")
+            cursor.close()
+
+    def copy_csv(self, table: str, columns: Sequence[str], data: bytes) -> None:
+        """PostgreSQL: ``COPY table (columns) FROM STDIN`` of CSV ``data`` (nulls as unquoted empty fields)."""
+        cursor = self._dbapi.cursor()
+        try:
+            with cursor.copy(f"COPY {table} ({','.join(columns)}) FROM STDIN WITH (FORMAT csv)") as copy:
+                for start in range(0, len(data), 1 << 20):
+                    copy.write(data[start:start + (1 << 20)])
         finally:
             cursor.close()
 

@@ -93,7 +93,7 @@ def test_attributes_are_typed_and_trace_attributes_prefixed_with_case(db: Sessio
     assert stored.channel == "web"
     assert stored.properties == {
         "lifecycle:transition": "COMPLETE", "org:resource": "112", "amount": 20000, "rate": 2.5, "urgent": True,
-        "due": "2011-11-01T00:00:00+01:00", "ref": "a-b-c", "case:concept:name": "loan-1",
+        "due": "2011-10-31T23:00:00+00:00", "ref": "a-b-c", "case:concept:name": "loan-1",
         "case:AMOUNT_REQ": "20000", "case:channel": "Internet"}
 
 

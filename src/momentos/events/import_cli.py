@@ -62,6 +62,9 @@ def import_command(
     lifecycle: Annotated[LifecycleName, typer.Option(help="Keep all events, or only 'complete' ones.")]
     = LifecycleName.all,
     chunk_size: Annotated[int, typer.Option(min=1, max=10_000, help="Events per ingestion chunk.")] = 5000,
+    bulk: Annotated[bool, typer.Option("--bulk/--no-bulk", help="Let a first import of an XES log of new cases "
+                                                               "take the bulk road (read whole, written at once); "
+                                                               "--no-bulk streams it in constant memory.")] = True,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Progress bar on stderr.")] = True,
 ) -> None:
     """Import an event log (CSV or XES/IEEE 1849) into an organization: all or nothing, re-import adds nothing."""
@@ -79,7 +82,7 @@ def import_command(
         activity_column=activity_column, timestamp_column=timestamp_column, timestamp_format=timestamp_format,
         customer_column=customer_column, channel_column=channel_column, moment_column=moment_column,
         delimiter=delimiter, encoding=encoding, timezone=timezone, lifecycle=LIFECYCLES[lifecycle],
-        chunk_size=chunk_size)
+        chunk_size=chunk_size, bulk=bulk)
     engine = make_engine(Settings().effective_database_url)
     try:
         with _progress_bar(file, progress) as update, unit_of_work(make_session_factory(engine)) as session:

@@ -63,17 +63,31 @@ def resolve(session: Session, org_id: int, first_seen: Mapping[ProcessKey, datet
     found = _lookup(session, org_id, list(first_seen))
     missing = sorted(k for k in first_seen if k not in found)  # one lock order for concurrent batches
     if missing:
-        now = utcnow()
-        rows = [(org_id, s, c, r, 1, 0, first_seen[(s, c, r)], now) for (s, c, r) in missing]
-        inserted = BulkWriter(session).insert_returning(
-            "processes", _INSERT_COLUMNS, rows, ("org_id", "service_id", "customer_id", "reference"),
-            ("id", "service_id", "customer_id", "reference"), datetimes=(6, 7))
-        for pid, s, c, r in inserted:
-            found[(s, c, r)] = ProcessRow(pid, s, c, r, None, None, 1, 0, None, first_seen[(s, c, r)])
+        found.update(_open(session, org_id, missing, first_seen))
         raced = [k for k in missing if k not in found]
         if raced:
             found.update(_lookup(session, org_id, raced))
     return found
+
+
+def open_new(session: Session, org_id: int, first_seen: Mapping[ProcessKey, datetime]
+             ) -> dict[ProcessKey, ProcessRow] | None:
+    """Open a process for every key, or None (opening nothing) if any of them exists already."""
+    if _lookup(session, org_id, list(first_seen)):
+        return None
+    opened = _open(session, org_id, sorted(first_seen), first_seen)
+    return opened if len(opened) == len(first_seen) else None  # fewer: a concurrent batch opened some
+
+
+def _open(session: Session, org_id: int, keys: Sequence[ProcessKey], first_seen: Mapping[ProcessKey, datetime]
+          ) -> dict[ProcessKey, ProcessRow]:
+    now = utcnow()
+    rows = [(org_id, s, c, r, 1, 0, first_seen[(s, c, r)], now) for (s, c, r) in keys]
+    inserted = BulkWriter(session).insert_returning(
+        "processes", _INSERT_COLUMNS, rows, ("org_id", "service_id", "customer_id", "reference"),
+        ("id", "service_id", "customer_id", "reference"), datetimes=(6, 7))
+    return {(s, c, r): ProcessRow(pid, s, c, r, None, None, 1, 0, None, first_seen[(s, c, r)])
+            for pid, s, c, r in inserted}
 
 
 def _lookup(session: Session, org_id: int, keys: list[ProcessKey]) -> dict[ProcessKey, ProcessRow]:

@@ -53,6 +53,8 @@ class ImportOptions:
     timezone: str = "UTC"
     lifecycle: Lifecycle = "all"
     chunk_size: int = 5000
+    bulk: bool = True
+    """Whether a first import of an XES log may take the bulk road (see momentos.events.bulk)."""
 
 
 @dataclass(slots=True)

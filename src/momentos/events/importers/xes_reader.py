@@ -6,7 +6,8 @@ turned into records and then removed from the tree, so only one trace is held at
 
 Mapping (pm4py's conventions): the trace's ``concept:name`` is the case; the event's ``concept:name`` the
 activity, as is; ``time:timestamp`` the time; every other event attribute (``lifecycle:transition``,
-``org:resource``, …) a property, typed; trace attributes are properties prefixed ``case:``.
+``org:resource``, …) a property, typed (dates as UTC ISO 8601 text, like the event times); trace attributes are
+properties prefixed ``case:``.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from lxml import etree
 
 from momentos.errors import ImportFailed
-from momentos.events.importers import ByteStream, ImportOptions, Record
+from momentos.events.importers import ByteStream, ImportOptions, Record, load_timezone
 
 PROLOG_BYTES = 64 * 1024
 MAX_PROLOG_BYTES = 4 * 1024 * 1024
@@ -40,7 +41,7 @@ class _GuardedStream:
     def read(self, size: int = -1) -> bytes:
         if self._head is None:
             self._head = self._read_prolog(size)
-            _refuse_declarations(self._head, self._file)
+            refuse_declarations(self._head, self._file)
         if self._head:
             if size < 0 or size >= len(self._head):
                 data, self._head = self._head, b""
@@ -51,17 +52,22 @@ class _GuardedStream:
 
 
     def _read_prolog(self, size: int) -> bytes:
-        """The first block of the document, extended until the root element starts (or 4 MiB)."""
-        head = self._stream.read(max(size, PROLOG_BYTES))
-        while head and not _ROOT_START.search(head) and len(head) < MAX_PROLOG_BYTES:
-            more = self._stream.read(PROLOG_BYTES)
-            if not more:
-                break
-            head += more
-        return head
+        return read_prolog(self._stream, size)
 
 
-def _refuse_declarations(head: bytes, file: str) -> None:
+def read_prolog(stream: ByteStream, size: int = PROLOG_BYTES) -> bytes:
+    """The first block of the document, extended until the root element starts (or 4 MiB)."""
+    head = stream.read(max(size, PROLOG_BYTES))
+    while head and not _ROOT_START.search(head) and len(head) < MAX_PROLOG_BYTES:
+        more = stream.read(PROLOG_BYTES)
+        if not more:
+            break
+        head += more
+    return head
+
+
+def refuse_declarations(head: bytes, file: str) -> None:
+    """Raise ImportFailed if the prolog in ``head`` declares a DTD or an entity."""
     root = _ROOT_START.search(head)
     prolog = head[:root.start()] if root else head
     found = _DECLARATION.search(prolog)
@@ -91,7 +97,13 @@ def _float(value: str) -> float | str:
     return number if math.isfinite(number) else value  # NaN/Infinity are not JSON
 
 
-_TYPES: dict[str, Callable[[str], Any]] = {"string": str, "id": str, "date": str, "int": int, "float": _float,
+class _Date(str):
+    """A date attribute's text, kept apart until it is put in UTC (see :func:`utc_text`)."""
+
+    __slots__ = ()
+
+
+_TYPES: dict[str, Callable[[str], Any]] = {"string": str, "id": str, "date": _Date, "int": int, "float": _float,
                                            "boolean": _boolean}
 XES_NAMESPACE = "{http://www.xes-standard.org/}"
 _TAG_TYPES: dict[str, Callable[[str], Any]] = {
@@ -105,13 +117,14 @@ def read_xes(stream: ByteStream, file: str, options: ImportOptions) -> Iterator[
                               resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
                               remove_comments=True, remove_pis=True)
     checked = False
+    zone = load_timezone(options.timezone)
     etree.clear_error_log()
     try:
         for _, trace in context:
             if not checked:
                 _check_document(trace.getroottree(), file)
                 checked = True
-            records = _trace_records(trace, file, options)
+            records = _trace_records(trace, file, options, zone)
             _discard(trace)
             yield from records
     except etree.XMLSyntaxError as exc:
@@ -171,8 +184,8 @@ def _attributes(element: Any, file: str) -> tuple[dict[str, Any], list[Any]]:
         key, value = child.get("key"), child.get("value")
         if key is None or value is None:
             continue
-        if convert is str:
-            attrs[key] = value
+        if convert is str or convert is _Date:
+            attrs[key] = _Date(value) if convert is _Date else value
             continue
         try:
             attrs[key] = convert(value)
@@ -182,15 +195,27 @@ def _attributes(element: Any, file: str) -> tuple[dict[str, Any], list[Any]]:
     return attrs, events
 
 
-def _trace_records(trace: Any, file: str, options: ImportOptions) -> list[Record]:
+def _trace_records(trace: Any, file: str, options: ImportOptions, zone: tzinfo) -> list[Record]:
     trace_attrs, events = _attributes(trace, file)
     case_key = options.case_column.removeprefix("case:") if options.case_column else "concept:name"
     case = trace_attrs.get(case_key)
     if case is None or not str(case).strip():
         raise ImportFailed(file, trace.sourceline, f"trace without a {case_key} (the case id)")
     case = str(case).strip()
+    _dates_in_utc(trace_attrs, zone, file, trace.sourceline or 0)
     case_props = {f"case:{key}": value for key, value in trace_attrs.items()}
-    return [_event_record(event, case, trace_attrs, case_props, file, options) for event in events]
+    return [_event_record(event, case, trace_attrs, case_props, file, options, zone) for event in events]
+
+
+def _dates_in_utc(attrs: dict[str, Any], zone: tzinfo, file: str, line: int) -> None:
+    """Date attributes as UTC ISO 8601 text ('2011-10-31T23:00:00+00:00'); offset-less ones are read in ``zone``."""
+    for key, value in attrs.items():
+        if isinstance(value, _Date):
+            try:
+                parsed = datetime.fromisoformat(value.strip())
+            except ValueError as exc:
+                raise ImportFailed(file, line, f"attribute '{key}': '{value}' is not a valid date") from exc
+            attrs[key] = (parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)).astimezone(UTC).isoformat()
 
 
 def _pick(name: str | None, default: str, attrs: dict[str, Any], trace_attrs: dict[str, Any]) -> str | None:
@@ -206,7 +231,7 @@ def _pick(name: str | None, default: str, attrs: dict[str, Any], trace_attrs: di
 
 
 def _event_record(event: Any, case: str, trace_attrs: dict[str, Any], case_props: dict[str, Any], file: str,
-                  options: ImportOptions) -> Record:
+                  options: ImportOptions, zone: tzinfo) -> Record:
     attrs, _ = _attributes(event, file)
     line = event.sourceline or 0
     activity_key = options.activity_column or "concept:name"
@@ -221,6 +246,7 @@ def _event_record(event: Any, case: str, trace_attrs: dict[str, Any], case_props
         timestamp = datetime.fromisoformat(str(raw_time).strip())
     except ValueError as exc:
         raise ImportFailed(file, line, f"unparseable {time_key} '{raw_time}' (expected ISO 8601)") from exc
+    _dates_in_utc(attrs, zone, file, line)
     lifecycle = attrs.get("lifecycle:transition")
     return Record(line, case, str(activity), timestamp,
                   customer=_pick(options.customer_column, "", attrs, trace_attrs) if options.customer_column
