@@ -208,3 +208,17 @@ def test_a_file_over_the_limit_is_refused_with_413_and_a_clear_message(client: T
                     follow_redirects=False)
     assert r.status_code == 400
     assert db.scalar(select(func.count()).select_from(ImportRecord).where(ImportRecord.org_id == org.id)) == 0
+
+
+def test_the_history_pages_newest_first_and_keeps_the_outbox_tab(client: TestClient, db: Session,
+                                                                  org: OrgHandle) -> None:
+    ids = [_import_row(db, org.id, f"f{i:02d}.csv", "failed" if i % 5 == 0 else "ok") for i in range(25)]
+    sign_in(client, org.keys.admin_key)
+    first = client.get("/ops", params={"status": "sent"}).text
+    shown = re.findall(r'data-import="(\d+)"', first)
+    assert [int(i) for i in shown] == ids[::-1][:20]
+    assert "Página 1 de 2" in first and 'href="/ops?status=sent&amp;imports_page=2#imports"' in first
+    second = client.get("/ops", params={"status": "sent", "imports_page": "2"}).text
+    assert [int(i) for i in re.findall(r'data-import="(\d+)"', second)] == ids[::-1][20:]
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    assert client.get("/ops", params={"imports_page": "junk"}).status_code == 200

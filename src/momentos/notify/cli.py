@@ -8,6 +8,8 @@ import os
 import signal
 import socket
 import threading
+from collections.abc import Callable
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -40,7 +42,7 @@ def worker(once: Annotated[bool, typer.Option(help="Exit when nothing is due")] 
     owner = name or f"{socket.gethostname()}:{os.getpid()}"
     heartbeat = Heartbeat(factory, owner, notify_settings.heartbeat_seconds)
     stop = threading.Event()
-    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
+    previous = {sig: signal.signal(sig, _stopper(stop)) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         heartbeat.start()
         sent = run(factory, notify_settings, owner, once=once, idle_exit=idle_exit, heartbeat=heartbeat, stop=stop)
@@ -54,6 +56,17 @@ def worker(once: Annotated[bool, typer.Option(help="Exit when nothing is due")] 
             signal.signal(sig, handler)
         engine.dispose()
     typer.echo(f"worker {owner}: {sent} delivered")
+
+
+def _stopper(stop: threading.Event) -> Callable[[int, FrameType | None], None]:
+    """The first SIGTERM or Ctrl-C stops the worker after its round; a second one interrupts it at once."""
+    def handler(signum: int, frame: FrameType | None) -> None:
+        del signum, frame
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    return handler
 
 
 @outbox_app.command("dead")

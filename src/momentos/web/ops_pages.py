@@ -85,6 +85,9 @@ async def upload(request: Request, viewer: Operator, session: DbSession, pages: 
     if declared is None or declared > limit + FORM_OVERHEAD:
         return await run_in_threadpool(_render, request, viewer, session, pages, upload_error="too_large",
                                        http_status=413)
+    # the viewer is checked: its transaction ends before the (maybe slow) body arrives — on SQLite it holds the
+    # single write lock — and the import then owns its own transactions
+    await run_in_threadpool(session.commit)
     async with request.form(max_files=1, max_fields=4) as form:
         if not csrf_ok(request, str(form.get("csrf") or "")):
             raise BadRequest("The form expired.", code="csrf_failed")
@@ -128,8 +131,7 @@ def _import(request: Request, viewer: Viewer, session: Session, upload_file: Upl
     with tempfile.TemporaryDirectory(prefix="momentos-upload-") as folder:
         path = Path(folder) / f"upload{_suffix(name)}"  # never the client's name on disk
         _copy(upload_file.file, path, limit)
-        # the viewer's transaction ends here: the import owns its transactions (SQLite has a single writer)
-        session.commit()
+        session.commit()  # nothing to write: the request's transaction must simply not be open (one SQLite writer)
         return import_history.run_import(request.app.state.session_factory, viewer.org_id, path,
                                          ImportOptions(service=service), actor, file_name=name)
 
