@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from momentos.kit.clock import utcnow
-from momentos.models import Event, Notification, NotificationTemplate, Process, WebhookEndpoint
+from momentos.models import Event, ImportRecord, Notification, NotificationTemplate, Process, WebhookEndpoint
 from tests.conftest import OrgHandle
 from tests.factories import event, make_service, send
 
@@ -58,7 +58,7 @@ FILTERED = ["/api/v1/analytics/dfg", "/api/v1/analytics/performance-dfg", "/api/
 LISTS = ["/api/v1/services", "/api/v1/customers", "/api/v1/processes", "/api/v1/journey-models",
          "/api/v1/notifications", "/api/v1/webhook-endpoints", "/api/v1/notification-templates",
          "/api/v1/promises", "/api/v1/promises/indicators", "/api/v1/surveys", "/api/v1/feedback", "/api/v1/needs",
-         "/api/v1/listening/alerts", *FILTERED]
+         "/api/v1/listening/alerts", "/api/v1/imports", "/api/v1/ops/health", *FILTERED]
 # Routes that create in the caller's organization or change its own settings (no other organization's ids).
 OWN = {("POST", "/api/v1/services"), ("POST", "/api/v1/journey-models"), ("POST", "/api/v1/events"),
        ("POST", "/api/v1/cloudevents"), ("PUT", "/api/v1/contact-rules/organization"),
@@ -88,6 +88,9 @@ def _seed(db: Session, org: OrgHandle) -> dict[str, str]:
     db.add(endpoint)
     db.add(NotificationTemplate(org_id=org.id, purpose="status", moment="*", channel="*", language="es",
                                 subject="victim", body="victim", updated_at=utcnow()))
+    db.add(ImportRecord(org_id=org.id, file_name="victim.csv", format="csv", service="private-shop",
+                        actor_kind="user", actor="victim@example.com", started_at=utcnow(), finished_at=utcnow(),
+                        status="failed", error="victim.csv:2: bad row"))
     db.flush()
     return {"key": "private-shop", "service_key": "private-shop", "external_id": "victim", "process_id": str(pid),
             "notification_id": str(notification), "endpoint_id": str(endpoint.id), "purpose": "status",

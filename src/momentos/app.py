@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from momentos.events.api import router as events_router
     from momentos.listening import api as listening_api
     from momentos.notify import api as notify_api
+    from momentos.ops import api as ops_api
     from momentos.policy import api as policy_api
     from momentos.processes.api import router as processes_router
     from momentos.promises import api as promises_api
@@ -79,7 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (catalog_router, customers_router, events_router, processes_router):
         app.include_router(router)
     for module in (segment_api, cloudevents_api, analytics_api, policy_api, notify_api, promises_api, listening_api,
-                   status_page, survey_page, web_routes):
+                   ops_api, status_page, survey_page, web_routes):
         module.install(app)
     return app
 

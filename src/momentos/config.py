@@ -18,6 +18,8 @@ class IngestSettings(BaseModel):
     rate_per_second: float = 500.0
     """Sustained requests per second allowed per write key (token bucket)."""
     burst: int = 1000
+    max_upload_bytes: int = 50 * 1024 * 1024
+    """Largest event-log file accepted by the upload form of the operations page (the CLI has no limit)."""
 
 
 class Settings(BaseSettings):

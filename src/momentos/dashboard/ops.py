@@ -1,18 +1,22 @@
-"""Operations: the outbox by status, one notification of the organization, and the replay of a dead one."""
+"""Operations: the outbox by status, one notification of the organization, the replay of a dead one, and a page
+of the import history."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from momentos.errors import NotFound
-from momentos.models import Notification
+from momentos.events import import_history
+from momentos.models import ImportRecord, Notification
 from momentos.notify import outbox
 
 STATUSES = ("pending", "claimed", "sent", "dead", "suppressed")
 REPLAYABLE = ("dead", "suppressed")
+IMPORTS_PER_PAGE = 20
 
 
 def counts(session: Session, org_id: int) -> dict[str, int]:
@@ -38,3 +42,20 @@ def replay(session: Session, org_id: int, notification_id: int, now: datetime) -
 
 def listing(session: Session, org_id: int, status: str | None, limit: int = 100) -> list[Notification]:
     return outbox.list_notifications(session, org_id, status if status in STATUSES else None, limit)
+
+
+@dataclass(frozen=True)
+class ImportsPage:
+    rows: list[ImportRecord]
+    page: int
+    pages: int
+    total: int
+
+
+def imports_page(session: Session, org_id: int, page: int, per_page: int = IMPORTS_PER_PAGE) -> ImportsPage:
+    """One page (1-based, clamped) of the organization's import history, newest first."""
+    total = import_history.count_imports(session, org_id)
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    rows = import_history.list_imports(session, org_id, limit=per_page, offset=(page - 1) * per_page)
+    return ImportsPage(rows, page, pages, total)

@@ -73,7 +73,7 @@ def import_command(
     from momentos.config import Settings
     from momentos.db import make_engine, make_session_factory, unit_of_work
     from momentos.errors import MomentosError
-    from momentos.events.file_import import import_file
+    from momentos.events.import_history import Actor, run_import
     from momentos.events.importers import ImportOptions
     from momentos.orgs.service import get_organization
 
@@ -84,17 +84,22 @@ def import_command(
         delimiter=delimiter, encoding=encoding, timezone=timezone, lifecycle=LIFECYCLES[lifecycle],
         chunk_size=chunk_size, bulk=bulk)
     engine = make_engine(Settings().effective_database_url)
+    factory = make_session_factory(engine)
     try:
-        with _progress_bar(file, progress) as update, unit_of_work(make_session_factory(engine)) as session:
+        with unit_of_work(factory) as session:
             org_id = get_organization(session, org).id
-            report = import_file(session, org_id, file, options, update)
+        with _progress_bar(file, progress) as update:  # recorded in the import history, ok or failed
+            outcome = run_import(factory, org_id, file, options, Actor.command_line(), progress=update)
     except MomentosError as exc:
         raise _fail(exc.message, 2) from exc
     except DBAPIError as exc:
         raise _fail(f"database error: {exc.orig} (is the database migrated? run 'momentos db upgrade')", 1) from exc
     finally:
         engine.dispose()
-    _print_summary(report)
+    if outcome.error is not None:
+        raise _fail(outcome.error.message, 2)
+    assert outcome.report is not None
+    _print_summary(outcome.report)
 
 
 def _fail(message: str, code: int) -> typer.Exit:

@@ -23,6 +23,7 @@ from momentos.models.listening import (
     WarningEpisode,
 )
 from momentos.models.notify import Notification, NotificationTemplate, StatusFeedback, StatusToken, WebhookEndpoint
+from momentos.models.ops import ImportRecord, WorkerHeartbeat
 from momentos.models.organization import ApiKey, Organization
 from momentos.models.policy import ContactDecision, ContactRule
 from momentos.models.process import Process
@@ -48,6 +49,7 @@ __all__ = [
     "ErasedIdentity",
     "Event",
     "Feedback",
+    "ImportRecord",
     "JourneyModel",
     "ListeningSettings",
     "LoginFailure",
@@ -70,4 +72,5 @@ __all__ = [
     "WarningEpisode",
     "WebSession",
     "WebhookEndpoint",
+    "WorkerHeartbeat",
 ]

@@ -30,3 +30,5 @@ class NotifySettings(BaseSettings):
     backoff_max_seconds: float = 3600.0
     batch_size: int = 50
     poll_seconds: float = 0.5
+    heartbeat_seconds: float = 5.0
+    """How often a worker writes its heartbeat row (at most once per round of its loop)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from momentos.notify.settings import NotifySettings
 from momentos.notify.sms import SmsProvider, provider_from
 from momentos.notify.ssrf import UnsafeUrl
 from momentos.notify.triggers import status_params
+from momentos.ops.heartbeats import Heartbeat
 from momentos.policy import service as policy
 from momentos.policy.engine import Decision
 
@@ -310,47 +312,65 @@ def deliver_batch(deliverer: Deliverer, jobs: list[Job], lease_ends: float) -> l
 Results = list[tuple[Job, DeliveryError | None]]
 
 
-def _record(factory: sessionmaker[Session], inflight: Future[Results], owner: str, settings: NotifySettings) -> int:
+def _record(factory: sessionmaker[Session], inflight: Future[Results], owner: str,
+            settings: NotifySettings) -> tuple[int, int]:
+    """Record a delivered batch; returns (deliveries made, attempts that failed)."""
     results = inflight.result()
     if results:
         finish(factory, results, owner, settings)
-    return sum(error is None for _, error in results)
+    sent = sum(error is None for _, error in results)
+    return sent, len(results) - sent
 
 
 def run(factory: sessionmaker[Session], settings: NotifySettings, owner: str, *, once: bool = False,
-        idle_exit: float | None = None, sms: SmsProvider | None = None) -> int:
+        idle_exit: float | None = None, sms: SmsProvider | None = None, heartbeat: Heartbeat | None = None,
+        stop: threading.Event | None = None) -> int:
     """Claim and deliver until stopped (or, with ``once``, until nothing is due). Returns deliveries made.
 
     One batch is delivered (by one delivery thread, which never touches the database) while the next is claimed
     and decided, so the receivers rather than our claiming set the pace. Each batch is recorded after its
-    delivery, under the same lease rules as ever."""
+    delivery, under the same lease rules as ever. ``heartbeat`` hears of every round, batch and job (it writes
+    at most once per interval); ``stop`` ends the loop after the current round (SIGTERM)."""
     deliverer = Deliverer(settings, sms)
     background = background_jobs.registered()
+    observe = heartbeat.job_ran if heartbeat is not None else None
     sent, idle_since = 0, time.monotonic()
     inflight: Future[Results] | None = None
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notify-deliver")
     try:
-        while True:
+        while stop is None or not stop.is_set():
             lease_ends = time.monotonic() + settings.lease_seconds
             claimed, jobs = claim_jobs(factory, owner, settings)
             busy = claimed > 0 or inflight is not None
             if inflight is not None:
-                sent += _record(factory, inflight, owner, settings)
+                sent += _count(heartbeat, _record(factory, inflight, owner, settings))
                 inflight = None
             if jobs:
                 inflight = pool.submit(deliver_batch, deliverer, jobs, lease_ends)
-            busy = background_jobs.run_jobs(factory, background) > 0 or busy
+            busy = background_jobs.run_jobs(factory, background, observe=observe) > 0 or busy
+            if heartbeat is not None:
+                heartbeat.round_done()
             if busy:
                 idle_since = time.monotonic()
                 continue
             if once or (idle_exit is not None and time.monotonic() - idle_since >= idle_exit):
                 return sent
-            time.sleep(settings.poll_seconds)
+            if stop is not None:
+                stop.wait(settings.poll_seconds)
+            else:
+                time.sleep(settings.poll_seconds)
+        return sent
     finally:
         if inflight is not None:  # stopping: record what was delivered (else the lease expires: same ids again)
             try:
-                _record(factory, inflight, owner, settings)
+                sent += _count(heartbeat, _record(factory, inflight, owner, settings))
             except Exception:
                 log.exception("could not record the last batch; its rows are delivered again after the lease")
         pool.shutdown(wait=True)
         deliverer.close()
+
+
+def _count(heartbeat: Heartbeat | None, outcome: tuple[int, int]) -> int:
+    if heartbeat is not None:
+        heartbeat.delivered_batch(*outcome)
+    return outcome[0]

@@ -38,6 +38,12 @@ LABELS: dict[str, dict[str, str]] = {
     "role": {"owner": N_("Owner"), "manager": N_("Manager"), "analyst": N_("Analyst"), "agent": N_("Agent")},
     "status": {"pending": N_("Pending"), "claimed": N_("Being delivered"), "sent": N_("Sent"), "dead": N_("Dead"),
                "suppressed": N_("Suppressed")},
+    "worker_status": {"alive": N_("Alive"), "late": N_("Late"), "dead": N_("Not responding"),
+                      "stopped": N_("Stopped")},
+    "job": {"momentos.promises.clock": N_("Promise clock"), "momentos.listening.tasks": N_("Text analysis"),
+            "momentos.analytics.tasks": N_("Analytics aggregates")},
+    "import_status": {"ok": N_("Imported"), "failed": N_("Failed")},
+    "actor": {"cli": N_("Command line"), "user": N_("User"), "admin_key": N_("Admin key")},
     "question": {
         "presence": N_("Is the customer physically present in your facility?"),
         "participation": N_("How actively does the customer take part with your staff?"),

@@ -1,0 +1,93 @@
+"""What the health check answers (the operations page, ``GET /api/v1/ops/health`` and ``momentos ops health``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from momentos.ops.heartbeats import WorkerStatus
+
+Warning = Literal["notifications_waiting", "work_waiting"]
+
+
+class WorkerRead(BaseModel):
+    worker_id: str
+    name: str
+    hostname: str
+    pid: int
+    version: str
+    status: WorkerStatus
+    started_at: datetime
+    last_beat_at: datetime
+    stopped_at: datetime | None
+    seconds_since_beat: float
+    interval_seconds: float
+    rounds: int
+    delivered: int
+    failed: int
+    jobs: dict[str, Any]
+    """Per job module, its last run: ``at``, ``seconds``, ``done`` and ``error``."""
+    last_error: str | None
+    last_error_at: datetime | None
+
+
+class Backlog(BaseModel):
+    """Work of one kind waiting for a worker: how much, and since when the oldest has waited."""
+
+    count: int
+    oldest_at: datetime | None = None
+    age_seconds: float | None = None
+
+
+class OutboxHealth(BaseModel):
+    pending: int
+    """Pending or claimed notifications, deferred ones included."""
+    due: Backlog
+    """Due now (pending and due, or claimed with an expired lease); the age runs from when each became due."""
+    dead: int
+
+
+class AnalyticsHealth(BaseModel):
+    watermark: int
+    behind: Backlog
+    """Events above the aggregates' watermark; the age runs from the oldest one's arrival."""
+    refreshed_at: datetime | None
+
+
+class Health(BaseModel):
+    """Global worker state and one organization's queues, with the warnings they call for."""
+
+    checked_at: datetime
+    workers_alive: int
+    workers: list[WorkerRead]
+    outbox: OutboxHealth
+    analytics: AnalyticsHealth
+    promise_checks_overdue: Backlog
+    """Promise instances whose next check time has passed (the promise clock runs in the worker)."""
+    feedback_unanalyzed: Backlog
+    """Feedback texts not analysed yet (language, sentiment, needs)."""
+    warnings: list[Warning]
+
+
+class ImportRead(BaseModel):
+    """One file import of the organization (``GET /api/v1/imports``)."""
+
+    id: int
+    file_name: str
+    format: str | None
+    service: str | None
+    actor_kind: str
+    actor: str | None
+    started_at: datetime
+    finished_at: datetime
+    status: Literal["ok", "failed"]
+    events_read: int
+    accepted: int
+    duplicates: int
+    skipped: int
+    dropped_erased: int
+    cases: int
+    seconds: float
+    error: str | None
