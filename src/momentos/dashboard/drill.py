@@ -4,7 +4,8 @@ Kinds: ``current`` (standing in the moment now), ``reached`` (entered it in the 
 later entered a moment further along), ``dropped`` (reached and did not progress), ``over_budget`` (customers with
 more company-started contacts in the moment than its budget), ``broken_promises`` (a promise of the moment not
 kept, as ``promises.indicators`` counts it). The sets are read from the same stays and events the
-analytics indicators count, so a cell's number and its drill-down agree.
+analytics indicators count, so a cell's number and its drill-down agree; a segment filter keeps only its members'
+processes in every kind.
 """
 
 from __future__ import annotations

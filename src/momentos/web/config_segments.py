@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -86,10 +86,18 @@ def rule_of(form: dict[str, str]) -> list[dict[str, Any]]:
     return rule
 
 
-@router.post("/config/segments", name="config_segment_define")
-async def define_segment(request: Request, viewer: Configurer, session: DbSession, pages: PagesDep) -> Response:
+async def _form(request: Request) -> dict[str, str]:
+    """The posted fields (text only, each cut to 500 characters): the form has a variable set of condition rows."""
     raw = await request.form()
-    form = {k: str(v)[:500] for k, v in raw.items() if isinstance(v, str)}
+    return {k: v[:500] for k, v in raw.items() if isinstance(v, str)}
+
+
+FormFields = Annotated[dict[str, str], Depends(_form)]
+
+
+@router.post("/config/segments", name="config_segment_define")
+def define_segment(request: Request, viewer: Configurer, session: DbSession, pages: PagesDep,
+                   form: FormFields) -> Response:
     _check(request, form.get("csrf", ""))
     try:
         data = SegmentCreate.model_validate({"key": form.get("key", "").strip(), "name_es": form.get("name_es", ""),
