@@ -19,7 +19,7 @@ from momentos.catalog.presets import BUILTIN_MODELS, DEFAULT_MODEL, JourneyModel
 from momentos.dashboard.cache import ViewCache, cached, segment_version
 from momentos.dashboard.filters import MapFilters
 from momentos.kit.i18n import N_
-from momentos.models import Service, Touchpoint
+from momentos.models import Segment, Service, Touchpoint
 from momentos.processes import service as processes
 from momentos.segments import service as segments
 
@@ -113,6 +113,8 @@ class JourneyMap:
     extra_rows: list[ExtraRow]
     channels: list[str]
     busiest: int = field(default=0)
+    segments: list[Segment] = field(default_factory=list)
+    """The organization's segments (what the segment filter offers)."""
 
 
 def shown_model(session: Session, org_id: int, service: Service, filters: MapFilters) -> JourneyModelDef:
@@ -210,4 +212,5 @@ def journey_map(session: Session, org_id: int, service_key: str, filters: MapFil
     ctx = MapContext(org_id, service, shown.keys, filters, members)
     channels = sorted({tp.channel for tp in touchpoints})
     return JourneyMap(service, shown, filters, columns, _extra_rows(session, ctx), channels,
-                      max((int(c.reached.value or 0) for c in columns), default=0))
+                      max((int(c.reached.value or 0) for c in columns), default=0),
+                      list(segments.list_segments(session, org_id)))

@@ -22,9 +22,7 @@ def map_page(key: str, request: Request, viewer: Reader, session: DbSession, pag
              end: str = "", channel: str = "", view: str = "", segment: str = "") -> Response:
     filters = MapFilters.parse(start, end, channel, view, segment)
     data = journey_map.journey_map(session, viewer.org_id, key, filters, cache)
-    return pages.render(request, "map.html", {"map": data, "filters": filters,
-                                              "segments": segments.list_segments(session, viewer.org_id)},
-                        viewer=viewer)
+    return pages.render(request, "map.html", {"map": data, "filters": filters}, viewer=viewer)
 
 
 @router.get("/services/{key}/map/cell", name="map_cell")
