@@ -50,6 +50,10 @@ SCOPED = {
     ("POST", "/api/v1/surveys/{survey_key}/responses"): {"nps": 0, "text": "stolen"},
     ("PATCH", "/api/v1/needs/{need_id}"): {"name": "Stolen", "addressed": True},
     ("POST", "/api/v1/needs/{need_id}/merge"): {"into": 1},
+    ("GET", "/api/v1/segments/{segment_key}"): None,
+    ("PATCH", "/api/v1/segments/{segment_key}"): {"name_en": "Stolen"},
+    ("DELETE", "/api/v1/segments/{segment_key}"): None,
+    ("GET", "/api/v1/segments/{segment_key}/members"): None,
 }
 # Analytics answer for the caller's organization; naming another organization's service is a 404.
 FILTERED = ["/api/v1/analytics/dfg", "/api/v1/analytics/performance-dfg", "/api/v1/analytics/variants",
@@ -58,14 +62,14 @@ FILTERED = ["/api/v1/analytics/dfg", "/api/v1/analytics/performance-dfg", "/api/
 LISTS = ["/api/v1/services", "/api/v1/customers", "/api/v1/processes", "/api/v1/journey-models",
          "/api/v1/notifications", "/api/v1/webhook-endpoints", "/api/v1/notification-templates",
          "/api/v1/promises", "/api/v1/promises/indicators", "/api/v1/surveys", "/api/v1/feedback", "/api/v1/needs",
-         "/api/v1/listening/alerts", "/api/v1/imports", "/api/v1/ops/health", *FILTERED]
+         "/api/v1/listening/alerts", "/api/v1/imports", "/api/v1/ops/health", "/api/v1/segments", *FILTERED]
 # Routes that create in the caller's organization or change its own settings (no other organization's ids).
 OWN = {("POST", "/api/v1/services"), ("POST", "/api/v1/journey-models"), ("POST", "/api/v1/events"),
        ("POST", "/api/v1/cloudevents"), ("PUT", "/api/v1/contact-rules/organization"),
        ("POST", "/api/v1/webhook-endpoints"), ("PUT", "/api/v1/notification-templates/{purpose}/{language}"),
        ("POST", "/api/v1/notification-templates/{purpose}/preview"), ("POST", "/api/v1/promises"),
        ("POST", "/api/v1/surveys"), ("POST", "/api/v1/feedback"), ("POST", "/api/v1/feedback/analysis"),
-       ("GET", "/api/v1/listening/settings"), ("PUT", "/api/v1/listening/settings")}
+       ("GET", "/api/v1/listening/settings"), ("PUT", "/api/v1/listening/settings"), ("POST", "/api/v1/segments")}
 
 
 def _seed(db: Session, org: OrgHandle) -> dict[str, str]:
@@ -94,7 +98,18 @@ def _seed(db: Session, org: OrgHandle) -> dict[str, str]:
     db.flush()
     return {"key": "private-shop", "service_key": "private-shop", "external_id": "victim", "process_id": str(pid),
             "notification_id": str(notification), "endpoint_id": str(endpoint.id), "purpose": "status",
-            "language": "es", "promise_key": "secret-promise", **_seed_listening(db, org)}
+            "language": "es", "promise_key": "secret-promise", "segment_key": _seed_segment(db, org),
+            **_seed_listening(db, org)}
+
+
+def _seed_segment(db: Session, org: OrgHandle) -> str:
+    from momentos.segments.schemas import SegmentCreate
+    from momentos.segments.service import create_segment
+
+    create_segment(db, org.id, SegmentCreate.model_validate({
+        "key": "secret-segment", "name_es": "victim", "name_en": "victim",
+        "rule": [{"field": "traits.plan", "op": "eq", "value": "victim"}]}), utcnow())
+    return "secret-segment"
 
 
 def _request(template: str, ids: dict[str, str], body: object) -> tuple[str, dict[str, str], object]:
@@ -157,6 +172,7 @@ def test_other_organizations_ids_give_404_and_change_nothing(db: Session, client
     assert [(e["active"], e["previous_expires_at"]) for e in endpoint] == [(True, None)]
     overrides = client.get("/api/v1/notification-templates", headers=org.admin).json()["overrides"]
     assert [o["subject"] for o in overrides] == ["victim"]
+    assert client.get("/api/v1/segments/secret-segment", headers=org.admin).json()["name_en"] == "victim"
 
 
 def test_analytics_refuse_another_organizations_service(db: Session, client: TestClient, org: OrgHandle,
@@ -165,6 +181,9 @@ def test_analytics_refuse_another_organizations_service(db: Session, client: Tes
     for path in FILTERED:
         r = client.get(path, params={"service": "private-shop"}, headers=other_org.admin)
         assert r.status_code == 404, (path, r.status_code, r.text)
+    for path in FILTERED[:-1]:  # the analytics routes take a segment too
+        r = client.get(path, params={"segment": "secret-segment"}, headers=other_org.admin)
+        assert (r.status_code, r.json()["code"]) == (404, "segment_not_found"), (path, r.text)
 
 
 def test_lists_show_only_the_callers_organization(db: Session, client: TestClient, org: OrgHandle,

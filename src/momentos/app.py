@@ -74,13 +74,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from momentos.policy import api as policy_api
     from momentos.processes.api import router as processes_router
     from momentos.promises import api as promises_api
+    from momentos.segments import api as segments_api
     from momentos.web import routes as web_routes
     from momentos.web import status_page, survey_page
 
     for router in (catalog_router, customers_router, events_router, processes_router):
         app.include_router(router)
     for module in (segment_api, cloudevents_api, analytics_api, policy_api, notify_api, promises_api, listening_api,
-                   ops_api, status_page, survey_page, web_routes):
+                   ops_api, segments_api, status_page, survey_page, web_routes):
         module.install(app)
     return app
 

@@ -103,9 +103,11 @@ def register_commands() -> None:
     from momentos.notify import cli as notify_cli
     from momentos.ops import cli as ops_cli
     from momentos.promises import cli as promises_cli
+    from momentos.segments import cli as segments_cli
     from momentos.users import cli as users_cli
 
-    for module in (import_cli, analytics_cli, notify_cli, promises_cli, listening_cli, users_cli, ops_cli):
+    for module in (import_cli, analytics_cli, notify_cli, promises_cli, listening_cli, segments_cli, users_cli,
+                   ops_cli):
         module.register(app)
 
 

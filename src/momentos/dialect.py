@@ -1,4 +1,4 @@
-"""The few dialect-specific SQL pieces (upserts, bulk writes, row locking), kept in one module.
+"""The few dialect-specific SQL pieces (upserts, bulk writes, row locking, JSON members), kept in one module.
 
 The ingestion hot path writes thousands of rows per second; for those statements this module talks to the
 DBAPI connection of the session's own transaction (sqlite3 or psycopg) with values adapted once, which costs a
@@ -11,12 +11,14 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, cast
 
 from psycopg.types.json import Jsonb
-from sqlalchemy import Table
+from sqlalchemy import Boolean, Float, Select, String, Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 _JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode  # one encoder, built once
 SQLITE_MAX_VARIABLES = 32766
@@ -279,3 +281,76 @@ def _pg_array_types(table: str, columns: Sequence[str]) -> list[str]:
         _PG_TYPES[key] = [t.c[c].type.compile(dialect=dialect).split("(")[0] for c in columns]
     return _PG_TYPES[key]
 
+
+
+JsonKind = Literal["string", "number", "boolean", "present"]
+_JSON_KIND_TYPES: dict[str, Any] = {"string": String(), "number": Float(), "boolean": Boolean(),
+                                    "present": Boolean()}
+
+
+class JsonMember(ColumnElement[Any]):
+    """A member of a JSON object column read as one kind of SQL value: a ``string`` (text), a ``number`` (float)
+    or a ``boolean``; NULL when the member is missing or of another JSON type (so a comparison never errors on a
+    stray value, e.g. ``"age": "unknown"``). ``present``: true when the member exists and is not JSON null.
+
+    The same answers on SQLite (``json_type`` / ``json_extract``) and PostgreSQL (``jsonb_typeof`` / ``->>``);
+    the member name is always a bound parameter.
+    """
+
+    inherit_cache = False
+
+    def __init__(self, column: Any, member: str, kind: JsonKind) -> None:
+        self.column = column
+        self.member = member
+        self.kind = kind
+        self.type = _JSON_KIND_TYPES[kind]
+
+
+_SQLITE_KINDS = {"string": "'text'", "number": "'integer', 'real'"}
+
+
+@compiles(JsonMember, "sqlite")
+def _json_member_sqlite(element: JsonMember, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    escaped = element.member.replace('"', '\\"')
+
+    def path() -> str:
+        return str(compiler.process(bindparam(None, f'$."{escaped}"', type_=String()), **kw))
+
+    kind = f"json_type({column}, {path()})"
+    if element.kind == "present":
+        return f"(coalesce({kind}, 'null') <> 'null')"
+    if element.kind == "boolean":
+        return f"(CASE {kind} WHEN 'true' THEN 1 WHEN 'false' THEN 0 END)"
+    return f"(CASE WHEN {kind} IN ({_SQLITE_KINDS[element.kind]}) THEN json_extract({column}, {path()}) END)"
+
+
+@compiles(JsonMember, "postgresql")
+def _json_member_postgresql(element: JsonMember, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+
+    def key() -> str:
+        return str(compiler.process(bindparam(None, element.member, type_=String()), **kw))
+
+    kind = f"jsonb_typeof({column} -> {key()})"
+    if element.kind == "present":
+        return f"(coalesce({kind}, 'null') <> 'null')"
+    cast = {"string": "TEXT", "number": "DOUBLE PRECISION", "boolean": "BOOLEAN"}[element.kind]
+    json_type = {"string": "string", "number": "number", "boolean": "boolean"}[element.kind]
+    return f"(CASE WHEN {kind} = '{json_type}' THEN CAST({column} ->> {key()} AS {cast}) END)"
+
+
+def positional_sql(session: Session, stmt: Select[Any]) -> tuple[str, list[Any]]:
+    """``stmt`` as SQL text with ``?`` placeholders for the session's database, and its parameter values in order
+    (bind processing applied), to embed in a raw DBAPI statement such as the event log's load."""
+    dialect = session.get_bind().dialect
+    qmark = dialect if dialect.paramstyle == "qmark" else cast(Any, type(dialect))(paramstyle="qmark")
+    compiled = stmt.compile(dialect=qmark, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params()
+    values = []
+    for name in compiled.positiontup or ():
+        value = params[name]
+        bind = compiled.binds.get(name)
+        processor = bind.type.dialect_impl(dialect).bind_processor(dialect) if bind is not None else None
+        values.append(processor(value) if processor is not None else value)
+    return str(compiled), values

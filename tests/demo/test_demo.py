@@ -158,3 +158,23 @@ def test_demo_map_shows_real_promise_and_emotion_numbers(db: Session, demo: dict
     before = db.scalar(count)
     again = load_demo(db, customers=CUSTOMERS)
     assert again["events"] == demo["events"] and db.scalar(count) == before
+
+
+def test_demo_customers_have_plans_and_the_segments_show_smaller_real_numbers(db: Session,
+                                                                              demo: dict[str, Any]) -> None:
+    from momentos.dashboard import journey_map
+    from momentos.dashboard.filters import MapFilters
+    from momentos.segments import service as segments
+
+    org_id = _org_id(db, demo)
+    plans = Counter(t.get("plan") for t in db.scalars(select(Customer.traits).where(Customer.org_id == org_id)))
+    assert set(plans) == {"basic", "premium"} and plans["premium"] > 5 and plans["basic"] > plans["premium"]
+    found = {s.key: segments.count_members(db, org_id, s) for s in segments.list_segments(db, org_id)}
+    assert set(found) == {"premium", "spain"}
+    assert found["premium"] == plans["premium"] and 0 < found["spain"] < CUSTOMERS
+    for service in catalog.list_services(db, org_id):
+        everyone = journey_map.journey_map(db, org_id, service.key, MapFilters())
+        premium = journey_map.journey_map(db, org_id, service.key, MapFilters(segment="premium"))
+        reached = [(int(a.reached.value or 0), int(b.reached.value or 0))
+                   for a, b in zip(everyone.columns, premium.columns, strict=True)]
+        assert all(p <= a for a, p in reached) and 0 < sum(p for _, p in reached) < sum(a for a, _ in reached)

@@ -213,7 +213,8 @@ def test_demo_map_shows_real_numbers_screenshots_in_both_languages_and_no_seriou
     customer_url = page.url
     for path in ("/overview", f"/services/{service}/map", f"/services/{service}/map/cell?moment="
                  f"{expected[0].moment}&kind=reached", customer_url.removeprefix(live_server.url), "/customers",
-                 "/config", f"/config/services/{service}", "/ops", "/"):
+                 "/config", f"/config/services/{service}", "/ops", "/", f"/services/{service}/map?segment=premium",
+                 "/config/segments"):
         tab.goto(f"{live_server.url}{path}")
         assert serious_violations(tab, source) == [], path
 

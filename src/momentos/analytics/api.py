@@ -28,8 +28,9 @@ router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 def analytics_query(service: str | None = None, channel: str | None = None,
                     start: Annotated[datetime | None, Query(alias="from")] = None,
                     end: Annotated[datetime | None, Query(alias="to")] = None,
+                    segment: Annotated[str | None, Query(max_length=64)] = None,
                     by: By = "activity", view: MomentView = "model") -> AnalyticsQuery:
-    return AnalyticsQuery(service=service, channel=channel, start=start, end=end, by=by, view=view)
+    return AnalyticsQuery(service=service, channel=channel, start=start, end=end, segment=segment, by=by, view=view)
 
 
 Q = Annotated[AnalyticsQuery, Depends(analytics_query)]

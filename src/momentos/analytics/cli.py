@@ -47,6 +47,7 @@ ServiceOpt = Annotated[str | None, typer.Option("--service", help="Service key."
 Channel = Annotated[str | None, typer.Option("--channel", help="Only events on this channel.")]
 Start = Annotated[datetime | None, typer.Option("--from", help="Period start (inclusive), ISO 8601, UTC if naive.")]
 End = Annotated[datetime | None, typer.Option("--to", help="Period end (exclusive), ISO 8601, UTC if naive.")]
+SegmentOpt = Annotated[str | None, typer.Option("--segment", help="Only the customers of this segment (its key).")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON (the API's shape).")]
 
 
@@ -80,19 +81,21 @@ def _short(value: Any) -> str:
 
 
 def _query(service: str | None, channel: str | None, start: datetime | None, end: datetime | None,
-           by: ByName = ByName.activity, view: ViewName = ViewName.model) -> AnalyticsQuery:
+           by: ByName = ByName.activity, view: ViewName = ViewName.model, segment: str | None = None) -> AnalyticsQuery:
     from momentos.kit.clock import ensure_utc
 
     return AnalyticsQuery(service=service, channel=channel, start=ensure_utc(start) if start else None,
-                          end=ensure_utc(end) if end else None, by=by.value, view=view.value)
+                          end=ensure_utc(end) if end else None, segment=segment, by=by.value, view=view.value)
 
 
 def _command(name: str, compute_name: str, help_text: str) -> None:
     def command(org: Org, by: By = ByName.activity, service: ServiceOpt = None, channel: Channel = None,
-                start: Start = None, end: End = None, view: View = ViewName.model, as_json: AsJson = False) -> None:
+                start: Start = None, end: End = None, segment: SegmentOpt = None, view: View = ViewName.model,
+                as_json: AsJson = False) -> None:
         from momentos.analytics import service as analytics
 
-        _run(org, _query(service, channel, start, end, by, view), as_json, getattr(analytics, compute_name))
+        _run(org, _query(service, channel, start, end, by, view, segment), as_json,
+             getattr(analytics, compute_name))
 
     command.__doc__ = help_text
     analytics_app.command(name)(command)
@@ -115,14 +118,15 @@ def export_command(
     out: Annotated[Path, typer.Option("--out", help="File to write (.gz for gzip XES or CSV).", dir_okay=False)],
     file_format: Annotated[FormatName | None, typer.Option("--format", help="Default: from the extension.")] = None,
     service: ServiceOpt = None, channel: Channel = None, start: Start = None, end: End = None,
+    segment: SegmentOpt = None,
 ) -> None:
     """Export the organization's event log (XES, CSV or Parquet) in pm4py's column convention."""
     from momentos.analytics.export import export_log
     from momentos.analytics.log import LogFilter
 
     fmt = _FORMATS[file_format.value] if file_format else _format_of(out)
-    q = _query(service, channel, start, end)
-    flt = LogFilter(service=q.service, channel=q.channel, start=q.start, end=q.end)
+    q = _query(service, channel, start, end, segment=segment)
+    flt = LogFilter(service=q.service, channel=q.channel, start=q.start, end=q.end, segment=q.segment)
     with org_session(org) as (session, org_id):
         count = export_log(session, org_id, out, fmt, flt)
     typer.echo(f"wrote {count} events to {out}", err=True)
@@ -149,11 +153,12 @@ def report_command(
     org: Org,
     out: Annotated[Path, typer.Option("--out", help="HTML file to write.", dir_okay=False)],
     service: ServiceOpt = None, channel: Channel = None, start: Start = None, end: End = None,
+    segment: SegmentOpt = None,
     lang: Annotated[LangName, typer.Option("--lang", help="Language of the report.")] = LangName.es,
 ) -> None:
     """Write a self-contained HTML report (inline charts, works offline) of the indicators per moment."""
     from momentos.web.report import write_report
 
     with org_session(org) as (session, org_id):
-        write_report(session, org_id, _query(service, channel, start, end), lang.value, out)
+        write_report(session, org_id, _query(service, channel, start, end, segment=segment), lang.value, out)
     typer.echo(f"wrote {out}", err=True)

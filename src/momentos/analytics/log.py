@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from momentos.catalog import service as catalog
-from momentos.dialect import BulkWriter
+from momentos.dialect import BulkWriter, positional_sql
 from momentos.kit.clock import ensure_utc
 from momentos.models import Service
 
@@ -49,12 +49,14 @@ _FETCH_ROWS = 50_000
 
 @dataclass(frozen=True)
 class LogFilter:
-    """Which events to load: one service (by key), one channel, a period [start, end); only stays if asked."""
+    """Which events to load: one service (by key), one channel, a period [start, end), the customers of one
+    segment (by key; membership is a subquery the database evaluates); only stays if asked."""
 
     service: str | None = None
     channel: str | None = None
     start: datetime | None = None
     end: datetime | None = None
+    segment: str | None = None
     stays_only: bool = False
     """Only the events that entered a moment (what the funnel and time in moment need)."""
     lean: bool = False
@@ -78,12 +80,13 @@ def load_log(session: Session, org_id: int, flt: LogFilter | None = None) -> pl.
     rows = session.execute(select(Service.id, Service.key).where(Service.org_id == org_id))
     services = {sid: key for sid, key in rows}
     service_id = catalog.get_service(session, org_id, flt.service).id if flt.service is not None else None
+    members = _members(session, org_id, flt.segment)
     bulk = BulkWriter(session)
     dbapi = session.connection().connection.driver_connection
     if bulk.postgres:
-        raw = _copy_postgres(dbapi, org_id, service_id, flt)
+        raw = _copy_postgres(dbapi, org_id, service_id, flt, members)
     else:
-        raw = _fetch_sqlite(dbapi, bulk, org_id, service_id, flt)
+        raw = _fetch_sqlite(dbapi, bulk, org_id, service_id, flt, members)
     return _shape(raw, services, _lookups(dbapi, bulk.postgres, org_id))
 
 
@@ -102,7 +105,19 @@ def _lookups(dbapi: Any, postgres: bool, org_id: int) -> tuple[pl.DataFrame, pl.
             pl.DataFrame(customers, schema={"customer_id": pl.Int64, "customer": pl.String}, orient="row"))
 
 
-def _conditions(service_id: int | None, flt: LogFilter) -> tuple[list[str], list[Any]]:
+Members = tuple[str, list[Any]] | None
+"""A segment's members as a subquery: SQL text with ``?`` placeholders and its parameters."""
+
+
+def _members(session: Session, org_id: int, segment: str | None) -> Members:
+    if segment is None:
+        return None
+    from momentos.segments import service as segments
+
+    return positional_sql(session, segments.members_query(org_id, segments.get_segment(session, org_id, segment)))
+
+
+def _conditions(service_id: int | None, flt: LogFilter, members: Members) -> tuple[list[str], list[Any]]:
     sql: list[str] = ["e.stay_seq IS NOT NULL"] if flt.stays_only else []
     params: list[Any] = []
     for clause, value in (("e.service_id = ?", service_id), ("e.channel = ?", flt.channel),
@@ -110,11 +125,15 @@ def _conditions(service_id: int | None, flt: LogFilter) -> tuple[list[str], list
         if value is not None:
             sql.append(clause)
             params.append(ensure_utc(value) if isinstance(value, datetime) else value)
+    if members is not None:
+        sql.append(f"e.customer_id IN ({members[0]})")
+        params.extend(members[1])
     return sql, params
 
 
-def _fetch_sqlite(dbapi: Any, bulk: BulkWriter, org_id: int, service_id: int | None, flt: LogFilter) -> pl.DataFrame:
-    conditions, params = _conditions(service_id, flt)
+def _fetch_sqlite(dbapi: Any, bulk: BulkWriter, org_id: int, service_id: int | None, flt: LogFilter,
+                  members: Members) -> pl.DataFrame:
+    conditions, params = _conditions(service_id, flt, members)
     hint = "" if flt.start or flt.end else " NOT INDEXED"
     sql = flt.sql(ts="e.timestamp", hint=hint, org="?") + "".join(f" AND {c}" for c in conditions)
     params = [org_id, *(bulk.datetime_param(p) if isinstance(p, datetime) else p for p in params)]
@@ -130,10 +149,11 @@ def _fetch_sqlite(dbapi: Any, bulk: BulkWriter, org_id: int, service_id: int | N
     return raw.with_columns(pl.col("ts").str.to_datetime("%Y-%m-%d %H:%M:%S%.f", time_unit="us", time_zone="UTC"))
 
 
-def _copy_postgres(dbapi: Any, org_id: int, service_id: int | None, flt: LogFilter) -> pl.DataFrame:
+def _copy_postgres(dbapi: Any, org_id: int, service_id: int | None, flt: LogFilter,
+                   members: Members) -> pl.DataFrame:
     from psycopg import sql as pgsql
 
-    conditions, params = _conditions(service_id, flt)
+    conditions, params = _conditions(service_id, flt, members)
     text = flt.sql(ts="(EXTRACT(EPOCH FROM e.timestamp) * 1000000)::bigint", hint="", org="{}")
     text += "".join(f" AND {c.replace('?', '{}')}" for c in conditions)
     query = pgsql.SQL("COPY (" + text + ") TO STDOUT (FORMAT CSV)").format(

@@ -12,7 +12,8 @@ MomentView = Literal["model", "canonical"]
 
 
 class AnalyticsQuery(BaseModel):
-    """What to analyse: which events (service, channel, period [start, end)) and how to read them.
+    """What to analyse: which events (service, channel, period [start, end), customers of a segment) and how to
+    read them.
 
     ``by``: steps are activities (every event) or moments (every stay). ``view``: moments as keys of the service's
     journey model, or mapped onto the 8 contact moments (always the case when no service is given).
@@ -24,6 +25,8 @@ class AnalyticsQuery(BaseModel):
     channel: str | None = None
     start: datetime | None = None
     end: datetime | None = None
+    segment: str | None = None
+    """Only the events of the customers who belong to this segment now (its key)."""
     by: By = "activity"
     view: MomentView = "model"
 

@@ -2,8 +2,9 @@
 
 Two paths that give identical answers. Unfiltered and per-service queries (by activity or by moment, in a service's
 own model or mapped onto the 8 contact moments) read the aggregate tables after folding in every committed event
-(incremental.catch_up, which writes to them in the caller's transaction). Queries filtered by channel or period,
-and ``full=True``, take the full path: load the log (log.py) and compute the view with Polars.
+(incremental.catch_up, which writes to them in the caller's transaction). Queries filtered by channel, period or
+customer segment (the aggregates are sums over all customers), and ``full=True``, take the full path: load the log
+(log.py) and compute the view with Polars.
 """
 
 from __future__ import annotations
@@ -60,17 +61,23 @@ def moment_space(session: Session, org_id: int, q: AnalyticsQuery) -> MomentSpac
 
 
 def _filter(q: AnalyticsQuery, stays_only: bool = False, lean: bool = False) -> LogFilter:
-    return LogFilter(service=q.service, channel=q.channel, start=q.start, end=q.end, stays_only=stays_only,
-                     lean=lean)
+    return LogFilter(service=q.service, channel=q.channel, start=q.start, end=q.end, segment=q.segment,
+                     stays_only=stays_only, lean=lean)
+
+
+def filtered(q: AnalyticsQuery) -> bool:
+    """Whether ``q`` names a filter the aggregates cannot answer (they hold sums over every event and customer)."""
+    return any(v is not None for v in (q.channel, q.start, q.end, q.segment))
 
 
 def aggregated(session: Session, org_id: int, q: AnalyticsQuery, full: bool = False) -> bool:
-    """Whether the aggregate tables answer ``q`` (no channel or period filter), caught up to every committed event.
+    """Whether the aggregate tables answer ``q`` (no channel, period or segment filter), caught up to every
+    committed event.
 
     False also when the database refuses the catch-up's writes (SQLite: another writer committed since this
     transaction's snapshot was taken); the full path then answers, equally exact.
     """
-    if full or q.channel is not None or q.start is not None or q.end is not None:
+    if full or filtered(q):
         return False
     try:
         with session.begin_nested():

@@ -23,6 +23,17 @@ T = TypeVar("T")
 DataVersion = tuple[str, int, int]
 
 
+def segment_version(session: Session, org_id: int, segment: str | None) -> Hashable:
+    """Part of a cache key for answers filtered by a segment: its key and what its membership depends on (the
+    rule and the customers' traits, which change without any event). None without a segment; an unknown segment
+    raises NotFound."""
+    if segment is None:
+        return None
+    from momentos.segments import service as segments
+
+    return segment, segments.membership_version(session, org_id, segment)
+
+
 def data_version(session: Session, org_id: int) -> DataVersion:
     catalog = session.scalar(select(Organization.catalog_version).where(Organization.id == org_id)) or ""
     newest = session.scalar(select(func.max(Event.id)).where(Event.org_id == org_id)) or 0

@@ -4,7 +4,8 @@ Kinds: ``current`` (standing in the moment now), ``reached`` (entered it in the 
 later entered a moment further along), ``dropped`` (reached and did not progress), ``over_budget`` (customers with
 more company-started contacts in the moment than its budget), ``broken_promises`` (a promise of the moment not
 kept, as ``promises.indicators`` counts it). The sets are read from the same stays and events the
-analytics indicators count, so a cell's number and its drill-down agree.
+analytics indicators count, so a cell's number and its drill-down agree; a segment filter keeps only its members'
+processes in every kind.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from momentos.analytics import indicators, views
 from momentos.analytics import service as analytics
 from momentos.analytics.log import CASE_KEY, LogFilter, load_log
 from momentos.catalog import service as catalog
-from momentos.dashboard.cache import ViewCache, cached
+from momentos.dashboard.cache import ViewCache, cached, segment_version
 from momentos.dashboard.filters import MapFilters
+from momentos.dashboard.journey_map import segment_members
 from momentos.errors import NotFound
 from momentos.models import Customer, Process, Service
 from momentos.promises import service as promises
@@ -53,7 +55,7 @@ def _stays(session: Session, org_id: int, service: Service, filters: MapFilters,
     q = filters.query(service.key)
     space = analytics.moment_space(session, org_id, q)
     log = load_log(session, org_id, LogFilter(service=q.service, channel=q.channel, start=q.start, end=q.end,
-                                              stays_only=stays_only))
+                                              segment=q.segment, stays_only=stays_only))
     return log, views.moment_steps(log, space.mapping), space.moments
 
 
@@ -95,6 +97,9 @@ def _current_ids(session: Session, org_id: int, service: Service, filters: MapFi
     own = _own(session, org_id, service, filters, moment)
     stmt = select(Process.id).where(Process.org_id == org_id, Process.service_id == service.id,
                                     Process.current_moment.in_(own))
+    members = segment_members(session, org_id, filters)
+    if members is not None:
+        stmt = stmt.where(Process.customer_id.in_(members))
     return list(session.scalars(stmt))
 
 
@@ -103,7 +108,8 @@ def drill(session: Session, org_id: int, service_key: str, filters: MapFilters, 
     service = catalog.get_service(session, org_id, service_key)
     if kind not in KINDS:
         raise NotFound("Unknown drill-down.", code="drill_not_found")
-    ids = cached(cache, session, org_id, ("drill", service.id, filters, moment, kind),
+    ids = cached(cache, session, org_id, ("drill", service.id, filters, moment, kind,
+                                          segment_version(session, org_id, filters.segment)),
                  lambda: _ids(session, org_id, service, filters, moment, kind))
     return Drill(service, moment, kind, len(ids), _rows(session, org_id, ids[:LIMIT]))
 
@@ -116,7 +122,7 @@ def _ids(session: Session, org_id: int, service: Service, filters: MapFilters, m
     elif kind == "broken_promises":
         q = filters.query(service.key)
         ids = promises.broken_processes(session, org_id, service.id, _own(session, org_id, service, filters, moment),
-                                        q.start, q.end)
+                                        q.start, q.end, segment_members(session, org_id, filters))
     else:
         _, stays, moments = _stays(session, org_id, service, filters, stays_only=True)
         if moment not in moments:

@@ -9,17 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from momentos.analytics import service as analytics
 from momentos.analytics.schemas import MomentIndicators
 from momentos.catalog import service as catalog
 from momentos.catalog.presets import BUILTIN_MODELS, DEFAULT_MODEL, JourneyModelDef, Moment
-from momentos.dashboard.cache import ViewCache, cached
+from momentos.dashboard.cache import ViewCache, cached, segment_version
 from momentos.dashboard.filters import MapFilters
 from momentos.kit.i18n import N_
-from momentos.models import Service, Touchpoint
+from momentos.models import Segment, Service, Touchpoint
 from momentos.processes import service as processes
+from momentos.segments import service as segments
 
 
 @dataclass(frozen=True)
@@ -60,12 +62,14 @@ class Column:
 
 @dataclass(frozen=True)
 class MapContext:
-    """What a row source gets: the organization, the service, the moments shown and the filters."""
+    """What a row source gets: the organization, the service, the moments shown and the filters (``customers``:
+    the segment's members as a query of customer ids, when the filters name a segment)."""
 
     org_id: int
     service: Service
     moments: list[str]
     filters: MapFilters
+    customers: Select[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,8 @@ class JourneyMap:
     extra_rows: list[ExtraRow]
     channels: list[str]
     busiest: int = field(default=0)
+    segments: list[Segment] = field(default_factory=list)
+    """The organization's segments (what the segment filter offers)."""
 
 
 def shown_model(session: Session, org_id: int, service: Service, filters: MapFilters) -> JourneyModelDef:
@@ -128,9 +134,16 @@ def _touchpoints(service: Service, model: JourneyModelDef, shown: JourneyModelDe
     return cells
 
 
+def segment_members(session: Session, org_id: int, filters: MapFilters) -> Select[int] | None:
+    """The filter's segment as a query of customer ids (None without a segment; NotFound for an unknown one)."""
+    if filters.segment is None:
+        return None
+    return segments.members_query(org_id, segments.get_segment(session, org_id, filters.segment))
+
+
 def _now_counts(session: Session, org_id: int, service: Service, model: JourneyModelDef,
-                shown: JourneyModelDef) -> dict[str, int]:
-    counts = processes.count_by_moment(session, org_id, service.id)
+                shown: JourneyModelDef, customers: Select[int] | None) -> dict[str, int]:
+    counts = processes.count_by_moment(session, org_id, service.id, customers)
     if shown.key == model.key:
         return counts
     mapped: dict[str, int] = {}
@@ -188,13 +201,16 @@ def journey_map(session: Session, org_id: int, service_key: str, filters: MapFil
     shown = shown_model(session, org_id, service, filters)
     touchpoints = catalog.list_touchpoints(session, org_id, service.id)
     q = filters.query(service.key)
-    ind = cached(cache, session, org_id, ("moment_indicators", q.model_dump_json()),
+    members = segment_members(session, org_id, filters)
+    version = segment_version(session, org_id, filters.segment)
+    ind = cached(cache, session, org_id, ("moment_indicators", q.model_dump_json(), version),
                  lambda: analytics.moment_indicators(session, org_id, q))
     columns = _columns(shown, ind, _touchpoints(service, model, shown, touchpoints),
-                       cached(cache, session, org_id, ("now_counts", service.id, shown.key),
-                              lambda: _now_counts(session, org_id, service, model, shown)),
+                       cached(cache, session, org_id, ("now_counts", service.id, shown.key, version),
+                              lambda: _now_counts(session, org_id, service, model, shown, members)),
                        lambda key: _intensity(service, model, shown, key, touchpoints))
-    ctx = MapContext(org_id, service, shown.keys, filters)
+    ctx = MapContext(org_id, service, shown.keys, filters, members)
     channels = sorted({tp.channel for tp in touchpoints})
     return JourneyMap(service, shown, filters, columns, _extra_rows(session, ctx), channels,
-                      max((int(c.reached.value or 0) for c in columns), default=0))
+                      max((int(c.reached.value or 0) for c in columns), default=0),
+                      list(segments.list_segments(session, org_id)))

@@ -45,7 +45,7 @@ def pct(value: float | None) -> str:
 def promises_row(session: Session, ctx: MapContext) -> dict[str, RowCell]:
     start, end = _period(ctx)
     rows = promise_indicators.compliance(session, ctx.org_id, by="moment", period="all", start=start, end=end,
-                                         service_id=ctx.service.id)
+                                         service_id=ctx.service.id, customers=ctx.customers)
     placed = _placed(session, ctx)
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for r in rows:

@@ -34,10 +34,18 @@ from momentos.orgs.schemas import OrganizationCreate
 from momentos.orgs.service import create_organization, get_organization, issue_key
 from momentos.promises import definitions
 from momentos.promises.schemas import PromiseCreate
+from momentos.segments import service as segments
+from momentos.segments.schemas import SegmentCreate
 
 DEMO_SLUG = "demo"
 SEED = 20_240_611
 BATCH_SIZE = 500
+SEGMENTS: tuple[dict[str, Any], ...] = (
+    {"key": "premium", "name_es": "Clientes premium", "name_en": "Premium customers",
+     "rule": [{"field": "traits.plan", "op": "eq", "value": "premium"}]},
+    {"key": "spain", "name_es": "Clientes en España", "name_en": "Customers in Spain",
+     "rule": [{"field": "traits.country", "op": "eq", "value": "ES"}]},
+)
 
 
 def load_demo(session: Session, customers: int = 300, *, seed: int = SEED, now: datetime | None = None,
@@ -79,6 +87,8 @@ def _create(session: Session, customers: int, seed: int, anchor: datetime) -> Or
     sim = simulate(rng, make_people(rng, customers), SERVICES, anchor)
     _ingest_in_batches(session, org.id, sim.identifies, sim.events, anchor)
     _listen(session, org.id, sim.events, random.Random(seed + 1), anchor)
+    for segment in SEGMENTS:
+        segments.create_segment(session, org.id, SegmentCreate.model_validate(segment), anchor)
     return org
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import unicodedata
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,10 +59,16 @@ class Person:
     country: str
     preferred_channels: tuple[str, ...]
 
+    @property
+    def plan(self) -> str:
+        """``premium`` for about a third of the customers, else ``basic`` (from the id, so the random draws that
+        shape the demo stay the same)."""
+        return "premium" if zlib.crc32(self.external_id.encode()) % 3 == 0 else "basic"
+
     def traits(self) -> dict[str, Any]:
         return {"name": self.name, "email": self.email, "phone": self.phone, "language": self.language,
                 "timezone": self.timezone, "city": self.city, "country": self.country,
-                "preferred_channels": list(self.preferred_channels)}
+                "preferred_channels": list(self.preferred_channels), "plan": self.plan}
 
 
 def ascii_slug(text: str) -> str:

@@ -28,6 +28,7 @@ from momentos.models.organization import ApiKey, Organization
 from momentos.models.policy import ContactDecision, ContactRule
 from momentos.models.process import Process
 from momentos.models.promise import PromiseDefinition, PromiseInstance, PromiseTransition
+from momentos.models.segment import Segment
 from momentos.models.user import LoginFailure, Membership, User, WebSession
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "PromiseDefinition",
     "PromiseInstance",
     "PromiseTransition",
+    "Segment",
     "Service",
     "StatusFeedback",
     "StatusToken",

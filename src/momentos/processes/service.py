@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import Select, distinct, func, select
 from sqlalchemy.orm import Session
 
 from momentos.catalog.presets import JourneyModelDef
@@ -213,11 +213,15 @@ def list_processes(session: Session, org_id: int, *, service_id: int | None = No
     return session.scalars(stmt.order_by(Process.id).limit(limit)).all()
 
 
-def count_by_moment(session: Session, org_id: int, service_id: int) -> dict[str, int]:
+def count_by_moment(session: Session, org_id: int, service_id: int,
+                    customers: Select[int] | None = None) -> dict[str, int]:
+    """Processes of a service standing in each moment now (only those of ``customers``, a query of ids, if given)."""
     stmt = (select(Process.current_moment, func.count()).where(Process.org_id == org_id,
                                                               Process.service_id == service_id,
                                                               Process.current_moment.is_not(None))
             .group_by(Process.current_moment))
+    if customers is not None:
+        stmt = stmt.where(Process.customer_id.in_(customers))
     return {m: n for m, n in session.execute(stmt) if m is not None}
 
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from statistics import median
 from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from momentos.models import PromiseDefinition, PromiseInstance, Service
@@ -40,12 +40,15 @@ def period_of(at: datetime, period: Period) -> str:
 
 def compliance(session: Session, org_id: int, *, by: By = "promise", period: Period = "week",
                start: datetime | None = None, end: datetime | None = None,
-               service_id: int | None = None) -> list[IndicatorRow]:
+               service_id: int | None = None, customers: Select[int] | None = None) -> list[IndicatorRow]:
+    """``customers``: only the instances of these customers (a query of ids, e.g. a segment's members)."""
     i, d = PromiseInstance, PromiseDefinition
     stmt = (select(i.state, i.started_at, i.closed_at, i.stopped_at, i.customer_id, d.key, d.moment, Service.key)
             .join(d, d.id == i.definition_id).join(Service, Service.id == i.service_id).where(i.org_id == org_id))
     if service_id is not None:
         stmt = stmt.where(i.service_id == service_id)
+    if customers is not None:
+        stmt = stmt.where(i.customer_id.in_(customers))
     cells: dict[tuple[str, str], _Cell] = defaultdict(_Cell)
     for state, started, closed, stopped, customer, key, moment, service in session.execute(stmt):
         at = closed if closed is not None else started

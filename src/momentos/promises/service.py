@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from momentos.db import is_postgres, table_of
@@ -203,8 +203,10 @@ def instances_of_customer(session: Session, org_id: int, customer_id: int,
 
 
 def broken_processes(session: Session, org_id: int, service_id: int, moments: Sequence[str],
-                     start: datetime | None = None, end: datetime | None = None) -> list[int]:
-    """Processes of a service with a promise of one of ``moments`` not kept (closed in [start, end))."""
+                     start: datetime | None = None, end: datetime | None = None,
+                     customers: Select[int] | None = None) -> list[int]:
+    """Processes of a service with a promise of one of ``moments`` not kept (closed in [start, end)), of
+    ``customers`` only (a query of ids) if given."""
     stmt = (select(PromiseInstance.process_id).distinct()
             .join(PromiseDefinition, PromiseDefinition.id == PromiseInstance.definition_id)
             .where(PromiseInstance.org_id == org_id, PromiseInstance.service_id == service_id,
@@ -213,6 +215,8 @@ def broken_processes(session: Session, org_id: int, service_id: int, moments: Se
         stmt = stmt.where(PromiseInstance.closed_at >= start)
     if end is not None:
         stmt = stmt.where(PromiseInstance.closed_at < end)
+    if customers is not None:
+        stmt = stmt.where(PromiseInstance.customer_id.in_(customers))
     return [int(i) for i in session.scalars(stmt)]
 
 

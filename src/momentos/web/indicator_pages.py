@@ -1,7 +1,7 @@
 """Indicators page of one service (funnel, conversion, time in moment, contacts, channel mix) with filters.
 
 The charts are built here once for the page and for the standalone HTML report (web/report.py). Unfiltered figures
-come from the incremental aggregates; a channel or period filter takes the full path (analytics.service).
+come from the incremental aggregates; a channel, period or segment filter takes the full path (analytics.service).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from momentos.auth.deps import DbSession
 from momentos.catalog import service as catalog
 from momentos.kit import i18n
 from momentos.kit.i18n import N_
+from momentos.segments import service as segments
 from momentos.web.charts import Fmt, Series, bar_chart
 from momentos.web.labels import LABELS, message_id
 from momentos.web.rendering import PagesDep
@@ -107,18 +108,20 @@ def _day(value: str | None) -> datetime | None:
 def indicators_page(key: str, request: Request, viewer: SignedIn, session: DbSession, pages: PagesDep,
                     channel: Annotated[str | None, Query()] = None,
                     start: Annotated[str | None, Query(alias="from")] = None,
-                    end: Annotated[str | None, Query(alias="to")] = None) -> Response:
+                    end: Annotated[str | None, Query(alias="to")] = None,
+                    segment: Annotated[str | None, Query(max_length=64)] = None) -> Response:
     service = catalog.get_service(session, viewer.org_id, key)
     try:
         first, last = _day(start), _day(end)
     except ValueError:  # a malformed date is ignored (the form only sends ISO dates)
         first, last = None, None
     q = AnalyticsQuery(service=key, channel=channel or None, start=first,
-                       end=last + timedelta(days=1) if last else None)
+                       end=last + timedelta(days=1) if last else None, segment=segment or None)
     ind = analytics.moment_indicators(session, viewer.org_id, q)
     lang = pages.language(request)
     names = moment_names(session, viewer.org_id, ind, lang)
     return pages.render(request, "indicators.html", {
         "service": service, "ind": ind, "names": names, "charts": build_charts(ind, names, lang),
-        "channels": sorted(LABELS["channel"]), "channel": channel or "", "start": start or "", "end": end or ""},
+        "channels": sorted(LABELS["channel"]), "channel": channel or "", "start": start or "", "end": end or "",
+        "segments": segments.list_segments(session, viewer.org_id), "segment": segment or ""},
         viewer=viewer)

@@ -18,12 +18,13 @@ from momentos.kit import i18n
 from momentos.kit.clock import utcnow
 from momentos.kit.i18n import N_
 from momentos.models import Organization
+from momentos.segments import service as segments
 from momentos.web.indicator_pages import build_charts, moment_names
 from momentos.web.rendering import STATIC_DIR, build_environment
 
 
 def render_report(session: Session, org_id: int, q: AnalyticsQuery, lang: str, now: datetime | None = None) -> str:
-    """The report as HTML text (``q``: service, channel and period; moments are always shown)."""
+    """The report as HTML text (``q``: service, channel, period and segment; moments are always shown)."""
     org = session.get_one(Organization, org_id)
     ind = analytics.moment_indicators(session, org_id, q)
     names = moment_names(session, org_id, ind, lang)
@@ -32,11 +33,15 @@ def render_report(session: Session, org_id: int, q: AnalyticsQuery, lang: str, n
     if q.service:
         service = catalog.get_service(session, org_id, q.service)
         service_name = (service.name_es if lang == "es" else service.name_en) or service.key
+    segment_name = ""
+    if q.segment:
+        segment = segments.get_segment(session, org_id, q.segment)
+        segment_name = (segment.name_es if lang == "es" else segment.name_en) or segment.key
     css = "\n".join((STATIC_DIR / name).read_text(encoding="utf-8") for name in ("charts.css", "report.css"))
     template = build_environment().get_template("report.html")
     return template.render(
         lang=lang, timezone="UTC", ind=ind, names=names, charts=build_charts(ind, names, lang), css=css,
-        org_name=org.name, service_name=service_name, model_name=model.name(lang),
+        org_name=org.name, service_name=service_name, segment_name=segment_name, model_name=model.name(lang),
         period=_period(q, lang), generated=i18n.format_datetime(now or utcnow(), lang, "UTC"))
 
 

@@ -13,6 +13,7 @@ from momentos.web import (
     config_messages,
     config_pages,
     config_promises,
+    config_segments,
     customer_pages,
     dashboard_pages,
     decision_pages,
@@ -39,6 +40,6 @@ def install(app: FastAPI) -> None:
     router = APIRouter(dependencies=[Depends(mark_page)], include_in_schema=False)
     # decision_pages before customer_pages: /customers/{id}/contact-decisions before /customers/{id}
     for module in (login, dashboard_pages, map_pages, catalog_pages, indicator_pages, decision_pages, customer_pages,
-                   config_pages, config_promises, config_messages, ops_pages):
+                   config_pages, config_promises, config_messages, config_segments, ops_pages):
         router.include_router(module.router)
     app.include_router(router)

@@ -1,7 +1,7 @@
 """ops: worker heartbeats (one row per `momentos worker` process) and the history of file imports
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-11-23 16:45:32.365605
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import momentos.db
 
 revision: str = '0010'
-down_revision: str | None = '0008'
+down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

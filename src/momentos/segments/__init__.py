@@ -1,0 +1,1 @@
+"""Customer segments: named rules over customer attributes, and the filter they give the indicators."""
