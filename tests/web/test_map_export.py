@@ -56,6 +56,17 @@ def _runs(mask: np.ndarray) -> list[int]:
     return runs
 
 
+def _pdf_text(pdf: bytes) -> tuple[str, PdfReader]:
+    reader = PdfReader(io.BytesIO(pdf))
+    return re.sub(r"\s+", " ", " ".join(p.extract_text() for p in reader.pages)), reader
+
+
+def _reached_row(page: Page) -> str:
+    """The reach row's numbers as the page shows them, in the columns' order."""
+    moments = page.locator("thead th[data-moment]").evaluate_all("ths => ths.map(th => th.dataset.moment)")
+    return " ".join(str(_reached(page, m)) for m in moments)
+
+
 def _reached(page: Page, moment: str) -> int:
     text = page.locator(f'tr[data-row="reached"] td[data-moment="{moment}"]').inner_text()
     return int(re.sub(r"\D", "", text))
@@ -111,11 +122,12 @@ def test_export_buttons_appear_only_with_javascript_and_the_report_link_always(
         page.goto(f"{live_server.url}/services/{SERVICE}/map?{PERIOD}&channel=web&view=canonical")
         expect(page.get_by_role("heading", level=1)).to_contain_text(NAME)
         expect(page.get_by_role("button", name="Download PNG")).to_be_hidden()
-        expect(page.get_by_role("button", name="Print or save as PDF")).to_be_hidden()
-        report = page.get_by_role("link", name="Offline report (HTML)")
-        expect(report).to_be_visible()
-        assert report.get_attribute("href") == (f"/services/{SERVICE}/report.html?start=2026-03-01&end=2026-03-31"
-                                                "&channel=web&view=canonical")
+        expect(page.get_by_role("button", name="Print")).to_be_hidden()
+        query = "start=2026-03-01&end=2026-03-31&channel=web&view=canonical"
+        for name, path in (("Offline report (HTML)", "report.html"), ("Download PDF", "map.pdf")):
+            link = page.get_by_role("link", name=name)
+            expect(link).to_be_visible()
+            assert link.get_attribute("href") == f"/services/{SERVICE}/{path}?{query}"
     finally:
         context.close()
 
@@ -126,7 +138,7 @@ def test_the_printed_map_is_a_landscape_pdf_with_the_service_filters_and_numbers
     page.goto(f"{live_server.url}/services/{SERVICE}/map?{PERIOD}")
     # the button opens the browser's print dialog
     page.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
-    page.get_by_role("button", name="Imprimir o guardar como PDF").click()
+    page.get_by_role("button", name="Imprimir").click()
     assert page.evaluate("window.printed") == 1
     page.emulate_media(media="print")
     for hidden in (".topbar", ".orgbar", "nav.breadcrumb", "form.filters", ".map-tools", ".footer"):
@@ -136,20 +148,18 @@ def test_the_printed_map_is_a_landscape_pdf_with_the_service_filters_and_numbers
     assert table is not None
     pdf = page.pdf(prefer_css_page_size=True, print_background=True)
     (artifacts / f"map-print-{engine_name}.pdf").write_bytes(pdf)
-    reader = PdfReader(io.BytesIO(pdf))
+    text, reader = _pdf_text(pdf)
     first = reader.pages[0]
     assert float(first.mediabox.width) > float(first.mediabox.height)  # landscape
-    text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in reader.pages))
     assert "Mapa del recorrido: Harbour-Tours" in text
     assert "Periodo: 2026-03-01 – 2026-03-31 · Canal: Todos los canales" in text  # the filters
     assert "Generado:" in text
-    reached = " ".join(str(_reached(page, m)) for m in page.locator("thead th[data-moment]").evaluate_all(
-        "ths => ths.map(th => th.dataset.moment)"))
+    reached = _reached_row(page)
     assert reached.startswith("137 42 0 23 ")
     assert f"Alcance (procesos que entraron) {reached}" in text
-    assert "Iniciar sesión" not in text and "Aplicar" not in text and "Descargar PNG" not in text
-    # the map fits across the page: every moment's column is on the first page
-    assert all(m in re.sub(r"\s+", " ", first.extract_text()) for m in ("Estímulo previo", "Fidelización"))
+    for control in ("Iniciar sesión", "Aplicar", "Descargar PNG", "Imprimir"):
+        assert control not in text
+    assert len(reader.pages) == 1  # this map fits on one page, every moment's column and every row
 
 
 def test_the_offline_report_downloads_with_the_map_period_for_readers_only(
@@ -182,3 +192,38 @@ def test_the_offline_report_downloads_with_the_map_period_for_readers_only(
     r = page.context.request.get(f"{live_server.url}/services/{SERVICE}/report.html", max_redirects=0)
     assert r.status == 403
     assert "chart-funnel" not in r.text()
+
+
+def test_download_pdf_gives_the_map_as_a_pdf_file_with_its_filters_and_numbers(
+        page: Page, live_server: LiveServer, tours: OrgHandle, artifacts: Path, engine_name: str) -> None:
+    other = live_server.new_org()
+    with unit_of_work(live_server.factory) as session:
+        seed_private(session, other.id)
+    sign_in_user(page, live_server, add_user(live_server, tours.id, "analyst"))
+    page.goto(f"{live_server.url}/services/{SERVICE}/map?{PERIOD}&channel=web&lang=en")
+    reached = _reached_row(page)
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download PDF").click()
+    download = info.value
+    assert re.fullmatch(rf"map-{SERVICE}-\d{{4}}-\d\d-\d\d\.pdf", download.suggested_filename)
+    pdf = Path(download.path()).read_bytes()
+    (artifacts / f"map-download-{engine_name}.pdf").write_bytes(pdf)
+    assert pdf.startswith(b"%PDF-")
+    text, reader = _pdf_text(pdf)
+    assert float(reader.pages[0].mediabox.width) > float(reader.pages[0].mediabox.height)  # landscape
+    assert reader.metadata is not None and reader.metadata.title == f"Journey map: {NAME} Low contact"
+    assert f"Journey map: {NAME}" in text
+    assert "Period: 2026-03-01 – 2026-03-31 · Channel: Web · Moments: The service's journey model" in text
+    assert reached.startswith("137 42 0 23 ")
+    assert f"Reach (processes that entered) {reached}" in text
+    assert "42 moved on" in text and "Not configured" in text
+    assert "Download PNG" not in text and "Apply" not in text  # the page's controls are not part of the map
+    # the filters change the figures; another organization's service is not found; an agent may not read it
+    r = page.context.request.get(f"{live_server.url}/services/{SERVICE}/map.pdf?start=2030-01-01&lang=en")
+    assert r.status == 200 and r.headers["content-type"] == "application/pdf"
+    assert f"Reach (processes that entered) {' '.join(['0'] * 8)}" in _pdf_text(r.body())[0]
+    assert page.context.request.get(f"{live_server.url}/services/secret-shop/map.pdf").status == 404
+    page.context.clear_cookies()
+    sign_in_user(page, live_server, add_user(live_server, tours.id, "agent"))
+    r = page.context.request.get(f"{live_server.url}/services/{SERVICE}/map.pdf", max_redirects=0)
+    assert r.status == 403 and not r.body().startswith(b"%PDF")

@@ -2,7 +2,7 @@
  *
  * "Download PNG" draws the map as the page shows it (heading, filters summary, generation date, the table) into a
  * PNG with html-to-image (vendored in static/vendor/html-to-image, served from 'self') and downloads it as
- * map-<service>-<date>.png. "Print or save as PDF" opens the browser's print dialog; map-export.css holds the
+ * map-<service>-<date>.png. "Print" opens the browser's print dialog; map-export.css holds the
  * print stylesheet. Both leave out the same parts of the page: navigation, the filter form and the buttons.
  */
 (function () {
