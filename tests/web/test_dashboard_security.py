@@ -106,7 +106,7 @@ def test_another_organizations_ids_in_urls_are_not_found(live_server: LiveServer
         token = csrf_of(c.get("/overview").text)
         for path in ("/services/secret-shop/map", "/services/secret-shop/map/cell?moment=purchase&kind=reached",
                      "/services/secret-shop/map/cell?moment=purchase&kind=current", "/config/services/secret-shop",
-                     "/customers/victim", "/services/secret-shop"):
+                     "/customers/victim", "/services/secret-shop", "/services/secret-shop/report.html"):
             r = c.get(path)
             assert r.status_code == 404, path
             assert "Esta página no existe o pertenece a otra organización." in r.text

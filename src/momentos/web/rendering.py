@@ -32,8 +32,8 @@ LANGUAGE_NAMES = {"es": "Español", "en": "English"}
 """Each language is offered in its own name, whatever the page language."""
 
 SECURITY_HEADERS = {
-    "Content-Security-Policy": ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-                                "frame-ancestors 'none'; base-uri 'none'"),
+    "Content-Security-Policy": ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
@@ -152,7 +152,7 @@ def build_environment() -> Environment:
 
 def _static_version() -> str:
     digest = hashlib.sha256()
-    for path in sorted(STATIC_DIR.glob("*")):
+    for path in sorted(p for p in STATIC_DIR.rglob("*") if p.is_file()):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
 
