@@ -213,7 +213,8 @@ def test_download_pdf_gives_the_map_as_a_pdf_file_with_its_filters_and_numbers(
     assert float(reader.pages[0].mediabox.width) > float(reader.pages[0].mediabox.height)  # landscape
     assert reader.metadata is not None and reader.metadata.title == f"Journey map: {NAME} Low contact"
     assert f"Journey map: {NAME}" in text
-    assert "Period: 2026-03-01 – 2026-03-31 · Channel: Web · Moments: The service's journey model" in text
+    assert ("Period: 2026-03-01 – 2026-03-31 · Channel: Web · Customer segment: All customers · "
+            "Moments: The service's journey model") in text
     assert reached.startswith("137 42 0 23 ")
     assert f"Reach (processes that entered) {reached}" in text
     assert "42 moved on" in text and "Not configured" in text
