@@ -37,7 +37,11 @@ from momentos.catalog.presets import CANONICAL_KEYS
 from momentos.dialect import BulkWriter
 from momentos.kit.clock import utcnow
 
-_LOCK_CLASS = 0x4D4F4D41  # "MOMA": the advisory lock space of the analytics watermark
+_LOCK_NAME = "momentos.analytics.watermark:"
+_LOCK_SPACE = "hashtext(%s || current_schema())"
+"""The advisory lock space of the analytics watermark, per schema: advisory locks are per database, and two
+Momentos schemas in one database (or the test suite's per-worker schemas) have organizations with the same ids,
+whose ingestion must not keep each other's watermark from moving."""
 _FULL_MIN = 20_000
 """A refresh touching more cases than this (and more than a quarter of the known ones) rebuilds everything."""
 _TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
@@ -73,7 +77,7 @@ def note_ingest(session: Session, org_id: int) -> None:
     """Called at the start of every ingestion: on PostgreSQL, hold the organization's shared watermark lock."""
     bulk = BulkWriter(session)
     if bulk.postgres:
-        bulk.query("SELECT pg_advisory_xact_lock_shared(%s, %s)", [_LOCK_CLASS, _lock_key(org_id)])
+        bulk.query(f"SELECT pg_advisory_xact_lock_shared({_LOCK_SPACE}, %s)", [_LOCK_NAME, _lock_key(org_id)])
 
 
 def _lock_key(org_id: int) -> int:
@@ -190,13 +194,13 @@ def _safe_high(bulk: BulkWriter, org_id: int, visible: int) -> int | None:
     """The largest id below which every id is committed or aborted, if that can be known now."""
     if not bulk.postgres:
         return visible
-    key = [_LOCK_CLASS, _lock_key(org_id)]
-    if not bulk.query("SELECT pg_try_advisory_lock(%s, %s)", key)[0][0]:
+    key = [_LOCK_NAME, _lock_key(org_id)]
+    if not bulk.query(f"SELECT pg_try_advisory_lock({_LOCK_SPACE}, %s)", key)[0][0]:
         return None
     try:  # holding the exclusive lock: no ingestion is in flight, so every id handed out so far is settled
         return _max_id(bulk, "events", org_id)
     finally:
-        bulk.query("SELECT pg_advisory_unlock(%s, %s)", key)
+        bulk.query(f"SELECT pg_advisory_unlock({_LOCK_SPACE}, %s)", key)
 
 
 def _count(bulk: BulkWriter, org_id: int) -> int:
