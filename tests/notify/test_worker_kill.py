@@ -51,7 +51,9 @@ def _seed(engine: Engine, hooks: Hooks) -> int:
 def _worker(engine: Engine, name: str, inbox: Inbox) -> subprocess.Popen[bytes]:
     env = {**os.environ, "MOMENTOS_DATABASE_URL": engine.url.render_as_string(hide_password=False),
            "MOMENTOS_NOTIFY_SMTP_PORT": str(inbox.port), "MOMENTOS_NOTIFY_WEBHOOK_ALLOW": '["127.0.0.1/32"]',
-           "MOMENTOS_NOTIFY_LEASE_SECONDS": "1.5", "MOMENTOS_NOTIFY_TIMEOUT_SECONDS": "0.5",
+           # a lease long enough that a surviving worker's batch never outlives it on a busy machine (SQLite: three
+           # writers share one lock): then only the killed worker's claimed batch can be delivered twice
+           "MOMENTOS_NOTIFY_LEASE_SECONDS": "4", "MOMENTOS_NOTIFY_TIMEOUT_SECONDS": "0.5",
            "MOMENTOS_NOTIFY_POLL_SECONDS": "0.05",
            "MOMENTOS_NOTIFY_BATCH_SIZE": str(BATCH), "MOMENTOS_NOTIFY_MESSAGE_ID_DOMAIN": DOMAIN,
            "MOMENTOS_NOTIFY_BACKOFF_BASE_SECONDS": "0.1"}
