@@ -52,13 +52,14 @@ def _worker(engine: Engine, name: str, inbox: Inbox) -> subprocess.Popen[bytes]:
     env = {**os.environ, "MOMENTOS_DATABASE_URL": engine.url.render_as_string(hide_password=False),
            "MOMENTOS_NOTIFY_SMTP_PORT": str(inbox.port), "MOMENTOS_NOTIFY_WEBHOOK_ALLOW": '["127.0.0.1/32"]',
            # a lease long enough that a surviving worker's batch never outlives it on a busy machine (SQLite: three
-           # writers share one lock): then only the killed worker's claimed batch can be delivered twice
+           # writers share one lock): then only the killed worker's claimed batch can be delivered twice; the
+           # survivors wait longer than a lease when idle, so they take that batch over once its lease ends
            "MOMENTOS_NOTIFY_LEASE_SECONDS": "4", "MOMENTOS_NOTIFY_TIMEOUT_SECONDS": "0.5",
            "MOMENTOS_NOTIFY_POLL_SECONDS": "0.05",
            "MOMENTOS_NOTIFY_BATCH_SIZE": str(BATCH), "MOMENTOS_NOTIFY_MESSAGE_ID_DOMAIN": DOMAIN,
            "MOMENTOS_NOTIFY_BACKOFF_BASE_SECONDS": "0.1"}
     script = Path(sys.executable).parent / "momentos"
-    return subprocess.Popen([str(script), "worker", "--idle-exit", "1.5", "--name", name], env=env,
+    return subprocess.Popen([str(script), "worker", "--idle-exit", "5", "--name", name], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
