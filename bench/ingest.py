@@ -6,8 +6,8 @@ For SQLite and PostgreSQL, on a fresh database each time:
 - **http**: a real uvicorn on loopback receiving Segment ``/v1/batch`` requests of 100 messages (httpx, keep-alive,
   ``--senders`` concurrent clients);
 - **ceiling**: the rows the service path stored, inserted again into an identical copy of the ``events`` table
-  (same columns, constraints and indexes) with ``executemany`` on SQLite and ``COPY`` on PostgreSQL, in the same
-  chunk sizes, one transaction per chunk.
+  (same columns, constraints, indexes and reference triggers) with ``executemany`` on SQLite and ``COPY`` on
+  PostgreSQL, in the same chunk sizes, one transaction per chunk.
 
 Floor: the service path reaches 25% of the ceiling; goal: 50%. Prints a table; writes bench/results/ingest.json.
 
@@ -25,7 +25,6 @@ import os
 import platform
 import pstats
 import random
-import re
 import socket
 import subprocess
 import sys
@@ -52,6 +51,7 @@ from momentos.events.service import ingest
 from momentos.migrate import upgrade
 from momentos.orgs.schemas import OrganizationCreate
 from momentos.orgs.service import create_organization
+from stores import copy_events_table  # bench/ is on the path when a script runs
 
 PG_URL = os.environ.get("MOMENTOS_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PG_SCHEMA = "momentos_bench"
@@ -263,10 +263,7 @@ def raw_connection(engine: Engine) -> Iterator[Any]:
 def _sqlite_ceiling(engine: Engine, chunk: int) -> tuple[float, int]:
     names = [name for name, _ in event_columns(engine)]
     with raw_connection(engine) as conn:
-        for _type, name, sql in conn.execute("SELECT type, name, sql FROM sqlite_master "
-                                             "WHERE tbl_name = 'events' AND sql IS NOT NULL ORDER BY type DESC"):
-            ddl = re.sub(r"\bevents\b", "events_ceiling", sql)
-            conn.execute(ddl.replace(name, f"{name}_ceiling", 1) if _type == "index" else ddl)
+        copy_events_table(conn, False, "events_ceiling")
         rows = conn.execute(f"SELECT {', '.join(names)} FROM events ORDER BY id").fetchall()
         insert = f"INSERT INTO events_ceiling ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
         started = time.perf_counter()
@@ -290,10 +287,7 @@ def _pg_ceiling(engine: Engine, chunk: int) -> tuple[float, int]:
     columns = event_columns(engine)
     names = ", ".join(name for name, _ in columns)
     with raw_connection(engine) as conn:
-        conn.execute("CREATE TABLE events_ceiling (LIKE events INCLUDING ALL)")
-        for (definition,) in conn.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint "
-                                          "WHERE conrelid = 'events'::regclass AND contype = 'f'").fetchall():
-            conn.execute(f"ALTER TABLE events_ceiling ADD {definition}")
+        copy_events_table(conn, True, "events_ceiling")
         conn.commit()
         selected = ", ".join(f"{name}::text" if is_json else name for name, is_json in columns)
         rows = conn.execute(f"SELECT {selected} FROM events ORDER BY id").fetchall()

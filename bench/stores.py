@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, text
 
@@ -39,3 +41,24 @@ def _admin(*statements: str) -> None:
                 conn.execute(text(sql))
     finally:
         admin.dispose()
+
+
+def copy_events_table(conn: Any, postgres: bool, name: str) -> None:
+    """Create ``name``, an empty copy of ``events`` with its constraints, indexes and reference checks (foreign keys
+    on SQLite; on PostgreSQL the statement-level triggers of migration 0011, and any foreign key), on a driver
+    connection (sqlite3 / psycopg)."""
+    if not postgres:
+        for kind, obj, sql in conn.execute("SELECT type, name, sql FROM sqlite_master "
+                                           "WHERE tbl_name = 'events' AND sql IS NOT NULL ORDER BY type DESC"
+                                           ).fetchall():
+            ddl = re.sub(r"\bevents\b", name, sql)
+            conn.execute(ddl.replace(obj, f"{obj}_{name}", 1) if kind == "index" else ddl)
+        return
+    conn.execute(f"CREATE TABLE {name} (LIKE events INCLUDING ALL)")
+    for (definition,) in conn.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint "
+                                      "WHERE conrelid = 'events'::regclass AND contype = 'f'").fetchall():
+        conn.execute(f"ALTER TABLE {name} ADD {definition}")
+    for (definition,) in conn.execute("SELECT pg_get_triggerdef(oid) FROM pg_trigger "
+                                      "WHERE tgrelid = 'events'::regclass AND NOT tgisinternal").fetchall():
+        ddl = re.sub(r"^CREATE TRIGGER (\w+)", rf"CREATE TRIGGER \1_{name}", definition)
+        conn.execute(re.sub(r" ON (\w+\.)?events ", f" ON {name} ", ddl))

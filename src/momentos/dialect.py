@@ -7,12 +7,14 @@ fraction of SQLAlchemy's per-row parameter processing. Everything else uses SQLA
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
+import polars as pl
 from psycopg.types.json import Jsonb
 from sqlalchemy import Boolean, Float, Select, String, Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
@@ -187,6 +189,17 @@ class BulkWriter:
         finally:
             cursor.close()
 
+    def copy_frame(self, table: str, frame: pl.DataFrame) -> None:
+        """PostgreSQL: COPY the rows of ``frame`` into the columns of ``table`` it names (see :func:`frame_csv`)."""
+        self.copy_csv(table, frame.columns, frame_csv(frame))
+
+    def next_ids(self, table: str, count: int) -> list[int]:
+        """PostgreSQL: ``count`` new ids from the sequence of ``table``'s id, in increasing order, for rows written
+        with COPY (which returns nothing)."""
+        rows = self.query("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                          [table, count], prepare=False)
+        return sorted(int(r[0]) for r in rows)
+
     def update_many(self, table: str, key: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
                     datetimes: Sequence[int] = ()) -> None:
         """UPDATE ``table`` SET columns WHERE key = …, for rows of (*values, key)."""
@@ -266,6 +279,17 @@ class BulkWriter:
         if isinstance(value, datetime):
             return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
         return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+PG_TIMESTAMP = "%Y-%m-%d %H:%M:%S%.6f+00"
+"""Polars ``strftime`` format of a UTC time (naive, or aware in UTC) as COPY text for ``timestamptz``."""
+
+
+def frame_csv(frame: pl.DataFrame) -> bytes:
+    """CSV for COPY: nulls as unquoted empty fields, every text quoted (so an empty text is not a null)."""
+    buffer = io.BytesIO()
+    frame.write_csv(buffer, include_header=False, null_value="", quote_style="non_numeric")
+    return buffer.getvalue()
 
 
 _PG_TYPES: dict[tuple[str, tuple[str, ...]], list[str]] = {}

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from momentos.catalog.schemas import TouchpointCreate
 from momentos.catalog.service import create_touchpoint
+from momentos.customers import service as customers_service
+from momentos.db import make_session_factory, unit_of_work
 from momentos.errors import ImportFailed
 from momentos.events.file_import import ImportReport, import_file
 from momentos.events.importers import ImportOptions
-from momentos.models import Customer, Event, Process, Service
+from momentos.models import Customer, Event, Organization, Process, Service
 from tests.conftest import DATA, OrgHandle, make_org
 from tests.events.test_xes_import import counts, event, trace, write_xes
 from tests.factories import make_service
@@ -35,9 +38,9 @@ MOMENTS: dict[str, dict[str, str]] = {
 }
 
 
-def stored(db: Session, org_id: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """Everything an import writes, without the row ids: events (with their customer, service and process keys)
-    and processes, sorted."""
+def stored(db: Session, org_id: int) -> tuple[list[tuple[Any, ...]], ...]:
+    """Everything an import writes, without the row ids and creation times: events (with their customer, service
+    and process keys), processes and customers, sorted."""
     events = db.execute(
         select(Event.message_id, Customer.external_id, Service.key, Process.reference, Event.type, Event.activity,
                Event.channel, Event.moment, Event.stay_seq, Event.stay_cycle, Event.initiator, Event.source,
@@ -48,8 +51,12 @@ def stored(db: Session, org_id: int) -> tuple[list[tuple[Any, ...]], list[tuple[
         select(Process.reference, Customer.external_id, Process.current_moment, Process.entered_at, Process.cycle,
                Process.moment_seq, Process.last_move_at, Process.started_at)
         .join(Customer, Customer.id == Process.customer_id).where(Process.org_id == org_id)).all()
+    people = db.execute(
+        select(Customer.external_id, Customer.first_seen_at, Customer.preferred_channels, Customer.do_not_contact,
+               Customer.traits, Customer.account_traits, Customer.name, Customer.email, Customer.language,
+               Customer.timezone).where(Customer.org_id == org_id)).all()
     return (sorted((*row[:-1], json.dumps(row[-1], sort_keys=True)) for row in events),
-            sorted(tuple(row) for row in procs))
+            sorted(tuple(row) for row in procs), sorted(json.dumps(list(row), default=str) for row in people))
 
 
 def service_with_moments(db: Session, org_id: int, name: str) -> None:
@@ -72,8 +79,9 @@ def test_bulk_and_streaming_roads_store_the_same_rows(db: Session, name: str) ->
     assert bulk.model_dump(exclude={"seconds", "bulk"}) == streamed.model_dump(exclude={"seconds", "bulk"})
     fast_rows, slow_rows = stored(db, fast.id), stored(db, slow.id)
     assert fast_rows == slow_rows
-    events, procs = fast_rows
+    events, procs, people = fast_rows
     assert len(events) == bulk.accepted > 0
+    assert len(people) == bulk.cases
     assert any(row[8] is not None for row in events), "some events open a stay"
     assert len(procs) == bulk.cases
 
@@ -167,3 +175,35 @@ def test_id_attributes_that_are_not_uuids_are_kept_as_written(db: Session, org: 
     report: ImportReport = import_file(db, org.id, path, ImportOptions())
     assert not report.bulk
     assert db.scalars(select(Event.properties).where(Event.org_id == org.id)).one()["ref"] == "a-b-c"
+
+
+def test_a_customer_created_meanwhile_by_another_transaction_sends_the_import_down_the_general_road(
+        engines: dict[str, Engine], monkeypatch: pytest.MonkeyPatch) -> None:
+    """On PostgreSQL the bulk road writes new customers with COPY and ids drawn beforehand: a customer another
+    transaction commits between the lookup and the COPY fails it, and the import is redone by the general road."""
+    engine = engines["postgresql"]
+    factory = make_session_factory(engine)
+    with unit_of_work(factory) as session:
+        org = make_org(session)
+        make_service(session, org.id, "svc", touchpoints={})
+    real_lookup, raced = customers_service._lookup, []
+
+    def lookup_then_race(session: Session, org_id: int, ids: list[str]) -> dict[str, int]:
+        found = real_lookup(session, org_id, ids)
+        if not raced:  # the first lookup is the bulk road's: another transaction creates case "3" right after it
+            raced.append(True)
+            with unit_of_work(factory) as other:
+                customers_service.resolve(other, org_id, {"3": datetime(2024, 1, 1, tzinfo=UTC)})
+        return found
+
+    monkeypatch.setattr(customers_service, "_lookup", lookup_then_race)
+    try:
+        with unit_of_work(factory) as session:
+            report = import_file(session, org.id, DATA / "running-example.xes", ImportOptions(service="svc"))
+        assert raced and not report.bulk
+        assert report.accepted == 42
+        with unit_of_work(factory) as session:
+            assert counts(session, org.id) == (42, 6, 6)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(delete(Organization).where(Organization.id == org.id))

@@ -4,9 +4,11 @@ Importing a history (BPIC 2012: 262,200 events in 13,087 cases) through the gene
 per message id, a savepoint-safe ``INSERT … RETURNING`` per chunk and a Python object per event. When none of that
 can matter — every case is new to the organization, and nothing reacts to the events (no status notices, surveys or
 promises on the services they go to, no survey scores in them) — the same rows can be computed column-wise and
-written at once: customers and processes with the usual bulk functions, moment stays with the usual
-:func:`~momentos.processes.service.plan_moves`, events with one ``executemany`` (SQLite) or one ``COPY``
-(PostgreSQL).
+written at once: moment stays with the usual :func:`~momentos.processes.service.plan_moves`; customers and
+processes with the usual bulk functions on SQLite, and on PostgreSQL with one ``COPY`` each, their ids drawn from
+the sequences beforehand (a process is written once, with its state after the moves); events with one
+``executemany`` (SQLite) or ``COPY`` (PostgreSQL). The events' message ids and properties are computed on a thread
+while the customers and processes are written, and the next slice's CSV while the server takes in the current one.
 
 The stored result is the general path's, row for row: the same message ids (so a re-import adds nothing), the same
 customers, processes, stays, channels and properties (a test imports the same logs both ways and compares). When a
@@ -18,8 +20,9 @@ Never commits.
 from __future__ import annotations
 
 import hashlib
-import io
 import sqlite3
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import polars as pl
@@ -28,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from momentos.analytics import incremental
 from momentos.customers import service as customers
-from momentos.dialect import BulkWriter
+from momentos.dialect import PG_TIMESTAMP, BulkWriter, frame_csv
 from momentos.events import routing as routing_mod
 from momentos.events.importers import CHANNEL_RE, ImportOptions, normalize_channel
 from momentos.events.schemas import EventIn, IngestResult
@@ -59,10 +62,26 @@ def iso_text(column: pl.Expr) -> pl.Expr:
     return pl.when(column.dt.microsecond() == 0).then(whole).otherwise(fraction)
 
 
-def events_of(frame: pl.DataFrame, options: ImportOptions) -> tuple[pl.DataFrame, int]:
-    """The events a pm4py-shaped frame holds, as the general path would build them, and how many the lifecycle
-    option skipped. Columns: case, activity, lifecycle, ts (naive UTC), channel, moment, message_id, properties
-    (JSON text). Raises BulkDeclined for anything the general path would refuse or treat differently."""
+@dataclass
+class LogEvents:
+    """The events of a log (:func:`events_of`): what routing and the writes of customers and processes need, at once;
+    their message ids and properties computed meanwhile on a thread of their own (hashing the ids holds the GIL, but
+    those writes mostly wait for the database)."""
+
+    frame: pl.DataFrame
+    """Columns case, activity, lifecycle, ts (naive UTC), channel, moment, row (the event's number in the log)."""
+    skipped: int
+    """Events the lifecycle option left out."""
+    _payload: Future[pl.DataFrame]
+
+    def payload(self) -> pl.DataFrame:
+        """Columns message_id and properties (JSON text), one row per ``row``, in order."""
+        return self._payload.result()
+
+
+def events_of(frame: pl.DataFrame, options: ImportOptions) -> LogEvents:
+    """The events a pm4py-shaped frame holds, as the general path would build them. Raises BulkDeclined for anything
+    the general path would refuse or treat differently."""
     kept = frame
     if options.lifecycle == "complete" and LIFECYCLE in frame.columns:
         kept = frame.filter(pl.col(LIFECYCLE).is_null()
@@ -70,23 +89,38 @@ def events_of(frame: pl.DataFrame, options: ImportOptions) -> tuple[pl.DataFrame
     skipped = frame.height - kept.height
     if kept.height == 0:
         raise BulkDeclined("no events")
+    properties = _properties(kept)
     events = kept.select(
         pl.col(CASE).str.strip_chars().alias("case"), pl.col(ACTIVITY).str.strip_chars().alias("activity"),
         (pl.col(LIFECYCLE) if LIFECYCLE in kept.columns else pl.lit(None, pl.String)).alias("lifecycle"),
         pl.col(TIME).alias("ts"), _text_attribute(kept, "channel").alias("channel_text"),
-        _text_attribute(kept, "moment").alias("moment"), _properties(kept).alias("properties"))
+        _text_attribute(kept, "moment").alias("moment"))
     _check(events)
-    events = events.with_columns(iso_text(pl.col("ts")).alias("iso"))
-    occurrence = pl.int_range(pl.len()).over(["case", "activity", "lifecycle", "iso"])
-    keys = events.select(pl.concat_str([pl.col("case"), pl.col("activity"), pl.col("lifecycle").fill_null(""),
-                                        pl.col("iso"), occurrence.cast(pl.String)], separator="\x1f")).to_series()
-    blake2b = hashlib.blake2b
-    ids = ["log:" + blake2b(key.encode(), digest_size=16).hexdigest() for key in keys]
     channels = {text: normalize_channel(text) for text in events["channel_text"].drop_nulls().unique()}
-    return events.with_columns(
-        pl.Series("message_id", ids, pl.String),
+    events = events.with_columns(
         pl.col("channel_text").replace_strict(channels, default=None, return_dtype=pl.String).alias("channel"),
-    ).drop("channel_text", "iso"), skipped
+    ).drop("channel_text").with_row_index("row")
+
+    def payload() -> pl.DataFrame:
+        return pl.DataFrame([_message_ids(events), kept.select(properties.alias("properties")).to_series()])
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-payload")
+    try:
+        return LogEvents(events, skipped, pool.submit(payload))
+    finally:
+        pool.shutdown(wait=False)  # the thread ends with its one task
+
+
+def _message_ids(events: pl.DataFrame) -> pl.Series:
+    """The streaming reader's message ids: a hash of case, activity, lifecycle, time and the occurrence of that
+    combination."""
+    iso = iso_text(pl.col("ts"))
+    occurrence = pl.int_range(pl.len()).over(["case", "activity", "lifecycle", iso])
+    keys = events.select(pl.concat_str([pl.col("case"), pl.col("activity"), pl.col("lifecycle").fill_null(""),
+                                        iso, occurrence.cast(pl.String)], separator="\x1f")).to_series()
+    blake2b = hashlib.blake2b
+    return pl.Series("message_id", ["log:" + blake2b(key.encode(), digest_size=16).hexdigest() for key in keys],
+                     pl.String)
 
 
 def _text_attribute(frame: pl.DataFrame, name: str) -> pl.Expr:
@@ -133,16 +167,26 @@ def _check(events: pl.DataFrame) -> None:
         raise BulkDeclined(f"column checks failed: {', '.join(failed)}")
 
 
-def ingest_new_cases(session: Session, org_id: int, events: pl.DataFrame, *, source: str,
+def ingest_new_cases(session: Session, org_id: int, log: LogEvents, *, source: str,
                      service: str | None) -> IngestResult:
-    """Store ``events`` (from :func:`events_of`) whose cases are all new; raises BulkDeclined otherwise."""
+    """Store the events of ``log`` (from :func:`events_of`) whose cases are all new; raises BulkDeclined otherwise."""
     incremental.note_ingest(session, org_id)
     received_at = utcnow()
     routing = routing_mod.load(session, org_id)
-    events = _routed(routing, events, service)
+    events = _routed(routing, log.frame, service)
     _check_quiet(session, org_id, routing, events)
+    try:
+        return _write(session, org_id, routing, log, events, source, received_at)
+    except (sqlite3.IntegrityError, pg_errors.UniqueViolation) as exc:  # a row written meanwhile, or already
+        raise BulkDeclined("some customers, processes or events are already stored") from exc
+
+
+def _write(session: Session, org_id: int, routing: routing_mod.Routing, log: LogEvents, events: pl.DataFrame,
+           source: str, received_at: datetime) -> IngestResult:
+    """Customers, processes (on PostgreSQL with COPY and ids drawn beforehand), then the events."""
     first = events.group_by("case").agg(pl.col("ts").min())
-    cids = customers.resolve(session, org_id, {case: ts.replace(tzinfo=UTC) for case, ts in first.iter_rows()})
+    cids = customers.resolve(session, org_id, {case: ts.replace(tzinfo=UTC) for case, ts in first.iter_rows()},
+                             copy=True)
     kept = events.filter(pl.col("case").is_in(list(cids)))
     result = IngestResult(dropped_erased=events.height - kept.height)
     if kept.height == 0:
@@ -150,6 +194,8 @@ def ingest_new_cases(session: Session, org_id: int, events: pl.DataFrame, *, sou
     kept = kept.with_columns(pl.col("case").replace_strict(cids, return_dtype=pl.Int64).alias("customer_id"))
     kept = kept.sort("ts", maintain_order=True).with_row_index("position")
     kept = _with_processes(session, org_id, routing, kept)
+    payload = log.payload()
+    kept = kept.with_columns(payload["message_id"].gather(kept["row"]), payload["properties"].gather(kept["row"]))
     _store(BulkWriter(session), org_id, kept, source, received_at)
     result.accepted = kept.height
     return result
@@ -202,7 +248,8 @@ def _with_processes(session: Session, org_id: int, routing: routing_mod.Routing,
                                  pl.lit(None, pl.Int64).alias("stay_cycle"))
     first = routed.group_by("service_id", "customer_id", "case").agg(pl.col("ts").min())
     wanted = {(sid, cid, case): ts.replace(tzinfo=UTC) for sid, cid, case, ts in first.iter_rows()}
-    opened = processes.open_new(session, org_id, wanted)
+    postgres = BulkWriter(session).postgres
+    opened = (processes.reserve_new if postgres else processes.open_new)(session, org_id, wanted)
     if opened is None:
         raise BulkDeclined("some cases already have a process")
     keys = pl.DataFrame({"service_id": [k[0] for k in opened], "customer_id": [k[1] for k in opened],
@@ -218,7 +265,10 @@ def _with_processes(session: Session, org_id: int, routing: routing_mod.Routing,
     plan = processes.plan_moves(by_id, moves, {pid: routing.models[row.service_id] for pid, row in by_id.items()})
     if plan.rebuild:
         raise BulkDeclined("out-of-order moves")  # cannot happen for new processes; kept as a guard
-    processes.write(session, by_id.values())
+    if postgres:
+        processes.insert_reserved(session, org_id, by_id.values())
+    else:
+        processes.write(session, by_id.values())
     stays = pl.DataFrame({"position": list(plan.stays), "stay_seq": [s.seq for s in plan.stays.values()],
                           "stay_cycle": [s.cycle for s in plan.stays.values()]},
                          schema={"position": pl.UInt32, "stay_seq": pl.Int64, "stay_cycle": pl.Int64})
@@ -226,8 +276,8 @@ def _with_processes(session: Session, org_id: int, routing: routing_mod.Routing,
 
 
 def _store(writer: BulkWriter, org_id: int, kept: pl.DataFrame, source: str, received_at: datetime) -> None:
-    """One statement for all events; a message id already stored raises BulkDeclined (the caller rolls back)."""
-    text_format = "%Y-%m-%d %H:%M:%S%.6f" + ("+00" if writer.postgres else "")
+    """One statement for all events (in slices); a message id already stored fails it."""
+    text_format = PG_TIMESTAMP if writer.postgres else "%Y-%m-%d %H:%M:%S%.6f"
     received = received_at.astimezone(UTC).replace(tzinfo=None)
     rows = kept.select(
         pl.lit(org_id, pl.Int64).alias("org_id"), "message_id", "customer_id", "service_id", "process_id",
@@ -235,24 +285,22 @@ def _store(writer: BulkWriter, org_id: int, kept: pl.DataFrame, source: str, rec
         pl.lit(source).alias("source"), pl.col("ts").dt.strftime(text_format).alias("timestamp"),
         pl.lit(received).dt.strftime(text_format).alias("received_at"), "properties")
     insert = f"INSERT INTO events ({','.join(EVENT_COLUMNS)}) VALUES ({','.join('?' * len(EVENT_COLUMNS))})"  # noqa: S608
-    try:
-        with writer.large_cache():
-            _insert_slices(writer, rows, insert)
-    except (sqlite3.IntegrityError, pg_errors.UniqueViolation) as exc:
-        raise BulkDeclined("some events are already stored") from exc
+    with writer.large_cache():
+        _insert_slices(writer, rows, insert)
 
 
 def _insert_slices(writer: BulkWriter, rows: pl.DataFrame, insert: str) -> None:
-    for part in rows.iter_slices(SLICE_ROWS):  # in slices: the Python rows of one slice at a time in memory
-        if writer.postgres:
-            writer.copy_csv("events", EVENT_COLUMNS, _csv(part))
-        else:
+    """In slices, so that one slice's Python rows or CSV at a time are in memory. On PostgreSQL the next slice's CSV
+    is written on a thread while the server takes in the current one."""
+    if not writer.postgres:
+        for part in rows.iter_slices(SLICE_ROWS):
             writer.executemany(insert, part.rows())
-
-
-def _csv(rows: pl.DataFrame) -> bytes:
-    """CSV for COPY: nulls as unquoted empty fields, every text quoted (so an empty text is not a null)."""
-    buffer = io.BytesIO()
-    rows.write_csv(buffer, include_header=False, null_value="", quote_style="non_numeric")
-    return buffer.getvalue()
-
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-csv") as pool:
+        upcoming: Future[bytes] | None = None
+        for part in rows.iter_slices(SLICE_ROWS):
+            current, upcoming = upcoming, pool.submit(frame_csv, part)
+            if current is not None:
+                writer.copy_csv("events", EVENT_COLUMNS, current.result())
+        if upcoming is not None:
+            writer.copy_csv("events", EVENT_COLUMNS, upcoming.result())

@@ -35,7 +35,7 @@ from momentos.events.importers import (
     open_log,
 )
 from momentos.events.importers.csv_reader import read_csv
-from momentos.events.importers.xes_frame import read_frame
+from momentos.events.importers.xes_frame import start_read
 from momentos.events.importers.xes_reader import read_xes
 from momentos.events.schemas import Batch, EventIn
 from momentos.events.service import ingest
@@ -133,18 +133,27 @@ def _import_stream(session: Session, org_id: int, opened: OpenedFile, report: Im
 
 def _import_in_bulk(session: Session, org_id: int, path: Path, report: ImportReport, options: ImportOptions) -> bool:
     """The bulk road; False (nothing written) when it does not apply."""
-    frame = read_frame(path, options)
-    if frame is None:
+    read = start_read(path, options)
+    if read is None:
         return False
     try:
-        events, skipped = bulk.events_of(frame, options)
         with session.begin_nested():
-            result = bulk.ingest_new_cases(session, org_id, events, source=report.format, service=options.service)
+            try:
+                log = bulk.events_of(read.frame, options)
+                result = bulk.ingest_new_cases(session, org_id, log, source=report.format, service=options.service)
+            except Exception:
+                if not read.confirmed():  # the frame came from a file the streaming reader must judge
+                    raise bulk.BulkDeclined("the file needs the streaming reader") from None
+                raise
+            if not read.confirmed():  # the file's check ran meanwhile: its rows are undone
+                raise bulk.BulkDeclined("the file needs the streaming reader")
     except bulk.BulkDeclined:
         return False
-    report.events_read, report.skipped_lifecycle = frame.height, skipped
+    finally:
+        read.cancel()
+    report.events_read, report.skipped_lifecycle = read.frame.height, log.skipped
     report.accepted, report.dropped_erased = result.accepted, result.dropped_erased
-    report.cases = events["case"].n_unique()
+    report.cases = log.frame["case"].n_unique()
     report.file_size, report.bulk = path.stat().st_size, True
     return True
 

@@ -10,7 +10,11 @@ from momentos.db import Base, BigIntPK, JSONType, UTCDateTime
 
 
 class Event(Base):
-    """One interaction. Unique per organization by ``message_id``; append-only."""
+    """One interaction. Unique per organization by ``message_id``; append-only.
+
+    On PostgreSQL the four references are not foreign keys but statement-level triggers with the same effect (one
+    set-based check per statement instead of one lookup per row; see migration 0011); SQLite keeps the keys.
+    """
 
     __tablename__ = "events"
     __table_args__ = (

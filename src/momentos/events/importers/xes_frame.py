@@ -3,7 +3,9 @@
 This is the fast door for a first import of a log (see :mod:`momentos.events.bulk`): r4pm parses BPIC 2012 in about
 a second where the streaming reader (:mod:`.xes_reader`) needs ten. It holds the whole log in memory, so it is only
 used for files up to :data:`MAX_FILE_BYTES`, and it cannot say on which line a bad event sits. Any doubt about the
-file sends the import back to the streaming reader, which reports ``FILE:LINE: reason``:
+file sends the import back to the streaming reader, which reports ``FILE:LINE: reason``. The checks that need a
+second pass over the file run on a thread of their own while the rows are written (lxml parses without the GIL); the
+bulk road waits for them before it keeps anything (:meth:`FastRead.confirmed`):
 
 - malformed XML, which r4pm may skip over: an lxml pass that builds nothing checks the file;
 - a missing attribute that r4pm fills in with the default of a ``<global>`` declaration (the streaming reader, like
@@ -27,6 +29,7 @@ import tempfile
 import threading
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,8 +48,27 @@ _LIST_TEXT = "[Attribute {"
 declined rather than imported differently."""
 
 
-def read_frame(path: Path, options: ImportOptions) -> pl.DataFrame | None:
-    """The log at ``path`` as a frame, or None when the fast reader should not be used for it.
+@dataclass
+class FastRead:
+    """A log read whole, and the check of its file, still running on a thread of its own (it parses the XML again,
+    mostly without holding the GIL, while the caller computes and writes the rows)."""
+
+    frame: pl.DataFrame
+    _check: Future[bool]
+    _cancelled: threading.Event
+
+    def confirmed(self) -> bool:
+        """Wait for the check: True if the frame holds exactly what the streaming reader would read."""
+        return self._check.result()
+
+    def cancel(self) -> None:
+        """Stop the check (its answer is no longer wanted)."""
+        self._cancelled.set()
+
+
+def start_read(path: Path, options: ImportOptions) -> FastRead | None:
+    """Read the log at ``path`` into a frame and start checking the file; None when the fast reader should not be
+    used for it. Whatever is built from the frame must wait for :meth:`FastRead.confirmed` before it is kept.
 
     Raises ImportFailed only for what the streaming reader would refuse too (a DTD or entity declaration).
     """
@@ -67,10 +89,18 @@ def read_frame(path: Path, options: ImportOptions) -> pl.DataFrame | None:
     if not isinstance(frame, pl.DataFrame) or not _usable(frame):
         return None
     keys = {"concept:name", "time:timestamp", *_global_keys(meta)}
-    found = _scan(path, keys)
-    if found is None or not _all_explicit(frame, keys, found):
-        return None
-    return frame
+    cancelled = threading.Event()
+
+    def check() -> bool:
+        found = _scan(path, keys, cancelled)
+        return found is not None and _all_explicit(frame, keys, found)
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xes-check")
+    try:
+        return FastRead(frame, pool.submit(check), cancelled)
+    finally:
+        pool.shutdown(wait=False)  # the thread ends with its one task
+
 
 _READING = threading.Lock()
 """One fast read at a time per process: stderr is redirected while it runs."""
@@ -125,9 +155,9 @@ class _Counts:
     """Attributes written key='…' (not counted by key: such a file is read by the streaming reader)."""
 
 
-def _scan(path: Path, keys: set[str]) -> _Counts | None:
+def _scan(path: Path, keys: set[str], cancelled: threading.Event | None = None) -> _Counts | None:
     """Check that the file is well-formed XML (r4pm skips over some malformations), counting traces and the
-    attributes with the given keys on the way; None if it is not well-formed."""
+    attributes with the given keys on the way; None if it is not well-formed (or the scan was cancelled)."""
     target: Any = _Nothing()  # lxml-stubs want a full ParserTarget; close() is all a target needs
     parser = etree.XMLParser(target=target, resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
     patterns = {key: f'key="{key}"'.encode() for key in keys}
@@ -136,6 +166,8 @@ def _scan(path: Path, keys: set[str]) -> _Counts | None:
     try:
         with open_log(path) as opened:
             for block in iter(lambda: opened.stream.read(1 << 20), b""):
+                if cancelled is not None and cancelled.is_set():
+                    return None
                 parser.feed(block)
                 text = carry + block
                 cut = text.rfind(b">") + 1  # an attribute's key never spans a tag end: count up to the last one
