@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -93,13 +94,20 @@ def pg(engines: dict[str, Engine]) -> Any:
         conn.execute(delete(Organization).where(Organization.id == org.id))
 
 
-def _waits(thread: threading.Thread, engine: Engine) -> bool:
-    """The thread is still running and some session of the test database waits for a lock."""
-    time.sleep(0.5)
-    with engine.connect() as conn:
-        waiting = conn.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                                   "AND datname = current_database()"))
-    return thread.is_alive() and bool(waiting)
+def _blocked_until_commit(engine: Engine, holder: Connection, target: Callable[[], None], what: str) -> None:
+    """Run ``target`` on a thread: it must wait for the open transaction of ``holder``, which is then committed."""
+    thread = threading.Thread(target=target)
+    thread.start()
+    try:
+        time.sleep(0.5)
+        with engine.connect() as conn:
+            waiting = conn.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                       "AND datname = current_database()"))
+        assert thread.is_alive() and waiting, f"{what} did not wait for the other transaction"
+    finally:
+        holder.commit()
+        holder.close()
+        thread.join(10)
 
 
 def test_a_customer_deleted_while_events_are_written_for_it_takes_them_along(pg: Any) -> None:
@@ -113,14 +121,7 @@ def test_a_customer_deleted_while_events_are_written_for_it_takes_them_along(pg:
         with engine.begin() as conn:
             deleted.append(conn.execute(delete(Customer).where(Customer.id == customer_id)).rowcount)
 
-    eraser = threading.Thread(target=erase)
-    eraser.start()
-    try:
-        assert _waits(eraser, engine), "the delete did not wait for the writing transaction"
-    finally:
-        writer.commit()
-        writer.close()
-        eraser.join(10)
+    _blocked_until_commit(engine, writer, erase, "the delete")
     assert deleted == [1]
     with engine.connect() as conn:  # the event committed meanwhile went with its customer: no orphan
         assert conn.scalar(select(func.count()).select_from(Event).where(Event.customer_id == customer_id)) == 0
@@ -141,13 +142,6 @@ def test_events_for_a_customer_being_deleted_wait_and_are_refused(pg: Any) -> No
         except BaseException as exc:  # reported to the test thread
             outcome.append(exc)
 
-    writer = threading.Thread(target=write)
-    writer.start()
-    try:
-        assert _waits(writer, engine), "the insert did not wait for the deleting transaction"
-    finally:
-        eraser.commit()
-        eraser.close()
-        writer.join(10)
+    _blocked_until_commit(engine, eraser, write, "the insert")
     assert len(outcome) == 1 and isinstance(outcome[0], IntegrityError)
     assert "fk_events_customer_id_customers" in str(outcome[0])
