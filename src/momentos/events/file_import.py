@@ -141,6 +141,8 @@ def _import_in_bulk(session: Session, org_id: int, path: Path, report: ImportRep
             try:
                 log = bulk.events_of(read.frame, options)
                 result = bulk.ingest_new_cases(session, org_id, log, source=report.format, service=options.service)
+            except bulk.BulkDeclined:
+                raise  # no need to wait for the file's check
             except Exception:
                 if not read.confirmed():  # the frame came from a file the streaming reader must judge
                     raise bulk.BulkDeclined("the file needs the streaming reader") from None
