@@ -285,6 +285,11 @@ PG_TIMESTAMP = "%Y-%m-%d %H:%M:%S%.6f+00"
 """Polars ``strftime`` format of a UTC time (naive, or aware in UTC) as COPY text for ``timestamptz``."""
 
 
+def pg_time_text(value: datetime) -> str:
+    """An aware datetime as COPY text for ``timestamptz`` (:data:`PG_TIMESTAMP`'s form)."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f+00")
+
+
 def frame_csv(frame: pl.DataFrame) -> bytes:
     """CSV for COPY: nulls as unquoted empty fields, every text quoted (so an empty text is not a null)."""
     buffer = io.BytesIO()

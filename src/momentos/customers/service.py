@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from momentos.analytics import incremental
 from momentos.customers.schemas import PROTECTED_TRAITS, AliasIn, CustomerUpdate, GroupIn, IdentifyIn
 from momentos.db import table_of
-from momentos.dialect import PG_TIMESTAMP, BulkWriter, insert_ignore
+from momentos.dialect import PG_TIMESTAMP, BulkWriter, insert_ignore, pg_time_text
 from momentos.errors import NotFound, ValidationFailed
 from momentos.kit.clock import utcnow
 from momentos.kit.ids import digest
@@ -95,7 +95,7 @@ def _copy_new(writer: BulkWriter, org_id: int, missing: list[str], seen: Mapping
               now: datetime) -> dict[str, int]:
     """Write new customers with COPY (PostgreSQL), as :func:`resolve`'s insert would: ids in external-id order."""
     ids = writer.next_ids("customers", len(missing))
-    stamp = now.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f+00")
+    stamp = pg_time_text(now)
     frame = pl.DataFrame({"id": ids, "external_id": missing, "first_seen_at": [seen[i] for i in missing]},
                          schema={"id": pl.Int64, "external_id": pl.String, "first_seen_at": pl.Datetime("us", "UTC")})
     writer.copy_frame("customers", frame.select(

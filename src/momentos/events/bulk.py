@@ -35,6 +35,7 @@ from momentos.dialect import PG_TIMESTAMP, BulkWriter, frame_csv
 from momentos.events import routing as routing_mod
 from momentos.events.importers import CHANNEL_RE, ImportOptions, normalize_channel
 from momentos.events.schemas import EventIn, IngestResult
+from momentos.kit.background import in_background
 from momentos.kit.clock import utcnow
 from momentos.listening import surveys as listening_surveys
 from momentos.listening.triggers import SCORE_KEYS
@@ -104,11 +105,7 @@ def events_of(frame: pl.DataFrame, options: ImportOptions) -> LogEvents:
     def payload() -> pl.DataFrame:
         return pl.DataFrame([_message_ids(events), kept.select(properties.alias("properties")).to_series()])
 
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bulk-payload")
-    try:
-        return LogEvents(events, skipped, pool.submit(payload))
-    finally:
-        pool.shutdown(wait=False)  # the thread ends with its one task
+    return LogEvents(events, skipped, in_background(payload, "bulk-payload"))
 
 
 def _message_ids(events: pl.DataFrame) -> pl.Series:
@@ -248,8 +245,7 @@ def _with_processes(session: Session, org_id: int, routing: routing_mod.Routing,
                                  pl.lit(None, pl.Int64).alias("stay_cycle"))
     first = routed.group_by("service_id", "customer_id", "case").agg(pl.col("ts").min())
     wanted = {(sid, cid, case): ts.replace(tzinfo=UTC) for sid, cid, case, ts in first.iter_rows()}
-    postgres = BulkWriter(session).postgres
-    opened = (processes.reserve_new if postgres else processes.open_new)(session, org_id, wanted)
+    opened = processes.open_deferred(session, org_id, wanted)
     if opened is None:
         raise BulkDeclined("some cases already have a process")
     keys = pl.DataFrame({"service_id": [k[0] for k in opened], "customer_id": [k[1] for k in opened],
@@ -265,10 +261,7 @@ def _with_processes(session: Session, org_id: int, routing: routing_mod.Routing,
     plan = processes.plan_moves(by_id, moves, {pid: routing.models[row.service_id] for pid, row in by_id.items()})
     if plan.rebuild:
         raise BulkDeclined("out-of-order moves")  # cannot happen for new processes; kept as a guard
-    if postgres:
-        processes.insert_reserved(session, org_id, by_id.values())
-    else:
-        processes.write(session, by_id.values())
+    processes.write_opened(session, org_id, by_id.values())
     stays = pl.DataFrame({"position": list(plan.stays), "stay_seq": [s.seq for s in plan.stays.values()],
                           "stay_cycle": [s.cycle for s in plan.stays.values()]},
                          schema={"position": pl.UInt32, "stay_seq": pl.Int64, "stay_cycle": pl.Int64})

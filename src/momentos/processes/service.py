@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import polars as pl
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from momentos.catalog.presets import JourneyModelDef
 from momentos.db import table_of
-from momentos.dialect import PG_TIMESTAMP, BulkWriter
+from momentos.dialect import PG_TIMESTAMP, BulkWriter, pg_time_text
 from momentos.errors import NotFound
 from momentos.kit.clock import utcnow
 from momentos.models import Event, Process
@@ -80,21 +80,31 @@ def open_new(session: Session, org_id: int, first_seen: Mapping[ProcessKey, date
     return opened if len(opened) == len(first_seen) else None  # fewer: a concurrent batch opened some
 
 
-def reserve_new(session: Session, org_id: int, first_seen: Mapping[ProcessKey, datetime]
-                ) -> dict[ProcessKey, ProcessRow] | None:
-    """PostgreSQL, for the bulk road: :func:`open_new` without the insert. The ids are drawn now (in key order, as
-    the insert gives them); :func:`insert_reserved` writes the rows once their moves are planned, state included: one
-    COPY instead of an insert and an update. None if any of the processes exists already."""
+def open_deferred(session: Session, org_id: int, first_seen: Mapping[ProcessKey, datetime]
+                  ) -> dict[ProcessKey, ProcessRow] | None:
+    """The bulk road's :func:`open_new`, to be followed by :func:`write_opened` once the moves are planned.
+
+    On PostgreSQL nothing is inserted yet: the ids are drawn now (in key order, as the insert gives them), and
+    :func:`write_opened` writes each row once, state included, with one COPY instead of an insert and an update.
+    Elsewhere this is :func:`open_new`. None if any of the processes exists already.
+    """
+    writer = BulkWriter(session)
+    if not writer.postgres:
+        return open_new(session, org_id, first_seen)
     if _lookup(session, org_id, list(first_seen)):
         return None
     keys = sorted(first_seen)
-    ids = BulkWriter(session).next_ids("processes", len(keys))
+    ids = writer.next_ids("processes", len(keys))
     return {k: ProcessRow(pid, *k, None, None, 1, 0, None, first_seen[k]) for pid, k in zip(ids, keys, strict=True)}
 
 
-def insert_reserved(session: Session, org_id: int, rows: Iterable[ProcessRow]) -> None:
-    """Write processes from :func:`reserve_new` with one COPY. One opened meanwhile by a concurrent transaction
-    fails the statement (unique violation): the bulk road then falls back to the general path."""
+def write_opened(session: Session, org_id: int, rows: Iterable[ProcessRow]) -> None:
+    """Write processes from :func:`open_deferred` with their planned state. On PostgreSQL, one opened meanwhile by a
+    concurrent transaction fails the COPY (unique violation): the bulk road then falls back to the general path."""
+    writer = BulkWriter(session)
+    if not writer.postgres:
+        write(session, rows)
+        return
     listed = sorted(rows, key=lambda p: p.id)
     times = pl.Datetime("us", "UTC")
     frame = pl.DataFrame({name: [getattr(p, name) for p in listed] for name in _STATE_COLUMNS},
@@ -102,10 +112,9 @@ def insert_reserved(session: Session, org_id: int, rows: Iterable[ProcessRow]) -
                                  "reference": pl.String, "current_moment": pl.String, "entered_at": times,
                                  "cycle": pl.Int64, "moment_seq": pl.Int64, "last_move_at": times,
                                  "started_at": times})
-    stamp = utcnow().astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f+00")
-    BulkWriter(session).copy_frame("processes", frame.with_columns(
+    writer.copy_frame("processes", frame.with_columns(
         pl.col(pl.Datetime).dt.strftime(PG_TIMESTAMP), pl.lit(org_id, pl.Int64).alias("org_id"),
-        pl.lit(stamp).alias("created_at")))
+        pl.lit(pg_time_text(utcnow())).alias("created_at")))
 
 
 def _open(session: Session, org_id: int, keys: Sequence[ProcessKey], first_seen: Mapping[ProcessKey, datetime]

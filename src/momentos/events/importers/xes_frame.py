@@ -29,7 +29,7 @@ import tempfile
 import threading
 import zlib
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +40,7 @@ from lxml import etree
 
 from momentos.events.importers import ImportOptions, open_log
 from momentos.events.importers.xes_reader import read_prolog, refuse_declarations
+from momentos.kit.background import in_background
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
 """Larger files are streamed (constant memory) rather than read whole."""
@@ -95,11 +96,7 @@ def start_read(path: Path, options: ImportOptions) -> FastRead | None:
         found = _scan(path, keys, cancelled)
         return found is not None and _all_explicit(frame, keys, found)
 
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xes-check")
-    try:
-        return FastRead(frame, pool.submit(check), cancelled)
-    finally:
-        pool.shutdown(wait=False)  # the thread ends with its one task
+    return FastRead(frame, in_background(check, "xes-check"), cancelled)
 
 
 _READING = threading.Lock()
