@@ -57,9 +57,9 @@ from momentos.catalog.presets import CANONICAL_KEYS
 from momentos.catalog.schemas import ServiceCreate, TouchpointCreate
 from momentos.catalog.service import create_service, create_touchpoint
 from momentos.db import make_engine, make_session_factory, unit_of_work
-from momentos.events.bulk import EVENT_COLUMNS
 from momentos.events.schemas import Batch, EventIn
 from momentos.events.service import ingest
+from momentos.imports.bulk import EVENT_COLUMNS
 from momentos.models import Organization
 from momentos.orgs.schemas import OrganizationCreate
 from momentos.orgs.service import create_organization
@@ -237,8 +237,8 @@ def child(kind: str, args: list[str]) -> None:
         variant = "r4pm" if kind == "read-xes-r4pm" else "iterparse"
         n = len(pm4py.read_xes(args[0], variant=variant, show_progress_bar=False))
     else:
-        from momentos.events.file_import import import_file
-        from momentos.events.importers import ImportOptions
+        from momentos.imports.readers import ImportOptions
+        from momentos.imports.service import import_file
 
         with unit_of_work(make_session_factory(make_engine(args[1]))) as session:
             report = import_file(session, int(args[2]), args[0], ImportOptions(service="svc", bulk=kind == "import"))

@@ -53,7 +53,7 @@ from momentos.listening.analysis.encoder import embed
 from momentos.listening.analysis.language import detect_language
 from momentos.listening.analysis.sentiment import LABELS, classify, default_head, fit_adapter, load_adapter
 from momentos.listening.analysis.themes import _kmeans_assign, _nmf_assign, coherence, top_terms
-from momentos.listening.warning import detect, detect_count_only
+from momentos.listening.warning.detector import detect, detect_count_only
 
 RESULTS = Path(__file__).parent / "results"
 SHARED = next((p / "shared" / "data" for p in Path(__file__).resolve().parents if (p / "shared" / "data").is_dir()),

@@ -27,8 +27,10 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import Engine, text  # noqa: E402
 
 from momentos.db import make_engine, make_session_factory, table_of, unit_of_work  # noqa: E402
-from momentos.listening import analysis_job, early_warning, needs  # noqa: E402
-from momentos.listening.csv_import import import_csv  # noqa: E402
+from momentos.listening.analysis import job as analysis_job  # noqa: E402
+from momentos.listening.feedback.csv_import import import_csv  # noqa: E402
+from momentos.listening.needs import service as needs  # noqa: E402
+from momentos.listening.warning import service as early_warning  # noqa: E402
 from momentos.migrate import upgrade  # noqa: E402
 from momentos.models import Feedback  # noqa: E402
 from momentos.orgs.schemas import OrganizationCreate  # noqa: E402

@@ -66,19 +66,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from momentos.analytics import api as analytics_api
     from momentos.catalog.api import router as catalog_router
     from momentos.customers.api import router as customers_router
-    from momentos.events import cloudevents_api, segment_api
+    from momentos.doors.cloudevents import api as cloudevents_api
+    from momentos.doors.native.api import router as native_router
+    from momentos.doors.segment import api as segment_api
     from momentos.events.api import router as events_router
     from momentos.listening import api as listening_api
     from momentos.notify import api as notify_api
     from momentos.ops import api as ops_api
     from momentos.policy import api as policy_api
+    from momentos.privacy.api import router as privacy_router
     from momentos.processes.api import router as processes_router
     from momentos.promises import api as promises_api
     from momentos.segments import api as segments_api
     from momentos.web import routes as web_routes
     from momentos.web import status_page, survey_page
 
-    for router in (catalog_router, customers_router, events_router, processes_router):
+    for router in (catalog_router, customers_router, privacy_router, native_router, events_router, processes_router):
         app.include_router(router)
     for module in (segment_api, cloudevents_api, analytics_api, policy_api, notify_api, promises_api, listening_api,
                    ops_api, segments_api, status_page, survey_page, web_routes):

@@ -98,16 +98,17 @@ def demo(serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True
 def register_commands() -> None:
     """The commands that live with their domains (import, analytics/export, worker)."""
     from momentos.analytics import cli as analytics_cli
-    from momentos.events import import_cli
+    from momentos.imports import cli as import_cli
     from momentos.listening import cli as listening_cli
     from momentos.notify import cli as notify_cli
     from momentos.ops import cli as ops_cli
     from momentos.promises import cli as promises_cli
     from momentos.segments import cli as segments_cli
     from momentos.users import cli as users_cli
+    from momentos.web import cli as web_cli
 
     for module in (import_cli, analytics_cli, notify_cli, promises_cli, listening_cli, segments_cli, users_cli,
-                   ops_cli):
+                   ops_cli, web_cli):
         module.register(app)
 
 

@@ -25,9 +25,9 @@ from sqlalchemy.orm import Session
 from momentos.analytics import incremental
 from momentos.analytics import service as analytics
 from momentos.analytics.schemas import AnalyticsQuery
-from momentos.customers.service import erase_customer
 from momentos.errors import NotFound
 from momentos.events.schemas import EventIn
+from momentos.privacy.service import erase_customer
 from tests.conftest import make_org
 from tests.factories import SHOP_TOUCHPOINTS, T0, make_service, send
 

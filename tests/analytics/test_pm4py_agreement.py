@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from momentos.analytics import service as analytics
 from momentos.analytics.schemas import AnalyticsQuery
-from momentos.events.file_import import import_file
-from momentos.events.importers import ImportOptions
+from momentos.imports.readers import ImportOptions
+from momentos.imports.service import import_file
 from tests.analytics.pm4py_reference import reference_xes
 from tests.conftest import DATA, OrgHandle
 from tests.factories import make_service

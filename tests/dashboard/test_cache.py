@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from momentos.customers.service import erase_customer
 from momentos.dashboard import journey_map
 from momentos.dashboard.cache import ViewCache, data_version
 from momentos.dashboard.filters import MapFilters
+from momentos.privacy.service import erase_customer
 from tests.conftest import OrgHandle
 from tests.factories import event, make_service, send
 

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from momentos.errors import ImportFailed, ValidationFailed
-from momentos.events.file_import import NO_SERVICE_NOTE, import_file
-from momentos.events.importers import ImportOptions, normalize_channel
+from momentos.imports.readers import ImportOptions, normalize_channel
+from momentos.imports.service import NO_SERVICE_NOTE, import_file
 from momentos.models import Customer, Event, Process
 from tests.conftest import DATA, OrgHandle
 from tests.factories import make_service

@@ -13,7 +13,7 @@ from typer.testing import CliRunner, Result
 
 from momentos.cli import app
 from momentos.db import make_engine, make_session_factory, unit_of_work
-from momentos.events.import_cli import register
+from momentos.imports.cli import register
 from momentos.migrate import upgrade
 from momentos.models import Customer, Event, Process
 from tests.conftest import DATA, make_org

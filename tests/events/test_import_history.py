@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 
 from momentos.cli import app
 from momentos.db import make_session_factory, unit_of_work
-from momentos.events import import_history
-from momentos.events.import_cli import register
-from momentos.events.importers import ImportOptions
+from momentos.imports import history as import_history
+from momentos.imports.cli import register
+from momentos.imports.readers import ImportOptions
 from momentos.kit.clock import utcnow
 from momentos.models import Event, ImportRecord
 from tests.conftest import OrgHandle, make_org

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from momentos.doors.segment.mapping import Mapped, to_batch, write_key_of
 from momentos.errors import BadRequest, PayloadTooLarge
-from momentos.events.segment import Mapped, to_batch, write_key_of
 
 RECEIVED = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 T0 = "2026-03-02T09:00:00.000Z"

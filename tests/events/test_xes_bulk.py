@@ -16,8 +16,8 @@ from momentos.catalog.service import create_touchpoint
 from momentos.customers import service as customers_service
 from momentos.db import make_session_factory, unit_of_work
 from momentos.errors import ImportFailed
-from momentos.events.file_import import ImportReport, import_file
-from momentos.events.importers import ImportOptions
+from momentos.imports.readers import ImportOptions
+from momentos.imports.service import ImportReport, import_file
 from momentos.models import Customer, Event, Organization, Process, Service
 from tests.conftest import DATA, OrgHandle, make_org
 from tests.events.test_xes_import import counts, event, trace, write_xes

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from momentos.errors import ImportFailed
-from momentos.events.file_import import import_file
-from momentos.events.importers import ImportOptions
+from momentos.imports.readers import ImportOptions
+from momentos.imports.service import import_file
 from momentos.models import Customer, Event, Process
 from tests.conftest import DATA, OrgHandle
 from tests.factories import make_service

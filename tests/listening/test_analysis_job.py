@@ -13,7 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from momentos.kit.clock import utcnow
-from momentos.listening import adapter, feedback, needs, tasks
+from momentos.listening import tasks
+from momentos.listening.analysis import adapter
+from momentos.listening.feedback import service as feedback
+from momentos.listening.needs import service as needs
 from momentos.listening.schemas import FeedbackIn
 from momentos.models import Feedback, ListeningSettings, Need
 from tests.conftest import OrgHandle
@@ -110,7 +113,7 @@ def test_needs_are_ranked_explained_named_merged_and_addressed(db: Session, org:
 
 def test_a_text_changed_during_its_analysis_is_not_overwritten(db: Session, org: OrgHandle,
                                                                worker_factory: sessionmaker[Session]) -> None:
-    from momentos.listening import analysis_job
+    from momentos.listening.analysis import job as analysis_job
 
     _add(db, org.id, [PRAISE[0]])
     now = utcnow()

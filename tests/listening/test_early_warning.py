@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from momentos.db import table_of
 from momentos.kit.clock import utcnow
-from momentos.listening import early_warning
+from momentos.listening.warning import service as early_warning
 from momentos.models import Feedback, Notification, WarningEpisode
 from momentos.notify.settings import NotifySettings
 from momentos.notify.tasks import run

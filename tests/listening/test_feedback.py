@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from momentos.cli import app, register_commands
 from momentos.db import make_session_factory, unit_of_work
 from momentos.errors import ImportFailed
-from momentos.listening.csv_import import import_csv
+from momentos.listening.feedback.csv_import import import_csv
 from momentos.models import Feedback, Organization
 from tests.conftest import OrgHandle, make_org
 from tests.factories import event, make_service, send

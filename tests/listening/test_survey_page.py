@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from momentos.kit.clock import utcnow
-from momentos.listening import surveys
+from momentos.listening.surveys import service as surveys
 from momentos.models import Customer, Feedback
 from tests.conftest import OrgHandle
 from tests.listening.helpers import delivery_survey, opted_in

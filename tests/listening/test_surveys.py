@@ -14,8 +14,9 @@ from momentos.errors import Conflict, ValidationFailed
 from momentos.events.schemas import Batch
 from momentos.events.service import ingest
 from momentos.kit.clock import utcnow
-from momentos.listening import indicators, surveys
 from momentos.listening.schemas import AnswerIn
+from momentos.listening.surveys import indicators
+from momentos.listening.surveys import service as surveys
 from momentos.models import ContactDecision, Feedback, Notification
 from momentos.notify.settings import NotifySettings
 from momentos.notify.tasks import run

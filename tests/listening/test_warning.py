@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from momentos.listening.warning import detect, detect_count_only
+from momentos.listening.warning.detector import detect, detect_count_only
 
 WEEK = 168
 

@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 from lxml import etree
 from sqlalchemy.orm import Session
 
-from momentos.events.file_import import import_file
-from momentos.events.importers import ImportOptions
+from momentos.imports.readers import ImportOptions
+from momentos.imports.service import import_file
 from momentos.promises import definitions, indicators, scoring
 from momentos.promises.schemas import PromiseCreate
 from tests.conftest import DATA, OrgHandle

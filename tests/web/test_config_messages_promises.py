@@ -17,7 +17,7 @@ from momentos.db import unit_of_work
 from momentos.events.schemas import Batch, EventIn
 from momentos.events.service import ingest
 from momentos.kit.clock import utcnow
-from momentos.listening import surveys
+from momentos.listening.surveys import service as surveys
 from momentos.notify import template_overrides
 from momentos.promises import definitions
 from tests.conftest import LiveServer, OrgHandle

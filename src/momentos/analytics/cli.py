@@ -15,7 +15,7 @@ from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
 from momentos.analytics.schemas import AnalyticsQuery
-from momentos.orgs.commands import org_session
+from momentos.orgs.cli import org_session
 
 if TYPE_CHECKING:
     from momentos.analytics.export import ExportFormat
@@ -57,7 +57,6 @@ def register(app: typer.Typer) -> None:
         return
     app.add_typer(analytics_app, name="analytics")
     app.command("export", no_args_is_help=True)(export_command)
-    app.command("report", no_args_is_help=True)(report_command)
 
 
 def _run(org: str, q: AnalyticsQuery, as_json: bool, compute: Callable[[Session, int, AnalyticsQuery], Any]) -> None:
@@ -80,7 +79,7 @@ def _short(value: Any) -> str:
     return str(value)
 
 
-def _query(service: str | None, channel: str | None, start: datetime | None, end: datetime | None,
+def query_of(service: str | None, channel: str | None, start: datetime | None, end: datetime | None,
            by: ByName = ByName.activity, view: ViewName = ViewName.model, segment: str | None = None) -> AnalyticsQuery:
     from momentos.kit.clock import ensure_utc
 
@@ -94,7 +93,7 @@ def _command(name: str, compute_name: str, help_text: str) -> None:
                 as_json: AsJson = False) -> None:
         from momentos.analytics import service as analytics
 
-        _run(org, _query(service, channel, start, end, by, view, segment), as_json,
+        _run(org, query_of(service, channel, start, end, by, view, segment), as_json,
              getattr(analytics, compute_name))
 
     command.__doc__ = help_text
@@ -125,7 +124,7 @@ def export_command(
     from momentos.analytics.log import LogFilter
 
     fmt = _FORMATS[file_format.value] if file_format else _format_of(out)
-    q = _query(service, channel, start, end, segment=segment)
+    q = query_of(service, channel, start, end, segment=segment)
     flt = LogFilter(service=q.service, channel=q.channel, start=q.start, end=q.end, segment=q.segment)
     with org_session(org) as (session, org_id):
         count = export_log(session, org_id, out, fmt, flt)
@@ -141,24 +140,3 @@ def _format_of(out: Path) -> ExportFormat:
         return _FORMATS[suffixes[-1]]
     typer.echo("error: cannot tell the format from the file name; pass --format xes, csv or parquet", err=True)
     raise typer.Exit(2)
-
-
-
-class LangName(StrEnum):
-    es = "es"
-    en = "en"
-
-
-def report_command(
-    org: Org,
-    out: Annotated[Path, typer.Option("--out", help="HTML file to write.", dir_okay=False)],
-    service: ServiceOpt = None, channel: Channel = None, start: Start = None, end: End = None,
-    segment: SegmentOpt = None,
-    lang: Annotated[LangName, typer.Option("--lang", help="Language of the report.")] = LangName.es,
-) -> None:
-    """Write a self-contained HTML report (inline charts, works offline) of the indicators per moment."""
-    from momentos.web.report import write_report
-
-    with org_session(org) as (session, org_id):
-        write_report(session, org_id, _query(service, channel, start, end, segment=segment), lang.value, out)
-    typer.echo(f"wrote {out}", err=True)

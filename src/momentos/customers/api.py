@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
 from momentos.auth.deps import Admin, DbSession
@@ -45,9 +45,3 @@ def get_customer(external_id: str, p: Admin, session: DbSession) -> CustomerRead
 def update_customer(external_id: str, data: CustomerUpdate, p: Admin, session: DbSession) -> CustomerRead:
     c = customers.update_customer(session, p.org_id, external_id, data)
     return customer_read(session, c, with_consents=True)
-
-
-@router.delete("/customers/{external_id}", status_code=204)
-def erase_customer(external_id: str, p: Admin, session: DbSession) -> Response:
-    customers.erase_customer(session, p.org_id, external_id)
-    return Response(status_code=204)

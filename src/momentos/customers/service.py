@@ -11,7 +11,6 @@ import polars as pl
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from momentos.analytics import incremental
 from momentos.customers.schemas import PROTECTED_TRAITS, AliasIn, CustomerUpdate, GroupIn, IdentifyIn
 from momentos.db import table_of
 from momentos.dialect import PG_TIMESTAMP, BulkWriter, insert_ignore, pg_time_text
@@ -238,13 +237,12 @@ def update_customer(session: Session, org_id: int, external_id: str, data: Custo
     return customer
 
 
-def erase_customer(session: Session, org_id: int, external_id: str) -> None:
-    """Delete a customer with all their events and processes, and keep a tombstone against replays."""
-    customer = get_customer(session, org_id, external_id)
+def delete_customer(session: Session, org_id: int, customer: Customer) -> None:
+    """Delete a customer with all their events and processes (cascade), and keep a tombstone of their external id
+    and aliases against replays. Erasure across every domain is ``privacy.service.erase_customer``."""
     aliases = session.scalars(select(CustomerAlias.alias).where(CustomerAlias.customer_id == customer.id)).all()
-    rows = [{"org_id": org_id, "digest": digest(i), "erased_at": utcnow()} for i in {external_id, *aliases}]
+    rows = [{"org_id": org_id, "digest": digest(i), "erased_at": utcnow()} for i in {customer.external_id, *aliases}]
     insert_ignore(session, table_of(ErasedIdentity), rows, ["org_id", "digest"])
-    incremental.forget_customer(session, org_id, customer.id)
     session.delete(customer)
     session.flush()
 

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from momentos.listening import feedback as feedback_service
+from momentos.listening.feedback import service as feedback_service
 from momentos.models import ContactDecision, Feedback
 from momentos.notify import status_tokens
 from momentos.policy import service as policy

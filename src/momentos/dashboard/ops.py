@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from momentos.errors import NotFound
-from momentos.events import import_history
+from momentos.imports import history as import_history
 from momentos.models import ImportRecord, Notification
 from momentos.notify import outbox
 

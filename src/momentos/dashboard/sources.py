@@ -16,8 +16,9 @@ from momentos.dashboard.journey_map import MapContext, RowCell
 from momentos.dashboard.overview import Alert
 from momentos.kit.clock import utcnow
 from momentos.kit.i18n import N_
-from momentos.listening import early_warning, needs
-from momentos.listening import indicators as listening_indicators
+from momentos.listening.needs import service as needs
+from momentos.listening.surveys import indicators as listening_indicators
+from momentos.listening.warning import service as early_warning
 from momentos.promises import indicators as promise_indicators
 
 ALERT_WINDOW = timedelta(days=7)

@@ -27,8 +27,11 @@ from momentos.errors import NotFound
 from momentos.events.schemas import Batch, EventIn
 from momentos.events.service import count_events, ingest
 from momentos.kit.clock import utcnow
-from momentos.listening import analysis_job, feedback, surveys, tasks
+from momentos.listening import tasks
+from momentos.listening.analysis import job as analysis_job
+from momentos.listening.feedback import service as feedback
 from momentos.listening.schemas import FeedbackIn, SurveyCreate, SurveyResponseIn
+from momentos.listening.surveys import service as surveys
 from momentos.models import Customer, Organization, Process
 from momentos.orgs.schemas import OrganizationCreate
 from momentos.orgs.service import create_organization, get_organization, issue_key

@@ -1,22 +1,16 @@
-"""Thin routes: the native ingestion API and event reads (timelines)."""
+"""Thin routes: event reads (timelines of a customer and a process)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Query, Request
-from fastapi.concurrency import run_in_threadpool
-from pydantic import ValidationError
+from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
-from momentos.auth.deps import Admin, DbSession, Writer
-from momentos.config import Settings
+from momentos.auth.deps import Admin, DbSession
 from momentos.customers import service as customers
-from momentos.errors import ValidationFailed, pydantic_detail
 from momentos.events import service as events
-from momentos.events.body import parse_json, read_raw
-from momentos.events.ratelimit import check_rate
-from momentos.events.schemas import Batch, EventRead, IngestResult, NativeBatch
+from momentos.events.schemas import EventRead
 from momentos.models import Event
 from momentos.processes import service as processes
 
@@ -27,20 +21,6 @@ def event_read(e: Event, service_key: str | None) -> EventRead:
     return EventRead(message_id=e.message_id, type=e.type, activity=e.activity, channel=e.channel, moment=e.moment,
                      initiator=e.initiator, service=service_key, process_id=e.process_id, source=e.source,
                      timestamp=e.timestamp, received_at=e.received_at, properties=e.properties)
-
-
-@router.post("/events")
-async def ingest_native(request: Request, p: Writer, session: DbSession) -> IngestResult:
-    """A batch of events and profile updates in Momentos's own JSON shape; all or nothing."""
-    settings: Settings = request.app.state.settings
-    check_rate(request, p)
-    body = await read_raw(request, settings.ingest, settings.ingest.max_decompressed_bytes)
-    try:
-        native = NativeBatch.model_validate(parse_json(body))
-    except ValidationError as exc:
-        raise ValidationFailed(detail=pydantic_detail(exc)) from exc
-    batch = Batch(events=native.events, identifies=native.identifies)
-    return await run_in_threadpool(events.ingest, session, p.org_id, batch, source="api")
 
 
 @router.get("/customers/{external_id}/timeline")

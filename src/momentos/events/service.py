@@ -22,8 +22,8 @@ from momentos.errors import ValidationFailed
 from momentos.events import routing as routing_mod
 from momentos.events.schemas import Batch, EventIn, IngestResult
 from momentos.kit.clock import utcnow
-from momentos.listening import surveys as listening_surveys
-from momentos.listening import triggers as listening_triggers
+from momentos.listening.surveys import service as listening_surveys
+from momentos.listening.surveys import triggers as listening_triggers
 from momentos.models import Event, Service
 from momentos.notify import triggers as notify_triggers
 from momentos.processes import service as processes

@@ -11,8 +11,9 @@ from momentos.auth.deps import Admin, DbSession, Writer
 from momentos.customers import service as customers
 from momentos.errors import NotFound, ValidationFailed
 from momentos.kit.clock import utcnow
-from momentos.listening import feedback, indicators, needs, surveys
-from momentos.listening.adapter import settings_of
+from momentos.listening.analysis.adapter import settings_of
+from momentos.listening.feedback import service as feedback
+from momentos.listening.needs import service as needs
 from momentos.listening.schemas import (
     AlertRead,
     AnalyzeResult,
@@ -31,6 +32,8 @@ from momentos.listening.schemas import (
     SurveyRead,
     SurveyResponseIn,
 )
+from momentos.listening.surveys import indicators
+from momentos.listening.surveys import service as surveys
 from momentos.models import Notification, Process, WarningEpisode
 
 router = APIRouter(prefix="/api/v1", tags=["listening"])

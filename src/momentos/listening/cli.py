@@ -9,8 +9,8 @@ feedback_app = typer.Typer(help="Customer feedback: import and offline text anal
 
 def register(app: typer.Typer) -> None:
     """Add the ``feedback`` group to the main CLI (once) with its commands."""
-    from momentos.listening import import_cli
     from momentos.listening.analysis import cli as analysis_cli
+    from momentos.listening.feedback import cli as import_cli
 
     analysis_cli.register(feedback_app)
     import_cli.register(feedback_app)

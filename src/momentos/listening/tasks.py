@@ -14,8 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from momentos.db import unit_of_work
-from momentos.listening import analysis_job, early_warning, needs
-from momentos.listening.adapter import settings_of
+from momentos.listening.analysis import job as analysis_job
+from momentos.listening.analysis.adapter import settings_of
+from momentos.listening.needs import service as needs
+from momentos.listening.warning import service as early_warning
 from momentos.models import Feedback, ListeningSettings
 
 LEASE = timedelta(minutes=10)

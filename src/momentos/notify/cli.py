@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from momentos.orgs.commands import org_session
+from momentos.orgs.cli import org_session
 
 outbox_app = typer.Typer(help="The notification outbox: dead notifications and replays.", no_args_is_help=True)
 Org = Annotated[str, typer.Option("--org", help="Slug of the organization.")]

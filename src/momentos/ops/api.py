@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI, Query
 
 from momentos.auth.deps import Admin, DbSession
-from momentos.events import import_history
+from momentos.imports import history as import_history
 from momentos.kit.clock import utcnow
 from momentos.ops import health
 from momentos.ops.schemas import Health, ImportRead

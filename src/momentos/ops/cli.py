@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from momentos.orgs.commands import org_session
+from momentos.orgs.cli import org_session
 
 if TYPE_CHECKING:
     from momentos.ops.schemas import Health

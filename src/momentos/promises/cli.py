@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from momentos.orgs.commands import org_session
+from momentos.orgs.cli import org_session
 
 promises_app = typer.Typer(help="Promises: define them, list them, test them against past events.",
                            no_args_is_help=True)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from momentos.orgs.commands import org_session
+from momentos.orgs.cli import org_session
 
 segments_app = typer.Typer(help="Customer segments: define them, list them, see who belongs.", no_args_is_help=True)
 

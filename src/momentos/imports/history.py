@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from momentos.db import unit_of_work
 from momentos.errors import ImportFailed, MomentosError
-from momentos.events.file_import import ImportReport, Progress, import_file
-from momentos.events.importers import ImportOptions, detect_format
+from momentos.imports.readers import ImportOptions, detect_format
+from momentos.imports.service import ImportReport, Progress, import_file
 from momentos.kit.clock import utcnow
 from momentos.models import ImportRecord
 

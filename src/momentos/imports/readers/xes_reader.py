@@ -21,7 +21,7 @@ from typing import Any
 from lxml import etree
 
 from momentos.errors import ImportFailed
-from momentos.events.importers import ByteStream, ImportOptions, Record, load_timezone
+from momentos.imports.readers import ByteStream, ImportOptions, Record, load_timezone
 
 PROLOG_BYTES = 64 * 1024
 MAX_PROLOG_BYTES = 4 * 1024 * 1024

@@ -1,6 +1,6 @@
 """XES logs read whole into a columnar frame by the Rust reader of ``r4pm`` (Rust4PM, MIT/Apache-2.0).
 
-This is the fast door for a first import of a log (see :mod:`momentos.events.bulk`): r4pm parses BPIC 2012 in about
+This is the fast door for a first import of a log (see :mod:`momentos.imports.bulk`): r4pm parses BPIC 2012 in about
 a second where the streaming reader (:mod:`.xes_reader`) needs ten. It holds the whole log in memory, so it is only
 used for files up to :data:`MAX_FILE_BYTES`, and it cannot say on which line a bad event sits. Any doubt about the
 file sends the import back to the streaming reader, which reports ``FILE:LINE: reason``. The checks that need a
@@ -38,8 +38,8 @@ from typing import Any
 import polars as pl
 from lxml import etree
 
-from momentos.events.importers import ImportOptions, open_log
-from momentos.events.importers.xes_reader import read_prolog, refuse_declarations
+from momentos.imports.readers import ImportOptions, open_log
+from momentos.imports.readers.xes_reader import read_prolog, refuse_declarations
 from momentos.kit.background import in_background
 
 MAX_FILE_BYTES = 512 * 1024 * 1024

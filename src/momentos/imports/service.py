@@ -6,7 +6,7 @@ already written, and the caller's commit makes the whole file visible at once. R
 because message ids are derived from the events themselves. Never commits.
 
 A first import of an XES log takes a faster road when it can: the file is read whole by the Rust reader
-(:mod:`.importers.xes_frame`) and its brand-new cases are written in bulk (:mod:`momentos.events.bulk`), with the
+(:mod:`.importers.xes_frame`) and its brand-new cases are written in bulk (:mod:`momentos.imports.bulk`), with the
 same result. Anything that road does not handle — a bad event, a case or event already stored, a service with
 status notices, surveys or promises — sends the file down the streaming road, which also names the bad line.
 """
@@ -23,8 +23,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from momentos.errors import ImportFailed, ValidationFailed
-from momentos.events import bulk
-from momentos.events.importers import (
+from momentos.events.schemas import Batch, EventIn
+from momentos.events.service import ingest
+from momentos.imports import bulk
+from momentos.imports.readers import (
     ByteStream,
     EventBuilder,
     FileFormat,
@@ -34,11 +36,9 @@ from momentos.events.importers import (
     detect_format,
     open_log,
 )
-from momentos.events.importers.csv_reader import read_csv
-from momentos.events.importers.xes_frame import start_read
-from momentos.events.importers.xes_reader import read_xes
-from momentos.events.schemas import Batch, EventIn
-from momentos.events.service import ingest
+from momentos.imports.readers.csv_reader import read_csv
+from momentos.imports.readers.xes_frame import start_read
+from momentos.imports.readers.xes_reader import read_xes
 from momentos.models import Service
 
 Progress = Callable[[int, int], None]

@@ -54,7 +54,7 @@ class ImportOptions:
     lifecycle: Lifecycle = "all"
     chunk_size: int = 5000
     bulk: bool = True
-    """Whether a first import of an XES log may take the bulk road (see momentos.events.bulk)."""
+    """Whether a first import of an XES log may take the bulk road (see momentos.imports.bulk)."""
 
 
 @dataclass(slots=True)

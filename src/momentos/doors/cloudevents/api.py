@@ -6,7 +6,7 @@ of the same ``(source, id)`` is answered 200 again and counted as a duplicate. B
 such as webhooks and brokers do not retry), including an unknown moment or service; too large is 413; throttled is
 429 with ``Retry-After``. A request is all or nothing.
 
-How events map onto Momentos events is described in ``momentos.events.cloudevents``.
+How events map onto Momentos events is described in ``momentos.doors.cloudevents.mapping``.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 
 from momentos.auth.deps import DbSession, Writer
 from momentos.config import Settings
+from momentos.doors.body import read_raw
+from momentos.doors.cloudevents import mapping as cloudevents
+from momentos.doors.ratelimit import check_rate
 from momentos.errors import BadRequest, ValidationFailed
-from momentos.events import cloudevents
 from momentos.events import service as events
-from momentos.events.body import read_raw
-from momentos.events.ratelimit import check_rate
 from momentos.events.schemas import Batch, IngestResult
 from momentos.kit.clock import utcnow
 

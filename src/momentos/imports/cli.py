@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 
 if TYPE_CHECKING:
-    from momentos.events.file_import import ImportReport
-    from momentos.events.file_import import Progress as ProgressCallback
+    from momentos.imports.service import ImportReport
+    from momentos.imports.service import Progress as ProgressCallback
 
 
 class FormatName(StrEnum):
@@ -73,8 +73,8 @@ def import_command(
     from momentos.config import Settings
     from momentos.db import make_engine, make_session_factory, unit_of_work
     from momentos.errors import MomentosError
-    from momentos.events.import_history import Actor, run_import
-    from momentos.events.importers import ImportOptions
+    from momentos.imports.history import Actor, run_import
+    from momentos.imports.readers import ImportOptions
     from momentos.orgs.service import get_organization
 
     options = ImportOptions(

@@ -33,12 +33,12 @@ from momentos.analytics import incremental
 from momentos.customers import service as customers
 from momentos.dialect import PG_TIMESTAMP, BulkWriter, frame_csv
 from momentos.events import routing as routing_mod
-from momentos.events.importers import CHANNEL_RE, ImportOptions, normalize_channel
 from momentos.events.schemas import EventIn, IngestResult
+from momentos.imports.readers import CHANNEL_RE, ImportOptions, normalize_channel
 from momentos.kit.background import in_background
 from momentos.kit.clock import utcnow
-from momentos.listening import surveys as listening_surveys
-from momentos.listening.triggers import SCORE_KEYS
+from momentos.listening.surveys import service as listening_surveys
+from momentos.listening.surveys.triggers import SCORE_KEYS
 from momentos.processes import service as processes
 from momentos.processes.moves import Move
 from momentos.promises import definitions as promise_definitions

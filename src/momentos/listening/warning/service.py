@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from momentos.db import table_of
 from momentos.dialect import insert_ignore
-from momentos.listening.adapter import settings_of
+from momentos.listening.analysis.adapter import settings_of
 from momentos.models import Feedback, Organization, Service, WarningEpisode
 from momentos.notify import outbox
 from momentos.notify.tasks import STAFF_ALERT
@@ -53,7 +53,7 @@ def series(session: Session, org_id: int, start: datetime, end: datetime) -> dic
 
 def check(session: Session, org_id: int, now: datetime) -> int:
     """Look at the whole hours not checked yet; returns the number of new episodes (each alerted once)."""
-    from momentos.listening.warning import detect
+    from momentos.listening.warning.detector import detect
 
     settings = settings_of(session, org_id, now)
     end = hour_floor(now)

@@ -15,7 +15,7 @@ from datetime import datetime
 from itertools import chain, islice
 
 from momentos.errors import ImportFailed, ValidationFailed
-from momentos.events.importers import ByteStream, ImportOptions, Record
+from momentos.imports.readers import ByteStream, ImportOptions, Record
 
 SNIFF_LINES = 50
 DELIMITERS = ",;\t|"

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from momentos.errors import ImportFailed
 from momentos.kit.clock import utcnow
-from momentos.listening import feedback
+from momentos.listening.feedback import service as feedback
 from momentos.listening.schemas import FeedbackIn, FeedbackResult
 
 MAX_BYTES = 200 * 1024 * 1024

@@ -24,7 +24,7 @@ def reanalyze_command(org: Annotated[str, typer.Option("--org", help="Slug of th
     from momentos.config import Settings
     from momentos.db import make_engine, make_session_factory, unit_of_work
     from momentos.errors import MomentosError
-    from momentos.listening.feedback import mark_for_analysis
+    from momentos.listening.feedback.service import mark_for_analysis
     from momentos.orgs.service import get_organization
 
     engine = make_engine(Settings().effective_database_url)
@@ -50,7 +50,7 @@ def import_command(
     from momentos.config import Settings
     from momentos.db import make_engine, make_session_factory, unit_of_work
     from momentos.errors import ImportFailed, MomentosError
-    from momentos.listening.csv_import import import_csv
+    from momentos.listening.feedback.csv_import import import_csv
     from momentos.orgs.service import get_organization
 
     if not source.strip() or len(source) > 64:

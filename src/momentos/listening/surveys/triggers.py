@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from momentos.db import table_of
 from momentos.dialect import insert_ignore
-from momentos.listening import surveys
 from momentos.listening.schemas import SCALES, TEXT_MAX
+from momentos.listening.surveys import service as surveys
 from momentos.models import Feedback
 
 SCORE_KEYS = ("nps", "csat", "ces")

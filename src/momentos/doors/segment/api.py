@@ -10,7 +10,7 @@ What real Segment and RudderStack clients rely on:
   over ``max_batch_bytes`` (after gzip) or a message over ``max_event_bytes`` is 413, throttling is 429 with
   ``Retry-After``. A request is all or nothing.
 
-How messages map onto events and profiles is described in ``momentos.events.segment``.
+How messages map onto events and profiles is described in ``momentos.doors.segment.mapping``.
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ from sqlalchemy.orm import Session
 
 from momentos.auth.deps import DbSession, key_from_request, principal_for
 from momentos.config import Settings
+from momentos.doors.body import parse_json, read_raw
+from momentos.doors.ratelimit import check_rate
+from momentos.doors.segment import mapping as segment
 from momentos.errors import BadRequest, ValidationFailed
-from momentos.events import segment
 from momentos.events import service as events
-from momentos.events.body import parse_json, read_raw
-from momentos.events.ratelimit import check_rate
 from momentos.kit.clock import utcnow
 from momentos.orgs.service import Principal
 

@@ -105,7 +105,7 @@ def analyse_batch(factory: sessionmaker[Session], now: datetime, batch: int = BA
     results = _analyze(claimed.texts, claimed.adapter)
     with unit_of_work(factory) as session:
         done = store(session, claimed, results, now)
-    from momentos.listening import adapter
+    from momentos.listening.analysis import adapter
 
     with unit_of_work(factory) as session:
         adapter.settings_of(session, claimed.org_id, now)  # the organization joins the hourly watch

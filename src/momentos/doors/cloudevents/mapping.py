@@ -37,8 +37,8 @@ from urllib.parse import unquote
 
 from pydantic import ValidationError
 
+from momentos.doors.body import parse_json
 from momentos.errors import BadRequest, PayloadTooLarge, pydantic_detail
-from momentos.events.body import parse_json
 from momentos.events.schemas import Batch, EventIn
 from momentos.kit.clock import ensure_utc
 

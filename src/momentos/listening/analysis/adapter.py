@@ -11,7 +11,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from momentos.listening.feedback import mark_for_analysis
+from momentos.listening.feedback.service import mark_for_analysis
 from momentos.models import Feedback, ListeningSettings
 
 MIN_LABELS = 30

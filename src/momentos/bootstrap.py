@@ -1,0 +1,38 @@
+"""One place that wires Momentos: settings, the reactions to stored events, the worker's jobs and the dashboard's
+row and alert sources. ``create_app(settings)``, the worker and the CLI call ``bootstrap(settings)`` and hand the
+result down; no module registers anything as a side effect of being imported.
+
+Adding a reaction or a job: one new module in its domain, and one line in the list here (see ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from momentos.config import Settings
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """What the entry points share, built once per process."""
+
+    settings: Settings
+    reactions: tuple[object, ...] = ()
+    """What reacts to a stored batch of events, in order (filled by the reactions step)."""
+    jobs: tuple[object, ...] = ()
+    """The worker's jobs, in the order of a round (filled by the worker step)."""
+
+
+def reactions() -> tuple[object, ...]:
+    """The reactions to stored events, in the order they run."""
+    return ()
+
+
+def jobs(settings: Settings) -> tuple[object, ...]:
+    """The worker's jobs, in the order of one round."""
+    return ()
+
+
+def bootstrap(settings: Settings | None = None) -> Wiring:
+    settings = settings or Settings()
+    return Wiring(settings=settings, reactions=reactions(), jobs=jobs(settings))

@@ -1,0 +1,1 @@
+"""The CloudEvents 1.0 door (HTTP binding, JSON format): mapping and routes."""

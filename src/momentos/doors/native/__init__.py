@@ -1,0 +1,1 @@
+"""The native JSON door: ``POST /api/v1/events``."""

@@ -1,0 +1,1 @@
+"""The Segment HTTP API door (also RudderStack SDKs): message mapping and routes."""

@@ -1,0 +1,1 @@
+"""Needs: themes of analysed feedback, kept across refreshes, ranked and explained."""

@@ -1,0 +1,1 @@
+"""Surveys: definitions, invitations, answers and their indicators (NPS, CSAT, CES, perception)."""
