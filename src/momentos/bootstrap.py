@@ -7,9 +7,13 @@ Adding a reaction or a job: one new module in its domain, and one line in the li
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from momentos.config import Settings
+from momentos.dashboard import sources as dashboard_sources
+from momentos.dashboard.journey_map import RowSource
+from momentos.dashboard.overview import AlertSource
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,10 @@ class Wiring:
     """What reacts to a stored batch of events, in order (filled by the reactions step)."""
     jobs: tuple[object, ...] = ()
     """The worker's jobs, in the order of a round (filled by the worker step)."""
+    map_rows: Mapping[str, RowSource] = field(default_factory=dict)
+    """The journey map's extra rows (promises, emotion curve, needs), by key."""
+    alert_sources: tuple[AlertSource, ...] = ()
+    """The overview's alerts beyond the outbox (broken promises, early warning)."""
 
 
 def reactions() -> tuple[object, ...]:
@@ -35,4 +43,5 @@ def jobs(settings: Settings) -> tuple[object, ...]:
 
 def bootstrap(settings: Settings | None = None) -> Wiring:
     settings = settings or Settings()
-    return Wiring(settings=settings, reactions=reactions(), jobs=jobs(settings))
+    return Wiring(settings=settings, reactions=reactions(), jobs=jobs(settings),
+                  map_rows=dashboard_sources.map_rows(), alert_sources=dashboard_sources.alert_sources())

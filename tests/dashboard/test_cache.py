@@ -7,13 +7,14 @@ from sqlalchemy.orm import Session
 from momentos.dashboard import journey_map
 from momentos.dashboard.cache import ViewCache, data_version
 from momentos.dashboard.filters import MapFilters
+from momentos.dashboard.sources import map_rows
 from momentos.privacy.service import erase_customer
 from tests.conftest import OrgHandle
 from tests.factories import event, make_service, send
 
 
 def _reached(db: Session, org: OrgHandle, cache: ViewCache) -> dict[str, float | None]:
-    m = journey_map.journey_map(db, org.id, "shop", MapFilters(), cache)
+    m = journey_map.journey_map(db, org.id, "shop", MapFilters(), cache, rows=map_rows())
     return {c.moment.key: c.reached.value for c in m.columns}
 
 

@@ -14,6 +14,7 @@ from momentos.dashboard import journey_map
 from momentos.dashboard.drill import drill
 from momentos.dashboard.filters import MapFilters
 from momentos.dashboard.overview import alerts, summaries
+from momentos.dashboard.sources import alert_sources, map_rows
 from momentos.errors import NotFound
 from tests.conftest import OrgHandle
 from tests.factories import event, make_service, send
@@ -33,7 +34,7 @@ def shop(db: Session, org: OrgHandle) -> OrgHandle:
 
 def test_cells_match_analytics_and_each_drill_down_lists_what_its_cell_counts(db: Session,
                                                                               shop: OrgHandle) -> None:
-    m = journey_map.journey_map(db, shop.id, "shop", MapFilters())
+    m = journey_map.journey_map(db, shop.id, "shop", MapFilters(), rows=map_rows())
     funnel = {f.moment: f for f in analytics.funnel(db, shop.id, AnalyticsQuery(service="shop", by="moment"))}
     assert [c.moment.key for c in m.columns][:4] == ["awareness", "first_contact", "consideration", "purchase"]
     for col in m.columns:
@@ -55,11 +56,11 @@ def test_cells_match_analytics_and_each_drill_down_lists_what_its_cell_counts(db
 
 
 def test_filters_narrow_the_map(db: Session, shop: OrgHandle) -> None:
-    by_app = journey_map.journey_map(db, shop.id, "shop", MapFilters(channel="app"))
+    by_app = journey_map.journey_map(db, shop.id, "shop", MapFilters(channel="app"), rows=map_rows())
     assert {c.moment.key: c.reached.value for c in by_app.columns if c.reached.value} == {"purchase": 2}
-    future = journey_map.journey_map(db, shop.id, "shop", MapFilters(start=date(2099, 1, 1)))
+    future = journey_map.journey_map(db, shop.id, "shop", MapFilters(start=date(2099, 1, 1)), rows=map_rows())
     assert all(c.reached.value == 0 for c in future.columns)
-    canonical = journey_map.journey_map(db, shop.id, "shop", MapFilters(view="canonical"))
+    canonical = journey_map.journey_map(db, shop.id, "shop", MapFilters(view="canonical"), rows=map_rows())
     assert len(canonical.columns) == 8 and canonical.columns[3].reached.value == 2
     with pytest.raises(NotFound):
         drill(db, shop.id, "shop", MapFilters(), "awareness", "everything")
@@ -70,5 +71,5 @@ def test_overview_has_each_service_with_its_funnel_and_no_alert_without_dead_not
     [summary] = summaries(db, shop.id)
     assert summary.service.key == "shop" and summary.level.level == "low"
     assert summary.funnel[0].reached == 3
-    assert alerts(db, shop.id) == []
+    assert alerts(db, shop.id, alert_sources()) == []
     assert summaries(db, other_org.id) == []

@@ -13,6 +13,7 @@ from momentos.dashboard import journey_map
 from momentos.dashboard.cache import ViewCache
 from momentos.dashboard.drill import KINDS, drill
 from momentos.dashboard.filters import MapFilters
+from momentos.dashboard.sources import map_rows
 from momentos.errors import NotFound
 from momentos.kit.clock import utcnow
 from momentos.segments import service as segments
@@ -42,7 +43,7 @@ def shop(db: Session, org: OrgHandle) -> OrgHandle:
 
 
 def _figures(db: Session, org: OrgHandle, filters: MapFilters, cache: ViewCache | None = None) -> dict[str, tuple]:
-    m = journey_map.journey_map(db, org.id, "shop", filters, cache)
+    m = journey_map.journey_map(db, org.id, "shop", filters, cache, rows=map_rows())
     return {c.moment.key: (c.now.value, c.reached.value, c.progressed.value, c.dropped.value, c.customers)
             for c in m.columns}
 
@@ -53,7 +54,7 @@ def test_the_map_counts_only_the_segments_customers_and_drill_downs_list_only_th
     assert everyone["awareness"] == (1, 4, 3, 1, 4)
     assert premium["awareness"] == (1, 2, 1, 1, 2)
     assert everyone["purchase"][1] == 3 and premium["purchase"][1] == 1
-    m = journey_map.journey_map(db, shop.id, "shop", PREMIUM)
+    m = journey_map.journey_map(db, shop.id, "shop", PREMIUM, rows=map_rows())
     for col in m.columns:
         for figure in (col.now, col.reached, col.progressed, col.dropped, col.over_budget):
             if figure.drill and figure.value:
@@ -86,6 +87,6 @@ def test_the_cache_keeps_segment_answers_apart_and_follows_trait_and_rule_change
 
 def test_an_unknown_segment_is_not_found(db: Session, shop: OrgHandle) -> None:
     with pytest.raises(NotFound):
-        journey_map.journey_map(db, shop.id, "shop", MapFilters(segment="nobody"), ViewCache())
+        journey_map.journey_map(db, shop.id, "shop", MapFilters(segment="nobody"), ViewCache(), rows=map_rows())
     with pytest.raises(NotFound):
         drill(db, shop.id, "shop", MapFilters(segment="nobody"), "awareness", "reached", ViewCache())

@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy.orm import Session
 
 from momentos.dashboard import customer as customer_view
-from momentos.dashboard import journey_map, sources
+from momentos.dashboard import journey_map
 from momentos.dashboard.drill import drill
 from momentos.dashboard.filters import MapFilters
 from momentos.dashboard.overview import alerts, summaries
+from momentos.dashboard.sources import alert_sources, map_rows
 from momentos.kit.clock import utcnow
 from momentos.listening.schemas import SurveyCreate, SurveyResponseIn
 from momentos.listening.surveys import service as surveys
@@ -25,7 +26,6 @@ from tests.promises.helpers import define, send_at
 
 @pytest.fixture
 def shop(db: Session, org: OrgHandle) -> OrgHandle:
-    sources.install()
     make_service(db, org.id)
     define(db, org.id)  # order_placed → order_delivered within 48 hours, on the purchase moment
     later = T0 + timedelta(days=5)
@@ -45,7 +45,7 @@ def shop(db: Session, org: OrgHandle) -> OrgHandle:
 
 
 def test_map_rows_show_compliance_and_emotion_from_the_services(db: Session, shop: OrgHandle) -> None:
-    m = journey_map.journey_map(db, shop.id, "shop", MapFilters())
+    m = journey_map.journey_map(db, shop.id, "shop", MapFilters(), rows=map_rows())
     rows = {r.key: r for r in m.extra_rows}
     promises = rows["promises"].cells
     assert promises is not None and set(promises) == {"purchase"}
@@ -61,7 +61,7 @@ def test_map_rows_show_compliance_and_emotion_from_the_services(db: Session, sho
     e = dict(emotion["delivery"].parts)
     assert e["Answers"] == "2" and e["CSAT (1–5)"] == "3.5" and e["NPS"] == "+0"
     assert rows["needs"].cells is None  # no analysed comments: the row says so
-    canonical = journey_map.journey_map(db, shop.id, "shop", MapFilters(view="canonical"))
+    canonical = journey_map.journey_map(db, shop.id, "shop", MapFilters(view="canonical"), rows=map_rows())
     assert {r.key: r.cells for r in canonical.extra_rows}["promises"] == rows["promises"].cells
 
 
@@ -71,7 +71,7 @@ def test_overview_compliance_and_broken_promise_alert(db: Session, shop: OrgHand
     # eva's promise is still owed, bea's was put right late: one unrecovered broken promise
     assert indicators.unrecovered_broken(db, shop.id, T0) == {summary.service.id: 1}
     # T0 is months ago: broken promises closed more than 7 days ago are no longer active alerts
-    assert "broken_promises" not in {a.kind for a in alerts(db, shop.id)}
+    assert "broken_promises" not in {a.kind for a in alerts(db, shop.id, alert_sources())}
 
 
 def test_customer_view_lists_promises_and_feedback(db: Session, shop: OrgHandle) -> None:
@@ -88,7 +88,7 @@ def test_customer_view_lists_promises_and_feedback(db: Session, shop: OrgHandle)
 
 def test_needs_row_and_early_warning_alert(db: Session, shop: OrgHandle) -> None:
     now = utcnow()
-    service_id = journey_map.journey_map(db, shop.id, "shop", MapFilters()).service.id
+    service_id = journey_map.journey_map(db, shop.id, "shop", MapFilters(), rows=map_rows()).service.id
     late = Need(org_id=shop.id, label="late delivery", terms=["late"], created_at=now, updated_at=now)
     other = Need(org_id=shop.id, label="app crashes", terms=["app"], created_at=now, updated_at=now)
     db.add_all([late, other])
@@ -99,11 +99,12 @@ def test_needs_row_and_early_warning_alert(db: Session, shop: OrgHandle) -> None
                         service_id=service, moment=moment, need_id=need.id, sentiment="neg", perception={},
                         occurred_at=now - timedelta(hours=1), created_at=now))
     db.flush()
-    cells = {r.key: r.cells for r in journey_map.journey_map(db, shop.id, "shop", MapFilters()).extra_rows}["needs"]
+    shown = journey_map.journey_map(db, shop.id, "shop", MapFilters(), rows=map_rows())
+    cells = {r.key: r.cells for r in shown.extra_rows}["needs"]
     assert cells is not None and {m: c.parts for m, c in cells.items()} == {"delivery": (("Need", "late delivery"),)}
-    assert "early_warning" not in {a.kind for a in alerts(db, shop.id)}
+    assert "early_warning" not in {a.kind for a in alerts(db, shop.id, alert_sources())}
     db.add(WarningEpisode(org_id=shop.id, scope="org", started_at=now - timedelta(hours=2),
                           last_hour_at=now - timedelta(hours=1), count=40, negatives=30, detail={}, created_at=now))
     db.flush()
-    found = {a.kind: a for a in alerts(db, shop.id)}
+    found = {a.kind: a for a in alerts(db, shop.id, alert_sources())}
     assert found["early_warning"].count == 30

@@ -131,23 +131,24 @@ def test_simulation_is_deterministic_for_a_seed() -> None:
 
 
 def test_demo_map_shows_real_promise_and_emotion_numbers(db: Session, demo: dict[str, Any]) -> None:
-    from momentos.dashboard import journey_map, sources
+    from momentos.dashboard import journey_map
     from momentos.dashboard.filters import MapFilters
+    from momentos.dashboard.sources import map_rows
     from momentos.models import Feedback, PromiseInstance
     from momentos.promises import indicators
 
-    sources.install()
     org_id = _org_id(db, demo)
     states = Counter(db.scalars(select(PromiseInstance.state).where(PromiseInstance.org_id == org_id)))
     assert states["kept"] > 0 and states["broken"] > 0  # opened by ingestion, evaluated at the demo's "now"
-    bank = journey_map.journey_map(db, org_id, "banconube", MapFilters())
+    bank = journey_map.journey_map(db, org_id, "banconube", MapFilters(), rows=map_rows())
     rows = {r.key: r.cells for r in bank.extra_rows}
     assert rows["promises"] is not None
     (ind,) = indicators.compliance(db, org_id, by="moment", period="all", service_id=bank.service.id)
     parts = dict(rows["promises"]["delivery"].parts)
     assert (parts["Kept"], parts["Not kept"]) == (str(ind.kept), str(ind.broken)) and ind.kept + ind.broken > 0
     assert rows["emotion"] is not None and "delivery" in rows["emotion"]  # sentiment of analysed comments
-    cinema = {r.key: r.cells for r in journey_map.journey_map(db, org_id, "cines-aurora", MapFilters()).extra_rows}
+    cinema_map = journey_map.journey_map(db, org_id, "cines-aurora", MapFilters(), rows=map_rows())
+    cinema = {r.key: r.cells for r in cinema_map.extra_rows}
     assert cinema["emotion"] is not None
     survey = dict(cinema["emotion"]["use"].parts)
     assert float(survey["CSAT (1–5)"]) > 1 and "NPS" in survey
@@ -164,6 +165,7 @@ def test_demo_customers_have_plans_and_the_segments_show_smaller_real_numbers(db
                                                                               demo: dict[str, Any]) -> None:
     from momentos.dashboard import journey_map
     from momentos.dashboard.filters import MapFilters
+    from momentos.dashboard.sources import map_rows
     from momentos.segments import service as segments
 
     org_id = _org_id(db, demo)
@@ -173,8 +175,8 @@ def test_demo_customers_have_plans_and_the_segments_show_smaller_real_numbers(db
     assert set(found) == {"premium", "spain"}
     assert found["premium"] == plans["premium"] and 0 < found["spain"] < CUSTOMERS
     for service in catalog.list_services(db, org_id):
-        everyone = journey_map.journey_map(db, org_id, service.key, MapFilters())
-        premium = journey_map.journey_map(db, org_id, service.key, MapFilters(segment="premium"))
+        everyone = journey_map.journey_map(db, org_id, service.key, MapFilters(), rows=map_rows())
+        premium = journey_map.journey_map(db, org_id, service.key, MapFilters(segment="premium"), rows=map_rows())
         reached = [(int(a.reached.value or 0), int(b.reached.value or 0))
                    for a, b in zip(everyone.columns, premium.columns, strict=True)]
         assert all(p <= a for a, p in reached) and 0 < sum(p for _, p in reached) < sum(a for a, _ in reached)

@@ -1,12 +1,13 @@
 """The living journey map of one service: moments as columns, rows of touchpoints, intensity, indicators and
 contacts against the budget — all from the catalog and the analytics service, nothing computed here that those do
-not already compute. Rows for promises, the emotion curve and needs come from sources other modules register in
-``ROW_SOURCES``; without a source (or with no data) the row says so instead of showing numbers.
+not already compute. Rows for promises, the emotion curve and needs come from the row sources handed in
+(``dashboard.sources.map_rows``, wired by ``bootstrap``); without a source (or with no data) the row says so
+instead of showing numbers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Select
@@ -92,10 +93,9 @@ class ExtraRow:
 
 
 RowSource = Callable[[Session, MapContext], dict[str, RowCell]]
-ROW_SOURCES: dict[str, RowSource] = {}
-"""Registered by the modules that own the data: ``promises`` (compliance per moment), ``emotion`` (CSAT /
-sentiment per moment), ``needs`` (top needs per moment). Each returns a cell per moment key (see
-``dashboard.sources``)."""
+"""A row fed by the module that owns its data: ``promises`` (compliance per moment), ``emotion`` (CSAT / sentiment
+per moment), ``needs`` (top needs per moment). Returns a cell per moment key. The sources are built by
+``bootstrap`` (``dashboard.sources.map_rows``) and passed to ``journey_map``."""
 
 EXTRA_ROWS: tuple[tuple[str, str], ...] = (
     ("promises", N_("Promises and compliance")),
@@ -164,10 +164,10 @@ def _intensity(service: Service, model: JourneyModelDef, shown: JourneyModelDef,
                                                                                           "proactive").index)
 
 
-def _extra_rows(session: Session, ctx: MapContext) -> list[ExtraRow]:
+def _extra_rows(session: Session, ctx: MapContext, sources: Mapping[str, RowSource]) -> list[ExtraRow]:
     rows = []
     for key, title in EXTRA_ROWS:
-        source = ROW_SOURCES.get(key)
+        source = sources.get(key)
         cells = source(session, ctx) if source is not None else None
         rows.append(ExtraRow(key, title, cells or None))
     return rows
@@ -195,7 +195,8 @@ def _columns(shown: JourneyModelDef, ind: MomentIndicators, tps: dict[str, list[
 
 
 def journey_map(session: Session, org_id: int, service_key: str, filters: MapFilters,
-                cache: ViewCache | None = None) -> JourneyMap:
+                cache: ViewCache | None = None, *, rows: Mapping[str, RowSource]) -> JourneyMap:
+    """The living journey map of a service; ``rows`` feed its extra rows (promises, emotion curve, needs)."""
     service = catalog.get_service(session, org_id, service_key)
     model = catalog.get_journey_model(session, org_id, service.journey_model_key)
     shown = shown_model(session, org_id, service, filters)
@@ -211,6 +212,6 @@ def journey_map(session: Session, org_id: int, service_key: str, filters: MapFil
                        lambda key: _intensity(service, model, shown, key, touchpoints))
     ctx = MapContext(org_id, service, shown.keys, filters, members)
     channels = sorted({tp.channel for tp in touchpoints})
-    return JourneyMap(service, shown, filters, columns, _extra_rows(session, ctx), channels,
+    return JourneyMap(service, shown, filters, columns, _extra_rows(session, ctx, rows), channels,
                       max((int(c.reached.value or 0) for c in columns), default=0),
                       list(segments.list_segments(session, org_id)))

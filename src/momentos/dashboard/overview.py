@@ -1,10 +1,10 @@
 """The organization's overview: each service with its contact level, its funnel (reach and conversion per
 moment of its journey model) and its promise compliance, plus the active alerts and the top needs. Alert sources
-other than the outbox (broken promises, crisis early warning) register in ``ALERT_SOURCES``."""
+other than the outbox (broken promises, crisis early warning) are handed in by the caller (wired by ``bootstrap``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -52,9 +52,8 @@ class ServiceSummary:
 
 
 AlertSource = Callable[[Session, int], list[Alert]]
-ALERT_SOURCES: list[AlertSource] = []
-"""Extra alert sources (promises: broken promises; listening: negative-mention spikes), registered by their
-modules; each returns the organization's active alerts."""
+"""An alert source other than the outbox (promises: broken promises; listening: negative-mention spikes): returns
+the organization's active alerts. Built by ``bootstrap`` (``dashboard.sources.alert_sources``)."""
 
 
 def dead_notifications(session: Session, org_id: int) -> list[Alert]:
@@ -64,9 +63,9 @@ def dead_notifications(session: Session, org_id: int) -> list[Alert]:
                   "/ops?status=dead")] if count else []
 
 
-def alerts(session: Session, org_id: int) -> list[Alert]:
+def alerts(session: Session, org_id: int, sources: Sequence[AlertSource]) -> list[Alert]:
     found = dead_notifications(session, org_id)
-    for source in ALERT_SOURCES:
+    for source in sources:
         found.extend(source(session, org_id))
     return found
 

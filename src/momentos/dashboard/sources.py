@@ -1,7 +1,8 @@
-"""The rows and alerts of the dashboard that other domains own, registered in ``journey_map.ROW_SOURCES`` and
-``overview.ALERT_SOURCES``: promise compliance (``promises.indicators``), the emotion curve
-(``listening.indicators``), needs (``listening.needs``), broken promises still owed and early-warning episodes.
-Nothing is computed here beyond placing those services' answers in the moments shown and formatting them."""
+"""The rows and alerts of the dashboard that other domains own (handed to ``journey_map.journey_map`` and
+``overview.alerts`` by the caller, as wired by ``bootstrap``): promise compliance (``promises.indicators``), the
+emotion curve (``listening.surveys.indicators``), needs (``listening.needs``), broken promises still owed and
+early-warning episodes. Nothing is computed here beyond placing those services' answers in the moments shown and
+formatting them."""
 
 from __future__ import annotations
 
@@ -11,9 +12,8 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy.orm import Session
 
 from momentos.catalog import service as catalog
-from momentos.dashboard import journey_map, overview
-from momentos.dashboard.journey_map import MapContext, RowCell
-from momentos.dashboard.overview import Alert
+from momentos.dashboard.journey_map import MapContext, RowCell, RowSource
+from momentos.dashboard.overview import Alert, AlertSource
 from momentos.kit.clock import utcnow
 from momentos.kit.i18n import N_
 from momentos.listening.needs import service as needs
@@ -119,12 +119,11 @@ def early_warning_alerts(session: Session, org_id: int) -> list[Alert]:
                   sum(e.negatives for e in episodes), "/overview#needs")]
 
 
-def install() -> None:
-    """Register the sources (idempotent)."""
-    journey_map.ROW_SOURCES.update({"promises": promises_row, "emotion": emotion_row, "needs": needs_row})
-    for source in (broken_promise_alerts, early_warning_alerts):
-        if source not in overview.ALERT_SOURCES:
-            overview.ALERT_SOURCES.append(source)
+def map_rows() -> dict[str, RowSource]:
+    """The journey map's extra rows, by key (see ``journey_map.EXTRA_ROWS``)."""
+    return {"promises": promises_row, "emotion": emotion_row, "needs": needs_row}
 
 
-install()
+def alert_sources() -> tuple[AlertSource, ...]:
+    """The overview's alert sources beyond the outbox."""
+    return (broken_promise_alerts, early_warning_alerts)

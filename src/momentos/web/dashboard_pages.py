@@ -9,6 +9,7 @@ from momentos.auth.deps import DbSession
 from momentos.dashboard import overview
 from momentos.web.access import Reader
 from momentos.web.rendering import PagesDep, ViewCacheDep
+from momentos.web.wiring import wiring_of
 
 router = APIRouter()
 
@@ -18,5 +19,5 @@ def overview_page(request: Request, viewer: Reader, session: DbSession, pages: P
                   cache: ViewCacheDep) -> Response:
     return pages.render(request, "overview.html", {
         "summaries": overview.summaries(session, viewer.org_id, cache),
-        "alerts": overview.alerts(session, viewer.org_id),
+        "alerts": overview.alerts(session, viewer.org_id, wiring_of(request).alert_sources),
         "needs": overview.top_needs(session, viewer.org_id)}, viewer=viewer)

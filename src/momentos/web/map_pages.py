@@ -23,6 +23,7 @@ from momentos.web.access import Reader
 from momentos.web.map_pdf import map_pdf
 from momentos.web.rendering import Pages, PagesDep, ViewCacheDep, Viewer
 from momentos.web.report import render_report
+from momentos.web.wiring import wiring_of
 
 router = APIRouter()
 
@@ -58,7 +59,8 @@ def map_pdf_download(key: str, request: Request, viewer: Reader, session: DbSess
 
 def _render_map(key: str, request: Request, viewer: Viewer, session: Session, pages: Pages, cache: ViewCache,
                 filters: MapFilters) -> HTMLResponse:
-    data = journey_map.journey_map(session, viewer.org_id, key, filters, cache)
+    data = journey_map.journey_map(session, viewer.org_id, key, filters, cache,
+                                   rows=wiring_of(request).map_rows)
     return pages.render(request, "map.html", {"map": data, "filters": filters, "generated": utcnow()},
                         viewer=viewer)
 

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from momentos.config import Settings
-from momentos.dashboard import sources
 from momentos.dashboard.cache import ViewCache
 from momentos.web import (
     catalog_pages,
@@ -30,7 +29,6 @@ from momentos.web.session import install_sessions
 def install(app: FastAPI) -> None:
     settings = app.state.settings
     assert isinstance(settings, Settings)
-    sources.install()
     pages = Pages(settings)
     app.state.pages = pages
     app.state.view_cache = ViewCache()
