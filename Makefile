@@ -27,6 +27,7 @@ demo: install
 lint: install-test
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 test: install-test
 	scripts/ensure-postgres.sh
@@ -34,6 +35,7 @@ test: install-test
 	cd tests/web/axe && npm ci --no-audit --no-fund --silent
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 bench: install-test
