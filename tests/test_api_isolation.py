@@ -122,7 +122,7 @@ def _request(template: str, ids: dict[str, str], body: object) -> tuple[str, dic
 
 
 def _seed_listening(db: Session, org: OrgHandle) -> dict[str, str]:
-    from momentos.listening.schemas import SurveyCreate
+    from momentos.listening.surveys.schemas import SurveyCreate
     from momentos.listening.surveys.service import create_survey
     from momentos.models import Feedback, Need, WarningEpisode
 

@@ -15,8 +15,8 @@ from momentos.dashboard.filters import MapFilters
 from momentos.dashboard.overview import alerts, summaries
 from momentos.dashboard.sources import alert_sources, map_rows
 from momentos.kit.clock import utcnow
-from momentos.listening.schemas import SurveyCreate, SurveyResponseIn
 from momentos.listening.surveys import service as surveys
+from momentos.listening.surveys.schemas import SurveyCreate, SurveyResponseIn
 from momentos.models import Customer, Feedback, Need, WarningEpisode
 from momentos.promises import indicators
 from tests.conftest import OrgHandle

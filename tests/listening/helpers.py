@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from momentos.customers import service as customers
-from momentos.listening.schemas import SurveyCreate
 from momentos.listening.surveys import service as surveys
+from momentos.listening.surveys.schemas import SurveyCreate
 from momentos.models import Consent, Customer, Notification, Survey, SurveyInvitation
 from tests.factories import event, make_service, send
 

@@ -16,8 +16,8 @@ from momentos.kit.clock import utcnow
 from momentos.listening import tasks
 from momentos.listening.analysis import adapter
 from momentos.listening.feedback import service as feedback
+from momentos.listening.feedback.schemas import FeedbackIn
 from momentos.listening.needs import service as needs
-from momentos.listening.schemas import FeedbackIn
 from momentos.models import Feedback, ListeningSettings, Need
 from tests.conftest import OrgHandle
 

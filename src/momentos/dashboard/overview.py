@@ -20,7 +20,7 @@ from momentos.dashboard.cache import ViewCache, cached
 from momentos.kit.clock import utcnow
 from momentos.kit.i18n import N_
 from momentos.listening.needs import service as needs
-from momentos.listening.schemas import NeedRead
+from momentos.listening.needs.schemas import NeedRead
 from momentos.models import Notification, Service
 from momentos.processes import service as processes
 from momentos.promises import indicators as promise_indicators

@@ -30,8 +30,9 @@ from momentos.kit.clock import utcnow
 from momentos.listening import tasks
 from momentos.listening.analysis import job as analysis_job
 from momentos.listening.feedback import service as feedback
-from momentos.listening.schemas import FeedbackIn, SurveyCreate, SurveyResponseIn
+from momentos.listening.feedback.schemas import FeedbackIn
 from momentos.listening.surveys import service as surveys
+from momentos.listening.surveys.schemas import SurveyCreate, SurveyResponseIn
 from momentos.models import Customer, Organization, Process
 from momentos.orgs.schemas import OrganizationCreate
 from momentos.orgs.service import create_organization, get_organization, issue_key

@@ -1,4 +1,5 @@
-"""``momentos feedback …``: the listening commands (analysis of texts; imports are added by the feedback domain)."""
+"""``momentos feedback …``: the listening commands, assembled from ``analysis.cli`` (``analyze``) and
+``feedback.cli`` (``import``, ``reanalyze``)."""
 
 from __future__ import annotations
 

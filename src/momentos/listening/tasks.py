@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from momentos.db import unit_of_work
 from momentos.listening.analysis import job as analysis_job
-from momentos.listening.analysis.adapter import settings_of
+from momentos.listening.analysis.service import settings_of
 from momentos.listening.needs import service as needs
 from momentos.listening.warning import service as early_warning
 from momentos.models import Feedback, ListeningSettings

@@ -16,8 +16,8 @@ from momentos.catalog import service as catalog
 from momentos.errors import BadRequest, MomentosError, NotFound
 from momentos.kit.clock import utcnow
 from momentos.kit.i18n import LANGUAGES
-from momentos.listening.schemas import SurveyCreate
 from momentos.listening.surveys import service as surveys
+from momentos.listening.surveys.schemas import SurveyCreate
 from momentos.notify import render, template_overrides
 from momentos.web.access import Configurer, Reader
 from momentos.web.rendering import PagesDep, Viewer

@@ -16,8 +16,8 @@ from momentos.auth.deps import DbSession
 from momentos.errors import NotFound
 from momentos.kit import i18n
 from momentos.kit.clock import utcnow
-from momentos.listening.schemas import SCALES, AnswerIn
 from momentos.listening.surveys import service as surveys
+from momentos.listening.surveys.schemas import SCALES, AnswerIn
 from momentos.models import Customer, Feedback, Organization, Survey, SurveyInvitation
 from momentos.web.errors import mark_page
 from momentos.web.rendering import LANG_COOKIE, LANG_COOKIE_AGE, SECURITY_HEADERS, get_pages, lang_url

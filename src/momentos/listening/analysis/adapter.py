@@ -11,7 +11,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from momentos.listening.feedback.service import mark_for_analysis
+from momentos.listening.analysis.service import mark_for_analysis, settings_of
 from momentos.models import Feedback, ListeningSettings
 
 MIN_LABELS = 30
@@ -24,15 +24,6 @@ def label_of(nps: int | None, csat: int | None) -> str | None:
     if csat is not None:
         return "neg" if csat <= 2 else "neu" if csat == 3 else "pos"
     return None
-
-
-def settings_of(session: Session, org_id: int, now: datetime) -> ListeningSettings:
-    row = session.scalar(select(ListeningSettings).where(ListeningSettings.org_id == org_id))
-    if row is None:
-        row = ListeningSettings(org_id=org_id, adapter_labels=0, updated_at=now)
-        session.add(row)
-        session.flush()
-    return row
 
 
 def rated(session: Session, org_id: int) -> tuple[np.ndarray, list[str]]:

@@ -20,6 +20,8 @@ from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from momentos.db import unit_of_work
+from momentos.listening.analysis import adapter
+from momentos.listening.analysis.service import settings_of
 from momentos.models import Feedback, ListeningSettings
 
 log = logging.getLogger("momentos.listening")
@@ -105,10 +107,8 @@ def analyse_batch(factory: sessionmaker[Session], now: datetime, batch: int = BA
     results = _analyze(claimed.texts, claimed.adapter)
     with unit_of_work(factory) as session:
         done = store(session, claimed, results, now)
-    from momentos.listening.analysis import adapter
-
     with unit_of_work(factory) as session:
-        adapter.settings_of(session, claimed.org_id, now)  # the organization joins the hourly watch
+        settings_of(session, claimed.org_id, now)  # the organization joins the hourly watch
         adapter.refit_if_grown(session, claimed.org_id, now)
     return max(done, 1)
 

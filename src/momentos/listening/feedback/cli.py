@@ -24,7 +24,7 @@ def reanalyze_command(org: Annotated[str, typer.Option("--org", help="Slug of th
     from momentos.config import Settings
     from momentos.db import make_engine, make_session_factory, unit_of_work
     from momentos.errors import MomentosError
-    from momentos.listening.feedback.service import mark_for_analysis
+    from momentos.listening.analysis.service import mark_for_analysis
     from momentos.orgs.service import get_organization
 
     engine = make_engine(Settings().effective_database_url)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from momentos.errors import ImportFailed
 from momentos.kit.clock import utcnow
 from momentos.listening.feedback import service as feedback
-from momentos.listening.schemas import FeedbackIn, FeedbackResult
+from momentos.listening.feedback.schemas import FeedbackIn, FeedbackResult
 
 MAX_BYTES = 200 * 1024 * 1024
 MAX_ERRORS = 50

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from momentos.catalog import service as catalog
 from momentos.db import table_of
 from momentos.dialect import insert_ignore
 from momentos.errors import NotFound
-from momentos.listening.schemas import TEXT_MAX, FeedbackIn, FeedbackResult
+from momentos.listening.feedback.schemas import TEXT_MAX, FeedbackIn, FeedbackResult
 from momentos.models import Customer, Feedback, Process, Service, StatusFeedback
 
 CONTROL_SHARE = 0.02
@@ -130,13 +130,6 @@ def get_feedback(session: Session, org_id: int, feedback_id: int) -> Feedback:
     if row is None or row.org_id != org_id:
         raise NotFound("Feedback not found.", code="feedback_not_found", detail={"feedback_id": feedback_id})
     return row
-
-
-def mark_for_analysis(session: Session, org_id: int) -> int:
-    """Queue every text of the organization for a new analysis (the worker picks them up); returns how many."""
-    result = session.execute(update(Feedback).where(Feedback.org_id == org_id, Feedback.text.is_not(None))
-                             .values(analyzed_at=None), execution_options={"synchronize_session": False})
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def from_status_page(session: Session, row: StatusFeedback, customer_id: int, service_id: int) -> Feedback | None:

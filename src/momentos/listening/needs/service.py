@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from momentos.errors import Conflict, NotFound
-from momentos.listening.schemas import NeedRead, NeedUpdate, RankComponents
+from momentos.listening.needs.schemas import NeedRead, NeedUpdate, RankComponents
 from momentos.models import Feedback, Need
 
 WEIGHTS = {"volume": 0.35, "negativity": 0.35, "recency": 0.20, "breadth": 0.10}

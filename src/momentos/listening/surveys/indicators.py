@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from momentos.catalog import service as catalog
 from momentos.catalog.presets import JourneyModelDef
-from momentos.listening.schemas import ListeningIndicators, MomentIndicators, PeriodScores, Scores
+from momentos.listening.surveys.schemas import ListeningIndicators, MomentIndicators, PeriodScores, Scores
 from momentos.models import Feedback, Notification, Service, SurveyInvitation
 
 DEFAULT_MODEL = "contact-moments-8"

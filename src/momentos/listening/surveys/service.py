@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from momentos.catalog import service as catalog
 from momentos.errors import Conflict, NotFound, ValidationFailed
 from momentos.kit.ids import new_token
-from momentos.listening.schemas import AnswerIn, SurveyCreate, SurveyResponseIn
+from momentos.listening.surveys.schemas import AnswerIn, SurveyCreate, SurveyResponseIn
 from momentos.models import Customer, Feedback, Organization, Process, Survey, SurveyInvitation, Touchpoint
 from momentos.notify import outbox
 from momentos.policy import service as policy

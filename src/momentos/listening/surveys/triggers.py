@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 
 from momentos.db import table_of
 from momentos.dialect import insert_ignore
-from momentos.listening.schemas import SCALES, TEXT_MAX
+from momentos.listening.feedback.schemas import TEXT_MAX
 from momentos.listening.surveys import service as surveys
+from momentos.listening.surveys.schemas import SCALES
 from momentos.models import Feedback
 
 SCORE_KEYS = ("nps", "csat", "ces")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from momentos.db import table_of
 from momentos.dialect import insert_ignore
-from momentos.listening.analysis.adapter import settings_of
+from momentos.listening.analysis.service import settings_of
 from momentos.models import Feedback, Organization, Service, WarningEpisode
 from momentos.notify import outbox
 from momentos.notify.tasks import STAFF_ALERT
@@ -120,3 +120,9 @@ def recent_episodes(session: Session, org_id: int, since: datetime) -> list[Warn
     """Episodes whose last alarm hour is at or after ``since`` (the ones still worth attention)."""
     return list(session.scalars(select(WarningEpisode).where(
         WarningEpisode.org_id == org_id, WarningEpisode.last_hour_at >= since).order_by(WarningEpisode.started_at)))
+
+
+def list_episodes(session: Session, org_id: int, limit: int) -> list[WarningEpisode]:
+    """The organization's episodes, the latest started first."""
+    return list(session.scalars(select(WarningEpisode).where(WarningEpisode.org_id == org_id)
+                                .order_by(WarningEpisode.started_at.desc()).limit(limit)))

@@ -1,19 +1,18 @@
-"""Request/response models of listening: surveys, answers, feedback, needs, indicators, alerts."""
+"""Request/response models of surveys: definitions, invitations, answers and the listening indicators."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from momentos.kit.ids import KEY_RE
+from momentos.listening.feedback.schemas import TEXT_MAX
 
 QuestionKind = Literal["nps", "csat", "ces", "perception", "text"]
-FeedbackKind = Literal["complaint", "review", "social", "comment"]
 PERCEPTION_DEFAULTS = ("reliability", "involvement", "image")
 SCALES: dict[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7), "perception": (1, 5)}
-TEXT_MAX = 5000
 
 
 class Label(BaseModel):
@@ -130,121 +129,6 @@ class SurveyResponseIn(AnswerIn):
     occurred_at: datetime | None = None
 
 
-class FeedbackIn(BaseModel):
-    """A complaint, review, social mention or comment from another source."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    kind: FeedbackKind = "comment"
-    source: str = Field(min_length=1, max_length=64)
-    external_id: str | None = Field(default=None, max_length=255)
-    text: str = Field(max_length=TEXT_MAX)
-    occurred_at: datetime
-    customer: str | None = Field(default=None, max_length=255)
-    author: str | None = Field(default=None, max_length=200)
-    rating: float | None = Field(default=None, ge=0, le=10)
-    url: str | None = Field(default=None, max_length=2000)
-    service: str | None = Field(default=None, max_length=64)
-    process_id: int | None = None
-    moment: str | None = Field(default=None, max_length=64)
-    promise: str | None = Field(default=None, max_length=200)
-
-    @field_validator("occurred_at")
-    @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("occurred_at needs a time zone offset")
-        return value
-
-
-class FeedbackBatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    items: list[FeedbackIn] = Field(min_length=1, max_length=5000)
-
-
-class FeedbackResult(BaseModel):
-    accepted: int = 0
-    duplicates: int = 0
-
-
-class FeedbackRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    kind: str
-    source: str
-    external_id: str | None
-    customer_id: int | None
-    service_id: int | None
-    moment: str | None
-    promise: str | None
-    text: str | None
-    author: str | None
-    rating: float | None
-    url: str | None
-    nps: int | None
-    csat: int | None
-    ces: int | None
-    perception: dict[str, Any]
-    occurred_at: datetime
-    language: str | None
-    sentiment: str | None
-    sentiment_score: float | None
-    analyzed_at: datetime | None
-    need_id: int | None
-
-
-class NeedUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str | None = Field(default=None, max_length=200)
-    addressed: bool | None = None
-
-
-class NeedMerge(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    into: int
-
-
-class RankComponents(BaseModel):
-    volume: float
-    negativity: float
-    recency: float
-    breadth: float
-
-
-class NeedRead(BaseModel):
-    id: int
-    label: str
-    name: str | None
-    terms: list[str]
-    addressed: bool
-    score: float
-    components: RankComponents
-    explanation: str
-    count: int
-    negative_share: float
-    moments: list[str]
-    promises: list[str]
-    examples: list[str]
-    trend: list[int]
-    """Comments per week, oldest first (the last 8 weeks)."""
-
-
-class SettingsIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    alert_email: str | None = Field(default=None, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
-
-
-class SettingsRead(BaseModel):
-    alert_email: str | None
-    adapter_labels: int
-    adapter_fitted_at: datetime | None
-
-
 class Scores(BaseModel):
     answers: int = 0
     nps: float | None = None
@@ -278,20 +162,3 @@ class ListeningIndicators(BaseModel):
     overall: Scores
     moments: list[MomentIndicators]
     weeks: list[PeriodScores]
-
-
-class AlertRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    scope: str
-    service_id: int | None
-    started_at: datetime
-    last_hour_at: datetime
-    count: int
-    negatives: int
-    detail: dict[str, Any]
-
-
-class AnalyzeResult(BaseModel):
-    queued: int

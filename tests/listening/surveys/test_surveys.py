@@ -14,9 +14,9 @@ from momentos.errors import Conflict, ValidationFailed
 from momentos.events.schemas import Batch
 from momentos.events.service import ingest
 from momentos.kit.clock import utcnow
-from momentos.listening.schemas import AnswerIn
 from momentos.listening.surveys import indicators
 from momentos.listening.surveys import service as surveys
+from momentos.listening.surveys.schemas import AnswerIn
 from momentos.models import ContactDecision, Feedback, Notification
 from momentos.notify.settings import NotifySettings
 from momentos.notify.tasks import run
@@ -156,7 +156,7 @@ def test_indicators_per_moment_with_nps_and_response_rate(db: Session, org: OrgH
 def test_a_touchpoint_survey_invites_after_its_activities_once_a_day_per_process(db: Session,
                                                                                   org: OrgHandle) -> None:
     from momentos.catalog.service import list_touchpoints
-    from momentos.listening.schemas import SurveyCreate
+    from momentos.listening.surveys.schemas import SurveyCreate
     from tests.listening.helpers import QUESTIONS
 
     now = utcnow()
@@ -185,7 +185,7 @@ def test_a_touchpoint_survey_invites_after_its_activities_once_a_day_per_process
 def test_a_touchpoint_of_another_service_is_refused(db: Session, org: OrgHandle) -> None:
     from momentos.catalog.service import list_touchpoints
     from momentos.errors import NotFound
-    from momentos.listening.schemas import SurveyCreate
+    from momentos.listening.surveys.schemas import SurveyCreate
     from tests.listening.helpers import QUESTIONS
 
     make_service(db, org.id, key="shop")
