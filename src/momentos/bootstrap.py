@@ -10,10 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from momentos.analytics import tasks as analytics_tasks
 from momentos.config import Settings
 from momentos.dashboard import sources as dashboard_sources
 from momentos.dashboard.journey_map import RowSource
 from momentos.dashboard.overview import AlertSource
+from momentos.listening import tasks as listening_tasks
+from momentos.notify.tasks import DeliverJob
+from momentos.promises import tasks as promises_tasks
+from momentos.worker.jobs import Job
 
 
 @dataclass(frozen=True)
@@ -23,7 +28,7 @@ class Wiring:
     settings: Settings
     reactions: tuple[object, ...] = ()
     """What reacts to a stored batch of events, in order (filled by the reactions step)."""
-    jobs: tuple[object, ...] = ()
+    jobs: tuple[Job, ...] = ()
     """The worker's jobs, in the order of a round (filled by the worker step)."""
     map_rows: Mapping[str, RowSource] = field(default_factory=dict)
     """The journey map's extra rows (promises, emotion curve, needs), by key."""
@@ -36,9 +41,12 @@ def reactions() -> tuple[object, ...]:
     return ()
 
 
-def jobs(settings: Settings) -> tuple[object, ...]:
-    """The worker's jobs, in the order of one round."""
-    return ()
+def jobs(settings: Settings) -> tuple[Job, ...]:
+    """The worker's jobs, in the order of one round: deliver what is due first, then what makes more to deliver
+    (the clock, the early warning) and the slower work. Uploads from the operations page are imported within their
+    request (one unit of work, like ``momentos import``), so there is no ``imports`` job."""
+    return (DeliverJob.of(settings), promises_tasks.CLOCK, listening_tasks.ANALYSE, listening_tasks.WATCH,
+            analytics_tasks.REFRESH)
 
 
 def bootstrap(settings: Settings | None = None) -> Wiring:

@@ -95,8 +95,36 @@ def demo(serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True
         serve(None, None, 1)
 
 
+@app.command("worker")
+def worker(once: Annotated[bool, typer.Option(help="Exit when nothing is due")] = False,
+           idle_exit: Annotated[float | None, typer.Option(help="Exit after this many idle seconds")] = None,
+           name: Annotated[str | None, typer.Option(help="Lease owner name")] = None) -> None:
+    """Run the background jobs in rounds: deliver notifications from the outbox (claim with a lease, re-check the
+    policy, deliver, retry), the promise clock, text analysis and early warning, the analytics aggregates.
+
+    The worker writes a heartbeat row (``momentos ops health``); SIGTERM or Ctrl-C stop it cleanly after the
+    current round."""
+    import os
+    import socket
+
+    from momentos.bootstrap import bootstrap
+    from momentos.worker import loop
+
+    wiring = bootstrap(Settings())
+    settings = wiring.settings
+    engine = make_engine(settings.effective_database_url)
+    owner = name or f"{socket.gethostname()}:{os.getpid()}"
+    try:
+        heartbeat = loop.serve(make_session_factory(engine), wiring.jobs, owner,
+                               poll_seconds=settings.notify.poll_seconds,
+                               heartbeat_seconds=settings.notify.heartbeat_seconds, once=once, idle_exit=idle_exit)
+    finally:
+        engine.dispose()
+    typer.echo(f"worker {owner}: {heartbeat.delivered} delivered")
+
+
 def register_commands() -> None:
-    """The commands that live with their domains (import, analytics/export, worker)."""
+    """The commands that live with their domains (import, analytics/export, outbox…)."""
     from momentos.analytics import cli as analytics_cli
     from momentos.imports import cli as import_cli
     from momentos.listening import cli as listening_cli

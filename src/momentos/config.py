@@ -22,6 +22,38 @@ class IngestSettings(BaseModel):
     """Largest event-log file accepted by the upload form of the operations page (the CLI has no limit)."""
 
 
+class NotifySettings(BaseSettings):
+    """Delivery settings, the ``notify`` section of ``Settings`` (``MOMENTOS_NOTIFY__SMTP_HOST``…). The older
+    single-underscore names (``MOMENTOS_NOTIFY_SMTP_HOST``) are still read; the nested ones win."""
+
+    model_config = SettingsConfigDict(env_prefix="MOMENTOS_NOTIFY_", extra="ignore")
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "Momentos <no-reply@momentos.invalid>"
+    message_id_domain: str = "momentos.invalid"
+    sms_url: str | None = None
+    sms_token: SecretStr | None = None
+    webhook_allow: list[str] = []
+    """Hosts, IPs or networks (CIDR) exempt from the SSRF checks, e.g. ``["127.0.0.1/32"]`` for tests and
+    on-premise receivers. Empty: only public addresses are allowed."""
+    public_url: str = ""
+    """Prefix of status-page links stored as paths (``/s/<token>``); empty: the app's ``public_url``."""
+    timeout_seconds: float = 10.0
+    lease_seconds: float = 30.0
+    max_attempts: int = 8
+    backoff_base_seconds: float = 5.0
+    backoff_max_seconds: float = 3600.0
+    batch_size: int = 50
+    poll_seconds: float = 0.5
+    """How long the worker sleeps after a round with nothing to do."""
+    heartbeat_seconds: float = 5.0
+    """How often a worker writes its heartbeat row (at most once per round of its loop)."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MOMENTOS_", env_nested_delimiter="__", extra="ignore")
 
@@ -35,6 +67,7 @@ class Settings(BaseSettings):
     default_language: Literal["es", "en"] = "es"
     sql_echo: bool = False
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

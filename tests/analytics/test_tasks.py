@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from momentos.analytics import incremental, tasks
 from momentos.analytics import service as analytics
 from momentos.analytics.schemas import AnalyticsQuery
+from momentos.bootstrap import jobs
 from momentos.db import make_session_factory, unit_of_work
-from momentos.jobs import JOB_MODULES
 from momentos.kit.clock import utcnow
 from momentos.models import AnalyticsState, Organization
+from tests import conftest
 from tests.analytics.scenario import load_shop
 from tests.conftest import make_org
 from tests.factories import event, make_service, send
@@ -33,8 +34,8 @@ def committed_org(engine: Engine) -> Iterator[tuple[sessionmaker[Session], int]]
 
 def test_worker_job_refreshes_each_organization_once(committed_org: tuple[sessionmaker[Session], int]) -> None:
     factory, org_id = committed_org
-    assert "momentos.analytics.tasks" in JOB_MODULES
-    assert tasks.run_job(factory, utcnow()) >= 4  # the four customers' processes
+    assert tasks.REFRESH in jobs(conftest.test_settings())
+    assert tasks.REFRESH.run(factory, utcnow()) >= 4  # the four customers' processes
     with unit_of_work(factory) as session:
         state = session.scalar(select(AnalyticsState).where(AnalyticsState.org_id == org_id))
         assert state is not None and state.event_watermark > 0
@@ -43,7 +44,7 @@ def test_worker_job_refreshes_each_organization_once(committed_org: tuple[sessio
         assert analytics.dfg(session, org_id, q) == analytics.dfg(session, org_id, q, full=True)
     with unit_of_work(factory) as session:
         assert incremental.catch_up(session, org_id) is None
-    assert tasks.run_job(factory, utcnow()) == 0 or _others_behind(factory, org_id)
+    assert tasks.REFRESH.run(factory, utcnow()) == 0 or _others_behind(factory, org_id)
 
 
 def _others_behind(factory: sessionmaker[Session], org_id: int) -> bool:

@@ -41,7 +41,8 @@ def _add(db: Session, org_id: int, texts: list[str], source: str = "x", **kwargs
 
 def _drain(factory: sessionmaker[Session]) -> None:
     for _ in range(50):
-        if tasks.run_job(factory, utcnow()) == 0:
+        now = utcnow()
+        if tasks.ANALYSE.run(factory, now) + tasks.WATCH.run(factory, now) == 0:
             return
     raise AssertionError("the listening job did not settle")
 

@@ -24,9 +24,10 @@ URL = "/api/v1/webhook-endpoints"
 
 @pytest.fixture
 def api(client: TestClient, notify_settings: NotifySettings) -> Iterator[TestClient]:
-    client.app.state.notify_settings = notify_settings  # type: ignore[attr-defined]  # loopback allowed
-    yield client
-    del client.app.state.notify_settings  # type: ignore[attr-defined]
+    settings = client.app.state.settings  # type: ignore[attr-defined]
+    client.app.state.settings = settings.model_copy(update={"notify": notify_settings})  # type: ignore[attr-defined]
+    yield client  # loopback allowed
+    client.app.state.settings = settings  # type: ignore[attr-defined]
 
 
 def _create(api: TestClient, org: OrgHandle, hooks: Hooks) -> int:

@@ -27,9 +27,10 @@ from momentos.kit.clock import utcnow
 from momentos.models import Feedback, Notification, PromiseInstance, WorkerHeartbeat
 from momentos.notify import outbox
 from momentos.ops import cli as ops_cli
-from momentos.ops import health, heartbeats
+from momentos.ops import health
 from momentos.promises import definitions
 from momentos.promises.schemas import PromiseCreate
+from momentos.worker import heartbeats
 from tests.conftest import OrgHandle, make_org
 from tests.factories import event, make_service, send
 from tests.notify.receivers import smtp_server
@@ -97,12 +98,12 @@ def test_a_worker_process_beats_counts_its_deliveries_and_job_runs_and_stops_cle
         notification_id = _seed_mail(engine)
         proc = _worker_process(engine, inbox.port)
         try:
-            first = _wait_for(engine, proc.pid, lambda r: r.delivered >= 1 and len(r.jobs) == 3, proc)
+            first = _wait_for(engine, proc.pid, lambda r: r.delivered >= 1 and len(r.jobs) == 5, proc)
             later = _wait_for(engine, proc.pid, lambda r: r.last_beat_at > first.last_beat_at, proc)
             assert heartbeats.status_of(later, utcnow()) == "alive"
             assert later.rounds > first.rounds >= 1 and later.stopped_at is None
-            assert set(later.jobs) == {"momentos.promises.clock", "momentos.listening.tasks",
-                                       "momentos.analytics.tasks"}
+            assert set(later.jobs) == {"notify.deliver", "promises.clock", "listening.analyse", "listening.watch",
+                                       "analytics.refresh"}
             assert all(run["seconds"] >= 0 and run["error"] is None for run in later.jobs.values())
             proc.send_signal(signal.SIGTERM)
             _, err = proc.communicate(timeout=30)

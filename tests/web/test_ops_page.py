@@ -138,8 +138,8 @@ def stale_worker(live_server: LiveServer) -> Iterator[str]:
         session.add(WorkerHeartbeat(worker_id=worker_id, name="old-box:41", hostname="old-box", pid=41,
                                     version="0.1.0", interval_seconds=5.0, started_at=now - timedelta(days=1),
                                     last_beat_at=now - timedelta(hours=1), rounds=120, delivered=7, failed=2,
-                                    jobs={"momentos.promises.clock": {"at": now.isoformat(), "seconds": 0.25,
-                                                                      "done": 3, "error": None}},
+                                    jobs={"promises.clock": {"at": now.isoformat(), "seconds": 0.25, "done": 3,
+                                                             "error": None}},
                                     last_error="OperationalError: database is locked",
                                     last_error_at=now - timedelta(hours=1)))
     yield worker_id
@@ -166,7 +166,7 @@ def test_the_page_warns_when_notifications_wait_and_no_worker_is_alive(
     expect(row).to_have_attribute("data-status", "dead")
     expect(row).to_contain_text("No responde")
     expect(row).to_contain_text("OperationalError: database is locked")
-    expect(row.locator('[data-job="momentos.promises.clock"]')).to_contain_text("Reloj de promesas")
+    expect(row.locator('[data-job="promises.clock"]')).to_contain_text("Reloj de promesas")
     due = live_server.read(lambda s: health.check(s, shop.id, utcnow()).outbox.due.count)
     assert due >= 1
     expect(page.locator('[data-figure="outbox_due"] dd')).to_contain_text(re.compile(rf"^{due} \(el más antiguo: "))

@@ -1,4 +1,4 @@
-"""Worker job ``analytics.refresh``: fold new events into each organization's aggregates.
+"""Worker job ``analytics.refresh`` (``REFRESH``): fold new events into each organization's aggregates.
 
 One organization per transaction; the state row is claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
 several workers (and answering requests, which catch up on demand) never fold the same events twice; on SQLite
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from momentos.analytics import incremental
 from momentos.db import unit_of_work
 from momentos.models import Organization
+from momentos.worker.jobs import BatchJob
 
 
 def run_job(factory: sessionmaker[Session], now: datetime) -> int:
@@ -31,3 +32,7 @@ def run_job(factory: sessionmaker[Session], now: datetime) -> int:
             if refreshed is not None and refreshed.advanced:  # else an ingestion is in flight: try next round
                 done += refreshed.cases
     return done
+
+
+REFRESH = BatchJob("analytics.refresh", run_job)
+"""The only writer of the aggregates (``analytics.incremental``)."""

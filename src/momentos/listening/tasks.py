@@ -1,6 +1,6 @@
-"""The listening jobs of ``momentos worker`` (``listening.analyse``, ``listening.watch``).
+"""The listening jobs of ``momentos worker``: ``listening.analyse`` (``ANALYSE``) and ``listening.watch`` (``WATCH``).
 
-Each round: one batch of text analysis (``analysis_job``), then at most one organization whose hourly watch is
+Each round: one batch of text analysis (``analysis.job``), then at most one organization whose hourly watch is
 due — its early-warning check on the hours since the last one, and its needs refreshed when new texts were
 analysed. The organization is claimed with a lease on its listening settings row (``FOR UPDATE SKIP LOCKED``
 on PostgreSQL), so several workers share the work and none does it twice.
@@ -19,6 +19,7 @@ from momentos.listening.analysis.service import settings_of
 from momentos.listening.needs import service as needs
 from momentos.listening.warning import service as early_warning
 from momentos.models import Feedback, ListeningSettings
+from momentos.worker.jobs import BatchJob
 
 LEASE = timedelta(minutes=10)
 
@@ -50,11 +51,17 @@ def watch(session: Session, org_id: int, now: datetime) -> int:
     return alerts + 1
 
 
-def run_job(factory: sessionmaker[Session], now: datetime) -> int:
-    done = analysis_job.analyse_batch(factory, now)
+def watch_next(factory: sessionmaker[Session], now: datetime) -> int:
+    """The hourly watch of the next organization due, if any (claimed in a transaction of its own)."""
     with unit_of_work(factory) as session:
         org_id = _claim_watch(session, now)
-    if org_id is not None:
-        with unit_of_work(factory) as session:
-            done += watch(session, org_id, now)
-    return done
+    if org_id is None:
+        return 0
+    with unit_of_work(factory) as session:
+        return watch(session, org_id, now)
+
+
+ANALYSE = BatchJob("listening.analyse", analysis_job.analyse_batch)
+"""One batch of text analysis (language, sentiment, embedding)."""
+WATCH = BatchJob("listening.watch", watch_next)
+"""Early warning and needs, for at most one organization per round."""

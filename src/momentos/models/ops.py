@@ -16,7 +16,8 @@ class WorkerHeartbeat(Base):
 
     ``last_beat_at`` moves at most every ``interval_seconds`` (one UPDATE per round of the worker's loop);
     ``stopped_at`` is set on a clean shutdown only, so a row without it and without recent beats is a dead worker.
-    ``jobs`` holds, per background job module, its last run: ``{"at", "seconds", "done", "error"}``.
+    ``jobs`` holds, per job (by its name, e.g. ``promises.clock``), its last run:
+    ``{"at", "seconds", "done", "error"}``.
     """
 
     __tablename__ = "worker_heartbeats"

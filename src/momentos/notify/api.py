@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from sqlalchemy.orm import Session
 
 from momentos.auth.deps import Admin, DbSession
+from momentos.config import NotifySettings, Settings
 from momentos.errors import NotFound
 from momentos.kit.clock import utcnow
 from momentos.models import Notification, Process, WebhookEndpoint
@@ -20,14 +21,15 @@ from momentos.notify.schemas import (
     WebhookEndpointRead,
     WebhookEndpointUpdate,
 )
-from momentos.notify.settings import NotifySettings
 
 router = APIRouter(prefix="/api/v1", tags=["notify"])
 
 
 def _settings(request: Request) -> NotifySettings:
-    settings = getattr(request.app.state, "notify_settings", None)
-    return settings if isinstance(settings, NotifySettings) else NotifySettings()
+    """The ``notify`` section of the app's settings (``create_app`` sets them)."""
+    settings = request.app.state.settings
+    assert isinstance(settings, Settings)
+    return settings.notify
 
 
 def _read(n: Notification) -> NotificationRead:

@@ -1,15 +1,9 @@
-"""``momentos worker``: outbox delivery and the background jobs of ``momentos.jobs`` (coordinated by the database);
-``momentos outbox dead|replay``: the notifications that ended ``dead``, and sending them again."""
+"""``momentos outbox dead|replay``: the notifications that ended ``dead``, and sending them again. (Delivery is the
+worker's job ``notify.deliver``; ``momentos worker`` is in ``momentos.cli``.)"""
 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import threading
-from collections.abc import Callable
-from types import FrameType
 from typing import Annotated
 
 import typer
@@ -18,55 +12,6 @@ from momentos.orgs.cli import org_session
 
 outbox_app = typer.Typer(help="The notification outbox: dead notifications and replays.", no_args_is_help=True)
 Org = Annotated[str, typer.Option("--org", help="Slug of the organization.")]
-
-
-def worker(once: Annotated[bool, typer.Option(help="Exit when nothing is due")] = False,
-           idle_exit: Annotated[float | None, typer.Option(help="Exit after this many idle seconds")] = None,
-           name: Annotated[str | None, typer.Option(help="Lease owner name")] = None) -> None:
-    """Deliver notifications from the outbox: claim with a lease, re-check the policy, deliver, retry.
-
-    The worker writes a heartbeat row (``momentos ops health``); SIGTERM or Ctrl-C stop it cleanly after the
-    current round."""
-    from momentos.config import Settings
-    from momentos.db import make_engine, make_session_factory
-    from momentos.notify.settings import NotifySettings
-    from momentos.notify.tasks import run
-    from momentos.ops.heartbeats import Heartbeat
-
-    settings = Settings()
-    notify_settings = NotifySettings()
-    if not notify_settings.public_url:
-        notify_settings.public_url = settings.public_url
-    engine = make_engine(settings.effective_database_url)
-    factory = make_session_factory(engine)
-    owner = name or f"{socket.gethostname()}:{os.getpid()}"
-    heartbeat = Heartbeat(factory, owner, notify_settings.heartbeat_seconds)
-    stop = threading.Event()
-    previous = {sig: signal.signal(sig, _stopper(stop)) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        heartbeat.start()
-        sent = run(factory, notify_settings, owner, once=once, idle_exit=idle_exit, heartbeat=heartbeat, stop=stop)
-    except Exception as exc:
-        heartbeat.crashed(exc)
-        raise
-    else:
-        heartbeat.stop()
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        engine.dispose()
-    typer.echo(f"worker {owner}: {sent} delivered")
-
-
-def _stopper(stop: threading.Event) -> Callable[[int, FrameType | None], None]:
-    """The first SIGTERM or Ctrl-C stops the worker after its round; a second one interrupts it at once."""
-    def handler(signum: int, frame: FrameType | None) -> None:
-        del signum, frame
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
-
-    return handler
 
 
 @outbox_app.command("dead")
@@ -102,8 +47,7 @@ def replay(org: Org, ids: Annotated[list[int] | None, typer.Argument(help="Notif
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``worker`` and ``outbox`` to ``app`` (once)."""
+    """Add ``outbox`` to ``app`` (once)."""
     if any(group.name == "outbox" for group in app.registered_groups):
         return
-    app.command("worker")(worker)
     app.add_typer(outbox_app, name="outbox")

@@ -1,4 +1,4 @@
-"""The delivery job runner (``notify.deliver``): claims due notifications with a lease, re-checks the policy,
+"""The delivery job (``notify.deliver``, ``DeliverJob``): claims due notifications with a lease, re-checks the policy,
 delivers, and ends each in ``sent`` or ``dead`` (retrying with exponential backoff and jitter in between).
 
 It owns its transactions: a short one to claim, one to decide, none while talking to the receiver, one to
@@ -24,7 +24,7 @@ from jinja2 import TemplateError
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from momentos import jobs as background_jobs
+from momentos.config import Settings
 from momentos.db import unit_of_work
 from momentos.errors import MomentosError
 from momentos.kit.clock import utcnow
@@ -37,9 +37,10 @@ from momentos.notify.settings import NotifySettings
 from momentos.notify.sms import SmsProvider, provider_from
 from momentos.notify.ssrf import UnsafeUrl
 from momentos.notify.triggers import status_params
-from momentos.ops.heartbeats import Heartbeat
 from momentos.policy import service as policy
 from momentos.policy.engine import Decision
+from momentos.worker import loop
+from momentos.worker.jobs import Context
 
 log = logging.getLogger("momentos.notify")
 STAFF_ALERT = "staff_alert"
@@ -322,55 +323,83 @@ def _record(factory: sessionmaker[Session], inflight: Future[Results], owner: st
     return sent, len(results) - sent
 
 
+class DeliverJob:
+    """The worker's job ``notify.deliver``: each round claims and decides the next batch while the previous one is
+    delivered by one delivery thread (which never touches the database), so the receivers rather than our claiming
+    set the pace; each batch is recorded after its delivery, under the lease rules above. Opened by the loop
+    (channel clients, the thread) and closed after its last round, recording what was delivered by then."""
+
+    name = "notify.deliver"
+
+    def __init__(self, settings: NotifySettings, sms: SmsProvider | None = None) -> None:
+        self.settings = settings
+        self.sms = sms
+        self.sent = 0
+        """Deliveries made since it was opened."""
+        self._context: Context | None = None
+        self._factory: sessionmaker[Session] | None = None
+        self._deliverer: Deliverer | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._inflight: Future[Results] | None = None
+
+    @classmethod
+    def of(cls, settings: Settings) -> DeliverJob:
+        """The job of the app's settings (``settings.notify``; links get the app's public URL unless it names
+        one of its own)."""
+        notify = settings.notify
+        if not notify.public_url:
+            notify = notify.model_copy(update={"public_url": settings.public_url})
+        return cls(notify)
+
+    def open(self, context: Context) -> None:
+        self._context, self.sent = context, 0
+        self._deliverer = Deliverer(self.settings, self.sms)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notify-deliver")
+
+    def run(self, factory: sessionmaker[Session], now: datetime) -> int:
+        """Claim and decide the next batch, record the one delivered meanwhile and hand the new one to the delivery
+        thread. Returns the rows claimed plus the attempts recorded (0: nothing due, nothing in flight)."""
+        del now  # each transaction reads the clock itself (delivery takes time)
+        assert self._context is not None and self._deliverer is not None and self._pool is not None, "not opened"
+        self._factory = factory
+        lease_ends = time.monotonic() + self.settings.lease_seconds
+        inflight, self._inflight = self._inflight, None
+        try:
+            claimed, jobs = claim_jobs(factory, self._context.owner, self.settings)
+        finally:  # the batch in flight is recorded even when claiming failed
+            recorded = self._record(factory, inflight) if inflight is not None else 0
+        if jobs:
+            self._inflight = self._pool.submit(deliver_batch, self._deliverer, jobs, lease_ends)
+        return claimed + recorded
+
+    def close(self) -> None:
+        """Stopping: record what was delivered (else the lease expires and the same ids go again)."""
+        try:
+            if self._inflight is not None and self._factory is not None:
+                try:
+                    self._record(self._factory, self._inflight)
+                except Exception:
+                    log.exception("could not record the last batch; its rows are delivered again after the lease")
+        finally:
+            self._inflight = None
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+            if self._deliverer is not None:
+                self._deliverer.close()
+            self._pool = self._deliverer = None
+
+    def _record(self, factory: sessionmaker[Session], inflight: Future[Results]) -> int:
+        assert self._context is not None
+        sent, failed = _record(factory, inflight, self._context.owner, self.settings)
+        self.sent += sent
+        self._context.delivered(sent, failed)
+        return sent + failed
+
+
 def run(factory: sessionmaker[Session], settings: NotifySettings, owner: str, *, once: bool = False,
-        idle_exit: float | None = None, sms: SmsProvider | None = None, heartbeat: Heartbeat | None = None,
-        stop: threading.Event | None = None) -> int:
-    """Claim and deliver until stopped (or, with ``once``, until nothing is due). Returns deliveries made.
-
-    One batch is delivered (by one delivery thread, which never touches the database) while the next is claimed
-    and decided, so the receivers rather than our claiming set the pace. Each batch is recorded after its
-    delivery, under the same lease rules as ever. ``heartbeat`` hears of every round, batch and job (it writes
-    at most once per interval); ``stop`` ends the loop after the current round (SIGTERM)."""
-    deliverer = Deliverer(settings, sms)
-    background = background_jobs.registered()
-    observe = heartbeat.job_ran if heartbeat is not None else None
-    sent, idle_since = 0, time.monotonic()
-    inflight: Future[Results] | None = None
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notify-deliver")
-    try:
-        while stop is None or not stop.is_set():
-            lease_ends = time.monotonic() + settings.lease_seconds
-            claimed, jobs = claim_jobs(factory, owner, settings)
-            busy = claimed > 0 or inflight is not None
-            if inflight is not None:
-                sent += _count(heartbeat, _record(factory, inflight, owner, settings))
-                inflight = None
-            if jobs:
-                inflight = pool.submit(deliver_batch, deliverer, jobs, lease_ends)
-            busy = background_jobs.run_jobs(factory, background, observe=observe) > 0 or busy
-            if heartbeat is not None:
-                heartbeat.round_done()
-            if busy:
-                idle_since = time.monotonic()
-                continue
-            if once or (idle_exit is not None and time.monotonic() - idle_since >= idle_exit):
-                return sent
-            if stop is not None:
-                stop.wait(settings.poll_seconds)
-            else:
-                time.sleep(settings.poll_seconds)
-        return sent
-    finally:
-        if inflight is not None:  # stopping: record what was delivered (else the lease expires: same ids again)
-            try:
-                sent += _count(heartbeat, _record(factory, inflight, owner, settings))
-            except Exception:
-                log.exception("could not record the last batch; its rows are delivered again after the lease")
-        pool.shutdown(wait=True)
-        deliverer.close()
-
-
-def _count(heartbeat: Heartbeat | None, outcome: tuple[int, int]) -> int:
-    if heartbeat is not None:
-        heartbeat.delivered_batch(*outcome)
-    return outcome[0]
+        idle_exit: float | None = None, sms: SmsProvider | None = None, stop: threading.Event | None = None) -> int:
+    """Deliver notifications only (no other job, no heartbeat) until stopped or, with ``once``, until nothing is
+    due: the worker's loop with ``notify.deliver`` alone. Returns deliveries made."""
+    job = DeliverJob(settings, sms)
+    loop.run(factory, [job], owner, poll_seconds=settings.poll_seconds, once=once, idle_exit=idle_exit, stop=stop)
+    return job.sent

@@ -1,1 +1,1 @@
-"""Operations: worker heartbeats and the health of an organization's background work."""
+"""Operations: the health of an organization's background work (read from the heartbeats of ``momentos.worker``)."""

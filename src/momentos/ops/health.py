@@ -10,8 +10,8 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from momentos.models import AnalyticsState, Event, Feedback, Notification, PromiseInstance, WorkerHeartbeat
-from momentos.ops import heartbeats
 from momentos.ops.schemas import AnalyticsHealth, Backlog, Health, OutboxHealth, Warning, WorkerRead
+from momentos.worker import heartbeats
 
 
 def check(session: Session, org_id: int, now: datetime) -> Health:

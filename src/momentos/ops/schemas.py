@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from momentos.ops.heartbeats import WorkerStatus
+from momentos.worker.heartbeats import WorkerStatus
 
 Warning = Literal["notifications_waiting", "work_waiting"]
 

@@ -40,8 +40,9 @@ LABELS: dict[str, dict[str, str]] = {
                "suppressed": N_("Suppressed")},
     "worker_status": {"alive": N_("Alive"), "late": N_("Late"), "dead": N_("Not responding"),
                       "stopped": N_("Stopped")},
-    "job": {"momentos.promises.clock": N_("Promise clock"), "momentos.listening.tasks": N_("Text analysis"),
-            "momentos.analytics.tasks": N_("Analytics aggregates")},
+    "job": {"notify.deliver": N_("Notification delivery"), "promises.clock": N_("Promise clock"),
+            "listening.analyse": N_("Text analysis"), "listening.watch": N_("Early warning and needs"),
+            "analytics.refresh": N_("Analytics aggregates")},
     "import_status": {"ok": N_("Imported"), "failed": N_("Failed")},
     "actor": {"cli": N_("Command line"), "user": N_("User"), "admin_key": N_("Admin key")},
     "question": {

@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import IO, Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -20,14 +20,15 @@ from momentos.auth.deps import DbSession
 from momentos.catalog import service as catalog
 from momentos.config import Settings
 from momentos.dashboard import ops
+from momentos.db import unit_of_work
 from momentos.errors import BadRequest
 from momentos.imports import history as import_history
 from momentos.imports.readers import ImportOptions
 from momentos.kit.clock import utcnow
 from momentos.ops import health
-from momentos.web.access import Operator, Reader
+from momentos.web.access import Operator, Reader, require
 from momentos.web.rendering import Pages, PagesDep, Viewer
-from momentos.web.session import csrf_ok
+from momentos.web.session import csrf_ok, signed_in
 
 router = APIRouter()
 UPLOAD_SUFFIXES = (".csv", ".xes", ".csv.gz", ".xes.gz")
@@ -75,31 +76,48 @@ def replay(notification_id: int, request: Request, viewer: Operator, session: Db
     return RedirectResponse(f"/ops?status={n.status}", status_code=303)
 
 
+def _uploader(request: Request) -> Viewer:
+    """An owner or manager, checked in a unit of work of its own that ends before the (maybe slow) body arrives:
+    on SQLite an open transaction may hold the single write lock. The upload route has no request transaction."""
+    with unit_of_work(request.app.state.session_factory) as session:
+        return require("operate")(signed_in(request, session))
+
+
+Uploader = Annotated[Viewer, Depends(_uploader)]
+
+
+def _render_alone(request: Request, viewer: Viewer, pages: Pages, *, upload_error: str | None,
+                  http_status: int) -> Response:
+    """The page with an upload error, read in a unit of work of its own (the upload route has none)."""
+    with unit_of_work(request.app.state.session_factory) as session:
+        return _render(request, viewer, session, pages, upload_error=upload_error, http_status=http_status)
+
+
 @router.post("/ops/imports", name="ops_import")
-async def upload(request: Request, viewer: Operator, session: DbSession, pages: PagesDep) -> Response:
+async def upload(request: Request, viewer: Uploader, pages: PagesDep) -> Response:
     """Import an uploaded CSV or XES file through the same path as ``momentos import``; the result lands in the
-    import history. The size is checked before the body is read (Content-Length) and again while copying it."""
+    import history. The size is checked before the body is read (Content-Length) and again while copying it.
+
+    No transaction is open while the body arrives; the import and its history row are then one unit of work
+    (``imports.history.run_import``, as for the command line), committed before the redirect."""
     settings: Settings = request.app.state.settings
     limit = settings.ingest.max_upload_bytes
     declared = _int(request.headers.get("content-length"), None)
     if declared is None or declared > limit + FORM_OVERHEAD:
-        return await run_in_threadpool(_render, request, viewer, session, pages, upload_error="too_large",
+        return await run_in_threadpool(_render_alone, request, viewer, pages, upload_error="too_large",
                                        http_status=413)
-    # the viewer is checked: its transaction ends before the (maybe slow) body arrives — on SQLite it holds the
-    # single write lock — and the import then owns its own transactions
-    await run_in_threadpool(session.commit)
     async with request.form(max_files=1, max_fields=4) as form:
         if not csrf_ok(request, str(form.get("csrf") or "")):
             raise BadRequest("The form expired.", code="csrf_failed")
         upload_file, service = form.get("file"), str(form.get("service") or "").strip()[:64] or None
         problem = _upload_problem(upload_file)
         if problem is not None or not isinstance(upload_file, UploadFile):
-            return await run_in_threadpool(_render, request, viewer, session, pages, upload_error=problem,
+            return await run_in_threadpool(_render_alone, request, viewer, pages, upload_error=problem,
                                            http_status=400)
         try:
-            outcome = await run_in_threadpool(_import, request, viewer, session, upload_file, service, limit)
+            outcome = await run_in_threadpool(_import, request, viewer, upload_file, service, limit)
         except UploadTooLarge:
-            return await run_in_threadpool(_render, request, viewer, session, pages, upload_error="too_large",
+            return await run_in_threadpool(_render_alone, request, viewer, pages, upload_error="too_large",
                                            http_status=413)
     return RedirectResponse(f"/ops?imported={outcome.record.id}#imports", status_code=303)
 
@@ -124,14 +142,13 @@ def _copy(source: IO[bytes], target: Path, limit: int) -> None:
             out.write(chunk)
 
 
-def _import(request: Request, viewer: Viewer, session: Session, upload_file: UploadFile, service: str | None,
+def _import(request: Request, viewer: Viewer, upload_file: UploadFile, service: str | None,
             limit: int) -> import_history.Outcome:
     name = Path((upload_file.filename or "").replace("\\", "/")).name
     actor = import_history.Actor("user", viewer.email) if viewer.email else import_history.Actor("admin_key")
     with tempfile.TemporaryDirectory(prefix="momentos-upload-") as folder:
         path = Path(folder) / f"upload{_suffix(name)}"  # never the client's name on disk
         _copy(upload_file.file, path, limit)
-        session.commit()  # nothing to write: the request's transaction must simply not be open (one SQLite writer)
         return import_history.run_import(request.app.state.session_factory, viewer.org_id, path,
                                          ImportOptions(service=service), actor, file_name=name)
 

@@ -4,7 +4,8 @@ shutdown. Rows of workers stopped (or silent) for more than a week are pruned wh
 
 A worker is ``alive`` while its last beat is within three intervals, ``late`` after that, ``dead`` when it has been
 silent for ``DEAD_AFTER`` without having stopped cleanly, and ``stopped`` once it shut down. Workers serve every
-organization, so this state is global; the queue figures of one organization are in ``ops.health``.
+organization, so this state is global; the queue figures of one organization are in ``ops.health``. The loop
+(``worker.loop``) tells a heartbeat of every round and job; a job that delivers tells it through its ``Context``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from momentos.db import unit_of_work
 from momentos.kit.clock import utcnow
 from momentos.models import WorkerHeartbeat
 
-log = logging.getLogger("momentos.ops")
+log = logging.getLogger("momentos.worker")
 
 WorkerStatus = Literal["alive", "late", "dead", "stopped"]
 LATE_AFTER_INTERVALS = 3
@@ -96,7 +97,7 @@ class Heartbeat:
         self.failed += failed
 
     def job_ran(self, name: str, seconds: float, done: int, error: BaseException | None) -> None:
-        """Called after every background job; beats if one is due (so a long round still reports)."""
+        """Called after every job of a round; beats if one is due (so a long round still reports)."""
         at = utcnow()
         self.jobs[name] = {"at": at.isoformat(), "seconds": round(seconds, 3), "done": done,
                            "error": None if error is None else _error_text(error)}
