@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -65,28 +65,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.wiring = bootstrap(settings)
     _install_error_handlers(app)
 
-    from momentos.analytics import api as analytics_api
-    from momentos.catalog.api import router as catalog_router
-    from momentos.customers.api import router as customers_router
-    from momentos.doors.cloudevents import api as cloudevents_api
-    from momentos.doors.native.api import router as native_router
-    from momentos.doors.segment import api as segment_api
-    from momentos.events.api import router as events_router
-    from momentos.listening import api as listening_api
-    from momentos.notify import api as notify_api
-    from momentos.ops import api as ops_api
-    from momentos.policy import api as policy_api
-    from momentos.privacy.api import router as privacy_router
-    from momentos.processes.api import router as processes_router
-    from momentos.promises import api as promises_api
-    from momentos.segments import api as segments_api
     from momentos.web import routes as web_routes
-    from momentos.web import status_page, survey_page
 
-    for router in (catalog_router, customers_router, privacy_router, native_router, events_router, processes_router):
+    web_routes.set_up(app)
+    for router in _routers():
         app.include_router(router)
-    for module in (segment_api, cloudevents_api, analytics_api, policy_api, notify_api, promises_api, listening_api,
-                   ops_api, segments_api, status_page, survey_page, web_routes):
-        module.install(app)
     return app
 
+
+def _routers() -> list[APIRouter]:
+    """Every router of the app, installed one way (``app.include_router``): the API of each domain, the ingestion
+    doors, then the pages."""
+    from momentos.analytics.api import router as analytics
+    from momentos.catalog.api import router as catalog
+    from momentos.customers.api import router as customers
+    from momentos.doors.cloudevents.api import router as cloudevents
+    from momentos.doors.native.api import router as native
+    from momentos.doors.segment.api import router as segment
+    from momentos.events.api import router as events
+    from momentos.listening.api import ROUTERS as listening
+    from momentos.notify.api import router as notify
+    from momentos.notify.templates_api import router as notify_templates
+    from momentos.ops.api import router as ops
+    from momentos.policy.api import router as policy
+    from momentos.privacy.api import router as privacy
+    from momentos.processes.api import router as processes
+    from momentos.promises.api import router as promises
+    from momentos.segments.api import router as segments
+    from momentos.web.routes import pages_router
+
+    return [catalog, customers, privacy, native, events, processes, segment, cloudevents, analytics, policy, notify,
+            notify_templates, promises, *listening, ops, segments, pages_router()]

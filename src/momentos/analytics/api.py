@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Query
+from fastapi import APIRouter, Depends, Query
 
 from momentos.analytics import service as analytics
 from momentos.analytics.schemas import (
@@ -69,7 +69,3 @@ def time_in_moment(p: Admin, session: DbSession, q: Q) -> list[TimeInMoment]:
 @router.get("/indicators")
 def indicators(p: Admin, session: DbSession, q: Q) -> MomentIndicators:
     return analytics.moment_indicators(session, p.org_id, q)
-
-
-def install(app: FastAPI) -> None:
-    app.include_router(router)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
 
 from momentos.auth.deps import Admin, DbSession
@@ -13,7 +13,7 @@ from momentos.config import NotifySettings, Settings
 from momentos.errors import NotFound
 from momentos.kit.clock import utcnow
 from momentos.models import Notification, Process, WebhookEndpoint
-from momentos.notify import contacts, endpoints, outbox, status_tokens, templates_api
+from momentos.notify import contacts, endpoints, outbox, status_tokens
 from momentos.notify.schemas import (
     ContactRequest,
     NotificationRead,
@@ -116,8 +116,3 @@ def status_token(process_id: int, p: Admin, session: DbSession, request: Request
 def revoke_status_token(process_id: int, p: Admin, session: DbSession) -> None:
     """Revoke the link: the old URL gives 404; the next request creates a new one."""
     status_tokens.revoke(session, _process(session, p.org_id, process_id).id, utcnow())
-
-
-def install(app: FastAPI) -> None:
-    app.include_router(router)
-    app.include_router(templates_api.router)

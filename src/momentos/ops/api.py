@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI, Query
+from fastapi import APIRouter, Query
 
 from momentos.auth.deps import Admin, DbSession
 from momentos.imports import history as import_history
@@ -25,7 +25,3 @@ def list_imports(p: Admin, session: DbSession, limit: int = Query(50, ge=1, le=5
     """File imports, newest first; page with ``before`` = the last id seen."""
     return [ImportRead.model_validate(r, from_attributes=True)
             for r in import_history.list_imports(session, p.org_id, limit=limit, before=before)]
-
-
-def install(app: FastAPI) -> None:
-    app.include_router(router)

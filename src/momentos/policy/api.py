@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, Query, Request
 
 from momentos.auth.deps import Admin, DbSession
 from momentos.catalog import service as catalog
@@ -52,7 +52,3 @@ def contact_decisions(external_id: str, p: Admin, session: DbSession, request: R
                                              message=explain(r["code"], r.get("params", {}), language))
                                   for r in d.reasons])
             for d in policy.decisions_of(session, p.org_id, customer.id, limit)]
-
-
-def install(app: FastAPI) -> None:
-    app.include_router(router)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
 from momentos.auth.deps import Admin, DbSession
@@ -103,7 +103,3 @@ def list_instances(p: Admin, session: DbSession, promise_key: str, state: State 
     return [InstanceRead(id=i.id, promise=k, process_id=i.process_id, state=i.state,
                          started_at=i.started_at, due_at=i.due_at, at_risk_at=i.at_risk_at, closed_at=i.closed_at,
                          paused=i.paused) for i, k in rows]
-
-
-def install(app: FastAPI) -> None:
-    app.include_router(router)

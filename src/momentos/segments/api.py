@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from momentos.auth.deps import Admin, DbSession
 from momentos.kit.clock import utcnow
@@ -48,7 +48,3 @@ def members(p: Admin, session: DbSession, segment_key: str,
     return SegmentMembers(key=segment.key, count=segments.count_members(session, p.org_id, segment),
                           members=[MemberRead.model_validate(c)
                                    for c in segments.preview(session, p.org_id, segment, limit)])
-
-
-def install(app: FastAPI) -> None:
-    app.include_router(router)

@@ -1,4 +1,4 @@
-"""Install the pages on the app: session cookie, static files, templates, error pages and routes."""
+"""The pages' set-up (session cookie, static files, templates, error pages) and their router."""
 
 from __future__ import annotations
 
@@ -20,13 +20,17 @@ from momentos.web import (
     login,
     map_pages,
     ops_pages,
+    status_page,
+    survey_page,
 )
 from momentos.web.errors import install_error_pages, mark_page
 from momentos.web.rendering import STATIC_DIR, Pages
 from momentos.web.session import install_sessions
 
 
-def install(app: FastAPI) -> None:
+def set_up(app: FastAPI) -> None:
+    """What the pages need besides their routes: templates, the view cache, the session cookie, error pages and
+    static files."""
     settings = app.state.settings
     assert isinstance(settings, Settings)
     pages = Pages(settings)
@@ -35,9 +39,14 @@ def install(app: FastAPI) -> None:
     install_sessions(app, settings)
     install_error_pages(app, pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+
+def pages_router() -> APIRouter:
+    """Every page of the dashboard, the status page and the survey page, under one router."""
     router = APIRouter(dependencies=[Depends(mark_page)], include_in_schema=False)
     # decision_pages before customer_pages: /customers/{id}/contact-decisions before /customers/{id}
     for module in (login, dashboard_pages, map_pages, catalog_pages, indicator_pages, decision_pages, customer_pages,
-                   config_pages, config_promises, config_messages, config_segments, ops_pages):
+                   config_pages, config_promises, config_messages, config_segments, ops_pages, status_page,
+                   survey_page):
         router.include_router(module.router)
-    app.include_router(router)
+    return router

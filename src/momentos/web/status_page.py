@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -124,7 +124,3 @@ def leave_feedback(token: str, request: Request, session: DbSession,
         session.flush()
         listening_feedback.from_status_page(session, row, view.customer.id, view.service.id)
     return RedirectResponse(f"/s/{token}?sent=1", status_code=303)
-
-
-def install(app: FastAPI) -> None:
-    app.include_router(router)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -110,7 +110,3 @@ async def submit(token: str, request: Request, session: DbSession) -> Response:
         return _render(request, session, invitation, lang, status=410)
     surveys.answer(session, invitation, data, utcnow())
     return RedirectResponse(f"/f/{token}?sent=1", status_code=303)
-
-
-def install(app: FastAPI) -> None:
-    app.include_router(router)

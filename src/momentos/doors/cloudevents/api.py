@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
@@ -49,7 +49,3 @@ def ingest(session: Session, org_id: int, batch: Batch, received_at: datetime) -
         return events.ingest(session, org_id, batch, source=SOURCE, received_at=received_at)
     except ValidationFailed as exc:
         raise BadRequest(exc.message, code=exc.code, detail=exc.detail) from exc
-
-
-def install(app: FastAPI) -> None:
-    app.include_router(router)

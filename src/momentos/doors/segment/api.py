@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -103,7 +103,3 @@ def ingest(session: Session, org_id: int, mapped: segment.Mapped, received_at: d
         if isinstance(detail, dict) and isinstance(detail.get("index"), int):
             detail = {**detail, "index": mapped.event_positions[detail["index"]]}
         raise BadRequest(exc.message, code=exc.code, detail=detail) from exc
-
-
-def install(app: FastAPI) -> None:
-    app.include_router(router)
