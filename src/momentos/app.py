@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from momentos.bootstrap import bootstrap
 from momentos.config import Settings
 from momentos.db import make_engine, make_session_factory
 from momentos.errors import MomentosError, Throttled
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Momentos", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
+    app.state.wiring = bootstrap(settings)
     _install_error_handlers(app)
 
     from momentos.analytics import api as analytics_api

@@ -133,5 +133,6 @@ def _import(request: Request, viewer: Viewer, session: Session, upload_file: Upl
         _copy(upload_file.file, path, limit)
         session.commit()  # nothing to write: the request's transaction must simply not be open (one SQLite writer)
         return import_history.run_import(request.app.state.session_factory, viewer.org_id, path,
-                                         ImportOptions(service=service), actor, file_name=name)
+                                         ImportOptions(service=service), actor,
+                                         reactions=request.app.state.wiring.reactions, file_name=name)
 
