@@ -14,7 +14,7 @@ The organization's triggers (which moments and touchpoint activities have a surv
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,6 +30,7 @@ from momentos.listening.surveys import service as surveys
 from momentos.models import Feedback
 
 SCORE_KEYS = ("nps", "csat", "ces")
+_SCORE_SET = frozenset(SCORE_KEYS)
 COMMENT_KEYS = ("comment", "feedback")
 
 
@@ -55,10 +56,6 @@ class Invite:
 def triggers(session: Session, snapshot: CatalogSnapshot) -> Triggers:
     return Triggers(frozenset(surveys.attached(session, snapshot.org_id)),
                     frozenset(surveys.by_activity(session, snapshot.org_id)))
-
-
-def has_scores(properties: Mapping[str, Any] | None) -> bool:
-    return bool(properties) and any(k in properties for k in SCORE_KEYS)  # type: ignore[operator]
 
 
 class SurveyInvitations:
@@ -88,7 +85,7 @@ class SurveyInvitations:
             at_touchpoint = bool(activities) and (e.service_id, e.activity) in activities
             if at_moment or at_touchpoint:
                 invites.append(Invite(e, at_moment, at_touchpoint))
-            if has_scores(e.properties):
+            if e.properties and not _SCORE_SET.isdisjoint(e.properties):  # it carries scores
                 scored.append(e)
         if invites:
             _invite(session, batch.org_id, invites, batch.received_at)
