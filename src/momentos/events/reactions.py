@@ -13,7 +13,9 @@ One ingestion call, in order:
    and stored, and their processes moved (the moves are not a reaction: each event row carries its process, stay
    and cycle, so the store writes them together);
 3. ``on_stored(session, batch)`` of every reaction, in order, with one :class:`StoredBatch`: the events this call
-   stored (a replayed event — already stored — is not in it), whatever number of chunks they were written in.
+   stored (a replayed event — already stored — is not in it), whatever number of chunks they were written in. (A
+   batch of more than ``CHUNK`` events used to have its status notices and survey invitations queued chunk by chunk;
+   now each reaction sees the whole batch, so the notices of all chunks are queued before the invitations.)
 
 The bulk road of a first import (``momentos.imports.bulk``) writes no :class:`StoredBatch`: it runs
 ``before_store`` and asks every reaction whether it ``reacts_to`` what it is about to store; if one does, the
