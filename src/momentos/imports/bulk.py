@@ -4,12 +4,12 @@ Importing a history (BPIC 2012: 262,200 events in 13,087 cases) through the gene
 per message id, a savepoint-safe ``INSERT … RETURNING`` per chunk and a Python object per event. When none of that
 can matter — every case is new to the organization, and none of the reactions to stored events
 (:mod:`momentos.events.reactions`) reacts to them (they take no status notices, surveys or promises, carry no survey
-scores) — the same rows can be computed column-wise and
-written at once: moment stays with the usual :func:`~momentos.processes.service.plan_moves`; customers and
-processes with the usual bulk functions on SQLite, and on PostgreSQL with one ``COPY`` each, their ids drawn from
-the sequences beforehand (a process is written once, with its state after the moves); events with one
-``executemany`` (SQLite) or ``COPY`` (PostgreSQL). The events' message ids and properties are computed on a thread
-while the customers and processes are written, and the next slice's CSV while the server takes in the current one.
+scores) — the same rows can be computed column-wise and written at once: moment stays with the usual
+:func:`~momentos.processes.service.plan_moves`; customers and processes with the usual bulk functions on SQLite, and
+on PostgreSQL with one ``COPY`` each, their ids drawn from the sequences beforehand (a process is written once, with
+its state after the moves); events with one ``executemany`` (SQLite) or ``COPY`` (PostgreSQL). The events'
+message ids and properties are computed on a thread while the customers and processes are written, and the next
+slice's CSV while the server takes in the current one.
 
 The stored result is the general path's, row for row: the same message ids (so a re-import adds nothing), the same
 customers, processes, stays, channels and properties (a test imports the same logs both ways and compares). When a
