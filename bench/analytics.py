@@ -52,6 +52,7 @@ from momentos.analytics import incremental, indicators, mining, views
 from momentos.analytics import service as analytics
 from momentos.analytics.log import LogFilter, load_log
 from momentos.analytics.schemas import AnalyticsQuery
+from momentos.bootstrap import reactions
 from momentos.catalog.contact_levels import Assessment
 from momentos.catalog.presets import CANONICAL_KEYS
 from momentos.catalog.schemas import ServiceCreate, TouchpointCreate
@@ -64,6 +65,9 @@ from momentos.models import Organization
 from momentos.orgs.schemas import OrganizationCreate
 from momentos.orgs.service import create_organization
 from stores import copy_events_table, drop_store, fresh_store  # bench/ is on the path when a script runs
+
+REACTIONS = reactions()
+"""The reactions to stored events, as the app wires them (``momentos.bootstrap``)."""
 
 PG_SCHEMA = "momentos_bench_analytics"
 RESULTS = Path(__file__).parent / "results"
@@ -142,7 +146,7 @@ def store_generated(engine: Engine, org_id: int, df: pd.DataFrame) -> float:
         batch = [EventIn(message_id=f"g{i}", customer=cases[i], timestamp=stamps[i], activity=acts[i], service="svc",
                          process=cases[i]) for i in range(start, min(start + CHUNK, len(cases)))]
         with unit_of_work(factory) as session:
-            ingest(session, org_id, Batch(events=batch), source="bench")
+            ingest(session, org_id, Batch(events=batch), source="bench", reactions=REACTIONS)
     return time.perf_counter() - started
 
 
@@ -241,7 +245,8 @@ def child(kind: str, args: list[str]) -> None:
         from momentos.imports.service import import_file
 
         with unit_of_work(make_session_factory(make_engine(args[1]))) as session:
-            report = import_file(session, int(args[2]), args[0], ImportOptions(service="svc", bulk=kind == "import"))
+            report = import_file(session, int(args[2]), args[0], ImportOptions(service="svc", bulk=kind == "import"),
+                                 reactions=REACTIONS)
             n = report.accepted
     print(json.dumps({"seconds": time.perf_counter() - started, "events": n, "peak_rss_mb": rss_mb()}))
 

@@ -42,6 +42,7 @@ import httpx
 import sqlalchemy
 from sqlalchemy import JSON, Engine, inspect, text
 
+from momentos.bootstrap import reactions
 from momentos.catalog.contact_levels import Assessment
 from momentos.catalog.schemas import ServiceCreate, TouchpointCreate
 from momentos.catalog.service import create_service, create_touchpoint
@@ -52,6 +53,9 @@ from momentos.migrate import upgrade
 from momentos.orgs.schemas import OrganizationCreate
 from momentos.orgs.service import create_organization
 from stores import copy_events_table  # bench/ is on the path when a script runs
+
+REACTIONS = reactions()
+"""The reactions to stored events, as the app wires them (``momentos.bootstrap``)."""
 
 PG_URL = os.environ.get("MOMENTOS_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PG_SCHEMA = "momentos_bench"
@@ -240,7 +244,8 @@ def run_service(engine: Engine, org_id: int, events: list[EventIn], chunk: int) 
     started = time.perf_counter()
     for start in range(0, len(events), chunk):
         with unit_of_work(factory) as session:
-            total.add(ingest(session, org_id, Batch(events=events[start:start + chunk]), source="bench"))
+            total.add(ingest(session, org_id, Batch(events=events[start:start + chunk]), source="bench",
+                             reactions=REACTIONS))
     return time.perf_counter() - started, total
 
 

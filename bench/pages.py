@@ -32,6 +32,7 @@ from sqlalchemy import Engine
 
 from momentos.analytics import incremental
 from momentos.app import create_app
+from momentos.bootstrap import reactions
 from momentos.catalog.contact_levels import Assessment
 from momentos.catalog.presets import CANONICAL_KEYS
 from momentos.catalog.schemas import ServiceCreate, TouchpointCreate
@@ -44,6 +45,9 @@ from momentos.events.service import ingest
 from momentos.orgs.schemas import OrganizationCreate
 from momentos.orgs.service import create_organization
 from stores import drop_store, fresh_store  # bench/ is on the path when a script runs
+
+REACTIONS = reactions()
+"""The reactions to stored events, as the app wires them (``momentos.bootstrap``)."""
 
 PG_SCHEMA = f"momentos_bench_pages_{os.getpid()}"
 RESULTS = Path(__file__).parent / "results"
@@ -83,7 +87,7 @@ def fill(engine: Engine, org_id: int, events: int, customers: int, seed: int = 1
                          timestamp=t0 + timedelta(seconds=int(seconds[i])), service="svc", process=f"c{case_of[i]}")
                  for i in range(lo, min(lo + CHUNK, events))]
         with unit_of_work(factory) as session:
-            ingest(session, org_id, Batch(events=batch), source="bench")
+            ingest(session, org_id, Batch(events=batch), source="bench", reactions=REACTIONS)
     return time.perf_counter() - began
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from momentos.bootstrap import reactions
 from momentos.catalog.contact_levels import Assessment
 from momentos.catalog.schemas import ServiceCreate, TouchpointCreate
 from momentos.catalog.service import create_service, create_touchpoint
@@ -16,6 +17,9 @@ from momentos.events.service import ingest
 from momentos.models import Service
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+REACTIONS = reactions()
+"""The reactions to stored events as ``momentos.bootstrap`` wires them, built once for the run like the app's (their
+caches per catalog version live as long)."""
 _ids = count(1)
 
 LOW = Assessment(presence="none", participation="none", duration="short", people="none")
@@ -51,4 +55,4 @@ def event(customer: str, activity: str, minutes: float = 0, **kwargs: Any) -> Ev
 
 
 def send(session: Session, org_id: int, *events: EventIn, source: str = "api") -> Any:
-    return ingest(session, org_id, Batch(events=list(events)), source=source)
+    return ingest(session, org_id, Batch(events=list(events)), source=source, reactions=REACTIONS)

@@ -11,13 +11,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from momentos.analytics import tasks as analytics_tasks
+from momentos.analytics.reactions import IngestNote
 from momentos.config import Settings
 from momentos.dashboard import sources as dashboard_sources
 from momentos.dashboard.journey_map import RowSource
 from momentos.dashboard.overview import AlertSource
+from momentos.events.reactions import Reaction
 from momentos.listening import tasks as listening_tasks
+from momentos.listening.surveys.reactions import SurveyInvitations
+from momentos.notify.reactions import StatusNotices
 from momentos.notify.tasks import DeliverJob
 from momentos.promises import tasks as promises_tasks
+from momentos.promises.reactions import PromiseUpdates
 from momentos.worker.jobs import Job
 
 
@@ -26,19 +31,22 @@ class Wiring:
     """What the entry points share, built once per process."""
 
     settings: Settings
-    reactions: tuple[object, ...] = ()
-    """What reacts to a stored batch of events, in order (filled by the reactions step)."""
+    reactions: tuple[Reaction, ...] = ()
+    """What reacts to a stored batch of events, in order (:func:`reactions`)."""
     jobs: tuple[Job, ...] = ()
-    """The worker's jobs, in the order of a round (filled by the worker step)."""
+    """The worker's jobs, in the order of a round (:func:`jobs`)."""
     map_rows: Mapping[str, RowSource] = field(default_factory=dict)
     """The journey map's extra rows (promises, emotion curve, needs), by key."""
     alert_sources: tuple[AlertSource, ...] = ()
     """The overview's alerts beyond the outbox (broken promises, early warning)."""
 
 
-def reactions() -> tuple[object, ...]:
-    """The reactions to stored events, in the order they run."""
-    return ()
+def reactions() -> tuple[Reaction, ...]:
+    """The reactions to stored events, in the order they run (see ``momentos.events.reactions``): status notices,
+    then survey invitations (whose contact policy counts the notices just queued), then promises, as ingestion did
+    before they were reactions; the analytics note acts before the events are stored. Each keeps its own caches, so
+    build them once per process."""
+    return (StatusNotices(), SurveyInvitations(), PromiseUpdates(), IngestNote())
 
 
 def jobs(settings: Settings) -> tuple[Job, ...]:

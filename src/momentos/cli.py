@@ -76,6 +76,7 @@ def serve(host: Annotated[str | None, typer.Option()] = None, port: Annotated[in
 def demo(serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
          customers: Annotated[int, typer.Option(help="demo customers")] = 300) -> None:
     """Migrate, load the demo organization (once), print its keys and serve on 127.0.0.1."""
+    from momentos.bootstrap import bootstrap
     from momentos.demo.loader import load_demo
     from momentos.kit.clock import utcnow
     from momentos.migrate import upgrade
@@ -86,7 +87,8 @@ def demo(serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True
     engine = make_engine(settings.effective_database_url)
     upgrade(engine)
     with unit_of_work(make_session_factory(engine)) as session:
-        info = load_demo(session, customers=customers, public_url=settings.public_url)
+        info = load_demo(session, customers=customers, reactions=bootstrap(settings).reactions,
+                         public_url=settings.public_url)
         info["login"] = demo_login(session, get_organization(session, info["organization"]).id, utcnow())
     engine.dispose()
     typer.echo(json.dumps(info, indent=2, ensure_ascii=False))

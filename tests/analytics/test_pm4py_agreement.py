@@ -19,7 +19,7 @@ from momentos.imports.readers import ImportOptions
 from momentos.imports.service import import_file
 from tests.analytics.pm4py_reference import reference_xes
 from tests.conftest import DATA, OrgHandle
-from tests.factories import make_service
+from tests.factories import REACTIONS, make_service
 
 MS = 0.001
 LOGS = ["running-example.xes", "receipt_coselog.xes.gz", "helpdesk.xes.gz"]
@@ -27,7 +27,7 @@ LOGS = ["running-example.xes", "receipt_coselog.xes.gz", "helpdesk.xes.gz"]
 
 def import_log(db: Session, org_id: int, path: Path) -> None:
     make_service(db, org_id, key="log", touchpoints={})
-    import_file(db, org_id, path, ImportOptions(service="log"))
+    import_file(db, org_id, path, ImportOptions(service="log"), reactions=REACTIONS)
 
 
 @pytest.mark.parametrize("full", [False, True], ids=["aggregates", "full"])

@@ -22,13 +22,14 @@ from momentos.kit.clock import utcnow
 from momentos.models import Customer, Event, Process
 from momentos.orgs.service import authenticate
 from momentos.processes.service import count_by_moment
+from tests.factories import REACTIONS
 
 CUSTOMERS = 60
 
 
 @pytest.fixture
 def demo(db: Session) -> dict[str, Any]:
-    return load_demo(db, customers=CUSTOMERS, public_url="http://127.0.0.1:8000")
+    return load_demo(db, customers=CUSTOMERS, public_url="http://127.0.0.1:8000", reactions=REACTIONS)
 
 
 def _org_id(db: Session, demo: dict[str, Any]) -> int:
@@ -97,7 +98,7 @@ def test_customers_are_bilingual_with_time_zones_and_events_are_recent(db: Sessi
 
 
 def test_second_run_loads_nothing_again_and_issues_working_keys(db: Session, demo: dict[str, Any]) -> None:
-    again = load_demo(db, customers=CUSTOMERS)
+    again = load_demo(db, customers=CUSTOMERS, reactions=REACTIONS)
     assert (again["customers"], again["processes"], again["events"]) == (
         demo["customers"], demo["processes"], demo["events"])
     assert again["organization"] == "demo"
@@ -157,7 +158,7 @@ def test_demo_map_shows_real_promise_and_emotion_numbers(db: Session, demo: dict
     assert {"es", "en"} <= set(analysed) and len(analysed) >= 30
     count = select(func.count()).select_from(Feedback).where(Feedback.org_id == org_id)
     before = db.scalar(count)
-    again = load_demo(db, customers=CUSTOMERS)
+    again = load_demo(db, customers=CUSTOMERS, reactions=REACTIONS)
     assert again["events"] == demo["events"] and db.scalar(count) == before
 
 

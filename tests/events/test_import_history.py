@@ -19,7 +19,7 @@ from momentos.imports.readers import ImportOptions
 from momentos.kit.clock import utcnow
 from momentos.models import Event, ImportRecord
 from tests.conftest import OrgHandle, make_org
-from tests.factories import make_service
+from tests.factories import REACTIONS, make_service
 
 register(app)
 GOOD = "case,activity,timestamp\n" + "\n".join(
@@ -75,8 +75,10 @@ def test_a_second_run_is_recorded_with_its_duplicates(engine: Engine, tmp_path: 
     path.write_text(GOOD)
     factory = make_session_factory(engine)
     actor = import_history.Actor("user", "ana@example.com")
-    first = import_history.run_import(factory, org.id, path, ImportOptions(), actor, file_name="mayo.csv")
-    again = import_history.run_import(factory, org.id, path, ImportOptions(), actor, file_name="mayo.csv")
+    first = import_history.run_import(factory, org.id, path, ImportOptions(), actor, file_name="mayo.csv",
+                                      reactions=REACTIONS)
+    again = import_history.run_import(factory, org.id, path, ImportOptions(), actor, file_name="mayo.csv",
+                                      reactions=REACTIONS)
     assert first.error is None and again.error is None and again.report is not None
     assert (again.record.accepted, again.record.duplicates) == (0, 12)
     with unit_of_work(factory) as session:
@@ -93,7 +95,7 @@ def test_an_unknown_service_is_a_recorded_failure(engine: Engine, tmp_path: Path
     path = tmp_path / "log.csv"
     path.write_text(GOOD)
     outcome = import_history.run_import(factory, org.id, path, ImportOptions(service="nope"),
-                                        import_history.Actor("admin_key"))
+                                        import_history.Actor("admin_key"), reactions=REACTIONS)
     assert outcome.error is not None and outcome.error.code == "unknown_service"
     [row] = _rows(engine, org.id)
     assert (row.status, row.service, row.error) == ("failed", "nope", "Unknown service 'nope'.")

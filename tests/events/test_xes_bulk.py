@@ -21,7 +21,7 @@ from momentos.imports.service import ImportReport, import_file
 from momentos.models import Customer, Event, Organization, Process, Service
 from tests.conftest import DATA, OrgHandle, make_org
 from tests.events.test_xes_import import counts, event, trace, write_xes
-from tests.factories import make_service
+from tests.factories import REACTIONS, make_service
 
 # activity → moment, so that the imports move processes through moments (stays, cycles) on both roads
 MOMENTS: dict[str, dict[str, str]] = {
@@ -73,8 +73,8 @@ def test_bulk_and_streaming_roads_store_the_same_rows(db: Session, name: str) ->
     fast, slow = make_org(db), make_org(db)
     for handle in (fast, slow):
         service_with_moments(db, handle.id, name)
-    bulk = import_file(db, fast.id, DATA / name, ImportOptions(service="svc"))
-    streamed = import_file(db, slow.id, DATA / name, ImportOptions(service="svc", bulk=False))
+    bulk = import_file(db, fast.id, DATA / name, ImportOptions(service="svc"), reactions=REACTIONS)
+    streamed = import_file(db, slow.id, DATA / name, ImportOptions(service="svc", bulk=False), reactions=REACTIONS)
     assert (bulk.bulk, streamed.bulk) == (BULK[name], False)
     assert bulk.model_dump(exclude={"seconds", "bulk"}) == streamed.model_dump(exclude={"seconds", "bulk"})
     fast_rows, slow_rows = stored(db, fast.id), stored(db, slow.id)
@@ -95,16 +95,16 @@ def test_lifecycle_option_is_applied_the_same_way(db: Session, tmp_path: Path) -
                                      event("A_note", "2012-01-01T10:20:00"),
                                      event("A_note", "2012-01-01T10:20:00")))
     options = ImportOptions(lifecycle="complete")
-    bulk = import_file(db, fast.id, path, options)
-    streamed = import_file(db, slow.id, path, ImportOptions(lifecycle="complete", bulk=False))
+    bulk = import_file(db, fast.id, path, options, reactions=REACTIONS)
+    streamed = import_file(db, slow.id, path, ImportOptions(lifecycle="complete", bulk=False), reactions=REACTIONS)
     assert bulk.bulk and (bulk.events_read, bulk.skipped_lifecycle, bulk.accepted) == (4, 1, 3)
     assert bulk.model_dump(exclude={"seconds", "bulk"}) == streamed.model_dump(exclude={"seconds", "bulk"})
     assert stored(db, fast.id) == stored(db, slow.id)
 
 
 def test_a_reimport_takes_the_general_road_and_adds_nothing(db: Session, org: OrgHandle) -> None:
-    first = import_file(db, org.id, DATA / "running-example.xes", ImportOptions())
-    again = import_file(db, org.id, DATA / "running-example.xes", ImportOptions())
+    first = import_file(db, org.id, DATA / "running-example.xes", ImportOptions(), reactions=REACTIONS)
+    again = import_file(db, org.id, DATA / "running-example.xes", ImportOptions(), reactions=REACTIONS)
     assert first.bulk and not again.bulk
     assert (again.accepted, again.duplicates) == (0, 42)
     assert counts(db, org.id) == (42, 0, 6)
@@ -116,8 +116,8 @@ def test_cases_that_already_have_a_process_take_the_general_road(db: Session, or
     early = write_xes(tmp_path, trace("c1", event("open", "2024-01-01T10:00:00Z")), name="early.xes")
     later = write_xes(tmp_path, trace("c1", event("close", "2024-01-02T10:00:00Z"))
                       + trace("c2", event("open", "2024-01-02T11:00:00Z")), name="later.xes")
-    assert import_file(db, org.id, early, ImportOptions(service="svc")).bulk
-    report = import_file(db, org.id, later, ImportOptions(service="svc"))
+    assert import_file(db, org.id, early, ImportOptions(service="svc"), reactions=REACTIONS).bulk
+    report = import_file(db, org.id, later, ImportOptions(service="svc"), reactions=REACTIONS)
     assert not report.bulk and report.accepted == 2
     c1 = db.scalars(select(Process).where(Process.org_id == org.id, Process.reference == "c1")).one()
     assert (c1.current_moment, c1.moment_seq) == ("use", 2)
@@ -127,7 +127,7 @@ def test_services_with_status_notices_take_the_general_road(db: Session, org: Or
     make_service(db, org.id, "svc", touchpoints={})
     create_touchpoint(db, org.id, "svc", TouchpointCreate(moment="delivery", channel="email",
                                                           activities=["decide"], initiator="company"))
-    report = import_file(db, org.id, DATA / "running-example.xes", ImportOptions(service="svc"))
+    report = import_file(db, org.id, DATA / "running-example.xes", ImportOptions(service="svc"), reactions=REACTIONS)
     assert not report.bulk and report.accepted == 42
 
 
@@ -137,7 +137,7 @@ def test_bad_values_are_reported_by_line_after_the_fast_reader_declines(db: Sess
     path = write_xes(tmp_path, trace("c1", event("a", "2024-01-01T10:00:00Z"),
                                      event("b", "2024-01-01T11:00:00Z", '<int key="n" value="x5"/>')))
     with pytest.raises(ImportFailed) as failed:
-        import_file(db, org.id, path, ImportOptions())
+        import_file(db, org.id, path, ImportOptions(), reactions=REACTIONS)
     assert failed.value.line is not None and "'x5' is not a valid int" in failed.value.message
     assert counts(db, org.id) == (0, 0, 0)
 
@@ -151,7 +151,7 @@ def test_missing_attributes_stay_missing_when_the_log_declares_global_defaults(d
                                                            '<string key="org:resource" value="ann"/>'),
                                                 attrs='<string key="group" value="g1"/>')
                      + trace("c2", event("a", "2024-01-01T11:00:00Z")))
-    report = import_file(db, org.id, path, ImportOptions())
+    report = import_file(db, org.id, path, ImportOptions(), reactions=REACTIONS)
     assert not report.bulk and report.accepted == 2
     props = db.scalars(select(Event.properties).where(Event.org_id == org.id).order_by(Event.timestamp)).all()
     assert (props[0]["case:group"], props[0]["org:resource"]) == ("g1", "ann")
@@ -164,7 +164,7 @@ def test_a_trace_without_a_case_id_is_reported_even_with_a_global_default(db: Se
                      + trace("c1", event("a", "2024-01-01T10:00:00Z"))
                      + "<trace>" + event("b", "2024-01-01T11:00:00Z") + "</trace>")
     with pytest.raises(ImportFailed) as failed:
-        import_file(db, org.id, path, ImportOptions())
+        import_file(db, org.id, path, ImportOptions(), reactions=REACTIONS)
     assert "without a concept:name" in failed.value.message
     assert counts(db, org.id) == (0, 0, 0)
 
@@ -172,7 +172,7 @@ def test_a_trace_without_a_case_id_is_reported_even_with_a_global_default(db: Se
 def test_id_attributes_that_are_not_uuids_are_kept_as_written(db: Session, org: OrgHandle, tmp_path: Path) -> None:
     """r4pm turns a non-UUID id into the nil UUID (and says so on stderr): the streaming road keeps it."""
     path = write_xes(tmp_path, trace("c1", event("a", "2024-01-01T10:00:00Z", '<id key="ref" value="a-b-c"/>')))
-    report: ImportReport = import_file(db, org.id, path, ImportOptions())
+    report: ImportReport = import_file(db, org.id, path, ImportOptions(), reactions=REACTIONS)
     assert not report.bulk
     assert db.scalars(select(Event.properties).where(Event.org_id == org.id)).one()["ref"] == "a-b-c"
 
@@ -199,7 +199,8 @@ def test_a_customer_created_meanwhile_by_another_transaction_sends_the_import_do
     monkeypatch.setattr(customers_service, "_lookup", lookup_then_race)
     try:
         with unit_of_work(factory) as session:
-            report = import_file(session, org.id, DATA / "running-example.xes", ImportOptions(service="svc"))
+            report = import_file(session, org.id, DATA / "running-example.xes", ImportOptions(service="svc"),
+                                 reactions=REACTIONS)
         assert raced and not report.bulk
         assert report.accepted == 42
         with unit_of_work(factory) as session:

@@ -32,7 +32,7 @@ from momentos.promises import definitions
 from momentos.promises.schemas import PromiseCreate
 from momentos.worker import heartbeats
 from tests.conftest import OrgHandle, make_org
-from tests.factories import event, make_service, send
+from tests.factories import REACTIONS, event, make_service, send
 from tests.notify.receivers import smtp_server
 
 ops_cli.register(app)
@@ -146,7 +146,7 @@ def _seed_work(db: Session, org: OrgHandle) -> None:
     started = now - timedelta(days=3)  # the 48-hour promise's instances were due for a check long ago
     ingest(db, org.id, Batch(events=[
         EventIn(message_id=f"p-{who}", customer=who, activity="order_placed", timestamp=started + timedelta(minutes=i))
-        for i, who in enumerate(("ana", "bea"))]), source="api", received_at=started)
+        for i, who in enumerate(("ana", "bea"))]), source="api", received_at=started, reactions=REACTIONS)
     ana = get_customer(db, org.id, "ana")
     rows = []
     for i in range(4):

@@ -13,6 +13,7 @@ from momentos.events.service import ingest
 from momentos.models import Notification, PromiseDefinition, PromiseInstance, PromiseTransition
 from momentos.promises import definitions
 from momentos.promises.schemas import PromiseCreate
+from tests.factories import REACTIONS
 
 SHIP_RULE: dict[str, Any] = {"type": "time", "start_activity": "order_placed", "stop_activity": "order_delivered",
                              "target_hours": 48, "at_risk_fraction": 0.75}
@@ -52,4 +53,4 @@ def notices(session: Session, org_id: int) -> list[Notification]:
 
 def send_at(session: Session, org_id: int, now: datetime, *events: EventIn) -> IngestResult:
     """Ingest as if received at ``now`` (the promise clock of the batch)."""
-    return ingest(session, org_id, Batch(events=list(events)), source="api", received_at=now)
+    return ingest(session, org_id, Batch(events=list(events)), source="api", received_at=now, reactions=REACTIONS)

@@ -22,7 +22,7 @@ from momentos.kit.clock import utcnow
 from momentos.models import Customer, Notification, Organization, PromiseTransition
 from momentos.notify.smtp import message_id
 from tests.conftest import make_org
-from tests.factories import make_service
+from tests.factories import REACTIONS, make_service
 from tests.notify.helpers import webhook_endpoint
 from tests.notify.receivers import Hooks, Inbox, smtp_server, webhook_receiver
 from tests.promises.helpers import define
@@ -48,7 +48,7 @@ def _seed(engine: Engine, hooks: Hooks) -> int:
         session.flush()
         ingest(session, org.id, Batch(events=[EventIn(message_id=f"p{i}", customer=f"c{i}", activity="order_placed",
                                                       timestamp=now) for i in range(COUNT)]),
-               source="api", received_at=now)
+               source="api", received_at=now, reactions=REACTIONS)
         return org.id
 
 

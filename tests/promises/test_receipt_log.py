@@ -17,7 +17,7 @@ from momentos.imports.service import import_file
 from momentos.promises import definitions, indicators, scoring
 from momentos.promises.schemas import PromiseCreate
 from tests.conftest import DATA, OrgHandle
-from tests.factories import make_service
+from tests.factories import REACTIONS, make_service
 from tests.promises.helpers import instances
 
 XES = "{http://www.xes-standard.org/}"
@@ -67,7 +67,7 @@ def _hand_states(now: datetime, started_before: datetime | None = None) -> Count
 def test_a_deadline_promise_on_the_receipt_log_matches_a_hand_computation(db: Session, org: OrgHandle) -> None:
     make_service(db, org.id, key="permits", touchpoints={})
     definitions.create(db, org.id, PromiseCreate.model_validate(PROMISE))
-    import_file(db, org.id, DATA / "receipt_coselog.xes.gz", ImportOptions(service="permits"))
+    import_file(db, org.id, DATA / "receipt_coselog.xes.gz", ImportOptions(service="permits"), reactions=REACTIONS)
     stored = Counter(i.state for i in instances(db, org.id))
     expected = _hand_states(datetime.now(UTC))
     assert stored == expected
@@ -80,7 +80,7 @@ def test_a_deadline_promise_on_the_receipt_log_matches_a_hand_computation(db: Se
 def test_what_the_promise_would_have_scored_mid_log_matches_a_hand_computation(db: Session,
                                                                               org: OrgHandle) -> None:
     service = make_service(db, org.id, key="permits", touchpoints={})
-    import_file(db, org.id, DATA / "receipt_coselog.xes.gz", ImportOptions(service="permits"))
+    import_file(db, org.id, DATA / "receipt_coselog.xes.gz", ImportOptions(service="permits"), reactions=REACTIONS)
     draft = PromiseCreate.model_validate(PROMISE)
     result = scoring.score_rule(db, org.id, service.id, draft.rule.compile(), None, MID_LOG, MID_LOG)
     expected = _hand_states(MID_LOG, started_before=MID_LOG)

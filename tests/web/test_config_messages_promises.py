@@ -21,6 +21,7 @@ from momentos.listening.surveys import service as surveys
 from momentos.notify import template_overrides
 from momentos.promises import definitions
 from tests.conftest import LiveServer, OrgHandle
+from tests.factories import REACTIONS
 from tests.web.dashboard_helpers import PASSWORD, add_user, axe_source, serious_violations, sign_in_user
 from tests.web.seed import csrf_of, seed_journeys, seed_private
 
@@ -41,7 +42,7 @@ def shop(live_server: LiveServer) -> OrgHandle:
                     service="shop")
             for i, (who, activity, days) in enumerate((("zoe", "order_placed", 5), ("zoe", "order_delivered", 4),
                                                        ("yago", "order_placed", 10), ("yago", "order_delivered", 6)))
-        ]), source="api")
+        ]), source="api", reactions=REACTIONS)
     return org
 
 

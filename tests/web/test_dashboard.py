@@ -25,7 +25,7 @@ from momentos.notify import outbox
 from momentos.orgs.service import get_organization
 from momentos.users import service as users
 from tests.conftest import LiveServer, OrgHandle
-from tests.factories import T0
+from tests.factories import REACTIONS, T0
 from tests.web.dashboard_helpers import PASSWORD, add_user, axe_source, serious_violations, sign_in_user
 from tests.web.seed import csrf_of, seed_journeys
 
@@ -174,7 +174,7 @@ def axe_context(chromium: Browser) -> Iterator[BrowserContext]:
 def test_demo_map_shows_real_numbers_screenshots_in_both_languages_and_no_serious_axe_violations(
         page: Page, axe_context: BrowserContext, live_server: LiveServer, artifacts: Path, engine_name: str) -> None:
     with unit_of_work(live_server.factory) as session:
-        demo = load_demo(session, customers=60, public_url=live_server.url)
+        demo = load_demo(session, customers=60, public_url=live_server.url, reactions=REACTIONS)
         org_id = get_organization(session, "demo").id
         login = users.demo_login(session, org_id, utcnow())
     service = live_server.read(lambda s: catalog.list_services(s, org_id)[0].key)

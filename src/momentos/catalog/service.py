@@ -23,7 +23,8 @@ from momentos.models import JourneyModel, Organization, Service, Touchpoint
 
 
 def catalog_changed(session: Session, org_id: int) -> None:
-    """Give the organization a new catalog version, so cached routing rules are rebuilt."""
+    """Give the organization a new catalog version, so its cached catalog snapshot (:mod:`.snapshot`), and what the
+    reactions to stored events derive from it, are rebuilt."""
     session.execute(update(Organization).where(Organization.id == org_id).values(catalog_version=uuid4().hex))
 
 

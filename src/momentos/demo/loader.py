@@ -2,13 +2,15 @@
 
 Everything goes through the same services as real data: the catalog for services and touchpoints, promise
 definitions (created before the events, so ingestion opens their instances), the one ingestion path
-(``events.service.ingest``) for profiles and events, and the listening services for comments, a survey and its
-answers, analysed before the load returns. Never commits (the CLI owns the transaction).
+(``events.service.ingest``, with the reactions the caller passes) for profiles and events, and the listening
+services for comments, a survey and its answers, analysed before the load returns. Never commits (the CLI owns the
+transaction).
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +26,7 @@ from momentos.demo.people import make_people
 from momentos.demo.promises import COMMENTS, PROMISES, SURVEY, SURVEY_ANSWERS
 from momentos.demo.scenario import SERVICES, ServiceDef
 from momentos.errors import NotFound
+from momentos.events.reactions import Reaction
 from momentos.events.schemas import Batch, EventIn
 from momentos.events.service import count_events, ingest
 from momentos.kit.clock import utcnow
@@ -52,13 +55,14 @@ SEGMENTS: tuple[dict[str, Any], ...] = (
 )
 
 
-def load_demo(session: Session, customers: int = 300, *, seed: int = SEED, now: datetime | None = None,
-              public_url: str | None = None) -> dict[str, Any]:
-    """Create and fill the ``demo`` organization unless it exists; always return new admin and write keys."""
+def load_demo(session: Session, customers: int = 300, *, reactions: Sequence[Reaction], seed: int = SEED,
+              now: datetime | None = None, public_url: str | None = None) -> dict[str, Any]:
+    """Create and fill the ``demo`` organization unless it exists; always return new admin and write keys.
+    ``reactions``: what reacts to the stored events (``momentos.bootstrap.reactions()``)."""
     try:
         org = get_organization(session, DEMO_SLUG)
     except NotFound:
-        org = _create(session, customers, seed, now or utcnow())
+        org = _create(session, customers, seed, now or utcnow(), reactions)
     admin_key = issue_key(session, org.id, "admin", name="momentos demo")
     write_key = issue_key(session, org.id, "write", name="momentos demo")
     base = (public_url or Settings().public_url).rstrip("/")
@@ -80,7 +84,8 @@ def _count(session: Session, model: type[Customer] | type[Process], org_id: int)
     return int(session.scalar(select(func.count()).select_from(model).where(model.org_id == org_id)) or 0)
 
 
-def _create(session: Session, customers: int, seed: int, anchor: datetime) -> Organization:
+def _create(session: Session, customers: int, seed: int, anchor: datetime,
+            reactions: Sequence[Reaction]) -> Organization:
     org, _ = create_organization(session, OrganizationCreate(slug=DEMO_SLUG, name="Momentos Demo",
                                                              default_language="es", timezone="Europe/Madrid"))
     for service in SERVICES:
@@ -89,7 +94,7 @@ def _create(session: Session, customers: int, seed: int, anchor: datetime) -> Or
         definitions.create(session, org.id, PromiseCreate.model_validate(promise))
     rng = random.Random(seed)
     sim = simulate(rng, make_people(rng, customers), SERVICES, anchor)
-    _ingest_in_batches(session, org.id, sim.identifies, sim.events, anchor)
+    _ingest_in_batches(session, org.id, sim.identifies, sim.events, anchor, reactions)
     _listen(session, org.id, sim.events, random.Random(seed + 1), anchor)
     for segment in SEGMENTS:
         segments.create_segment(session, org.id, SegmentCreate.model_validate(segment), anchor)
@@ -147,9 +152,10 @@ def _create_service(session: Session, org_id: int, s: ServiceDef) -> None:
 
 
 def _ingest_in_batches(session: Session, org_id: int, identifies: list[IdentifyIn], events: list[EventIn],
-                       anchor: datetime) -> None:
+                       anchor: datetime, reactions: Sequence[Reaction]) -> None:
     for start in range(0, len(identifies), BATCH_SIZE):
         ingest(session, org_id, Batch(identifies=identifies[start:start + BATCH_SIZE]), source="demo",
-               received_at=anchor)
+               reactions=reactions, received_at=anchor)
     for start in range(0, len(events), BATCH_SIZE):
-        ingest(session, org_id, Batch(events=events[start:start + BATCH_SIZE]), source="demo", received_at=anchor)
+        ingest(session, org_id, Batch(events=events[start:start + BATCH_SIZE]), source="demo", reactions=reactions,
+               received_at=anchor)

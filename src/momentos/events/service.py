@@ -2,7 +2,10 @@
 
 A batch is validated whole before anything is written (nothing half-written), deduplicated by message id per
 organization (nothing counted twice, also under concurrent requests), and moves processes in the same
-transaction. Never commits.
+transaction: the moves are part of storing (each event row carries its process, stay and cycle), not a reaction.
+Then the stored events are handed, as one typed :class:`~momentos.events.reactions.StoredBatch`, to the reactions
+the caller passes (``momentos.bootstrap.reactions()``: status notices, survey invitations, promises, the analytics
+note), in the same transaction. This module knows none of them. Never commits.
 """
 
 from __future__ import annotations
@@ -15,27 +18,26 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from momentos.analytics import incremental
+from momentos.catalog import snapshot as catalog_snapshot
+from momentos.catalog.snapshot import CatalogSnapshot
 from momentos.customers import service as customers
 from momentos.dialect import BulkWriter
 from momentos.errors import ValidationFailed
 from momentos.events import routing as routing_mod
+from momentos.events.reactions import Reaction, StoredBatch, StoredEvent
 from momentos.events.schemas import Batch, EventIn, IngestResult
 from momentos.kit.clock import utcnow
-from momentos.listening.surveys import service as listening_surveys
-from momentos.listening.surveys import triggers as listening_triggers
 from momentos.models import Event, Service
-from momentos.notify import triggers as notify_triggers
 from momentos.processes import service as processes
 from momentos.processes.moves import Move
-from momentos.promises import service as promises
 
 _EVENT_COLUMNS = ("org_id", "message_id", "customer_id", "service_id", "process_id", "type", "activity", "channel",
                   "moment", "stay_seq", "stay_cycle", "initiator", "source", "timestamp", "received_at", "properties")
-_MESSAGE_ID, _CUSTOMER, _SERVICE, _PROCESS, _ACTIVITY, _MOMENT, _STAY_SEQ, _STAY_CYCLE, _TIMESTAMP, _PROPERTIES = (
+(_MESSAGE_ID, _CUSTOMER, _SERVICE, _PROCESS, _TYPE, _ACTIVITY, _CHANNEL, _MOMENT, _STAY_SEQ, _STAY_CYCLE, _INITIATOR,
+ _TIMESTAMP, _PROPERTIES) = (
     _EVENT_COLUMNS.index(c)
-    for c in ("message_id", "customer_id", "service_id", "process_id", "activity", "moment", "stay_seq",
-              "stay_cycle", "timestamp", "properties"))
+    for c in ("message_id", "customer_id", "service_id", "process_id", "type", "activity", "channel", "moment",
+              "stay_seq", "stay_cycle", "initiator", "timestamp", "properties"))
 _DATETIMES = (_EVENT_COLUMNS.index("timestamp"), _EVENT_COLUMNS.index("received_at"))
 _JSONS = (_EVENT_COLUMNS.index("properties"),)
 CHUNK = 1000
@@ -47,12 +49,14 @@ class _Prepared:
     routed: routing_mod.Routed
 
 
-def ingest(session: Session, org_id: int, batch: Batch, *, source: str,
+def ingest(session: Session, org_id: int, batch: Batch, *, source: str, reactions: Sequence[Reaction],
            received_at: datetime | None = None) -> IngestResult:
-    incremental.note_ingest(session, org_id)
+    """Store the batch (profiles, aliases, groups, then events) and hand what was stored to ``reactions``."""
+    for reaction in reactions:
+        reaction.before_store(session, org_id)
     received_at = received_at or utcnow()
-    routing = routing_mod.load(session, org_id)
-    prepared = _prepare(routing, batch.events)
+    snapshot = catalog_snapshot.load(session, org_id)
+    prepared = _prepare(snapshot, batch.events)
     result = IngestResult()
     for ident in batch.identifies:
         if customers.identify(session, org_id, ident) is not None:
@@ -63,13 +67,19 @@ def ingest(session: Session, org_id: int, batch: Batch, *, source: str,
     for g in batch.groups:
         customers.group(session, org_id, g)
         result.profiles += 1
+    stored: list[StoredEvent] = []
     for start in range(0, len(prepared), CHUNK):
-        result.add(_ingest_events(session, org_id, routing, prepared[start:start + CHUNK], source, received_at))
-    promises.on_ingested(session, org_id, routing, batch.events, received_at)
+        result.add(_ingest_events(session, org_id, snapshot, prepared[start:start + CHUNK], source, received_at,
+                                  stored))
+    if reactions:
+        done = StoredBatch(org_id=org_id, source=source, received_at=received_at, snapshot=snapshot, events=stored,
+                           incoming=batch.events)
+        for reaction in reactions:
+            reaction.on_stored(session, done)
     return result
 
 
-def _prepare(routing: routing_mod.Routing, events: Sequence[EventIn]) -> list[_Prepared]:
+def _prepare(snapshot: CatalogSnapshot, events: Sequence[EventIn]) -> list[_Prepared]:
     """Route every event first; any error rejects the whole batch with the offending index."""
     prepared: list[_Prepared] = []
     memo: dict[tuple[str | None, ...], routing_mod.Routed] = {}
@@ -78,16 +88,16 @@ def _prepare(routing: routing_mod.Routing, events: Sequence[EventIn]) -> list[_P
         routed = memo.get(key)
         if routed is None:
             try:
-                routed = memo[key] = routing_mod.route(routing, e)
+                routed = memo[key] = routing_mod.route(snapshot, e)
             except routing_mod.RoutingError as err:
                 raise ValidationFailed(err.message, code=err.code, detail={"index": index, **err.detail}) from err
         prepared.append(_Prepared(e, routed))
     return prepared
 
 
-def _ingest_events(session: Session, org_id: int, routing: routing_mod.Routing, chunk: list[_Prepared],
-                   source: str, received_at: datetime) -> IngestResult:
-    """Store one chunk and move its processes.
+def _ingest_events(session: Session, org_id: int, snapshot: CatalogSnapshot, chunk: list[_Prepared],
+                   source: str, received_at: datetime, stored: list[StoredEvent]) -> IngestResult:
+    """Store one chunk and move its processes; append what was stored to ``stored``.
 
     Duplicates (in the chunk, already stored, or stored meanwhile by a concurrent request) are skipped through the
     unique (organization, message id) constraint; a process touched by a row that lost such a race has its history
@@ -109,7 +119,7 @@ def _ingest_events(session: Session, org_id: int, routing: routing_mod.Routing, 
     result.dropped_erased = len(fresh) - len(kept)
     procs, rows = _rows_with_processes(session, org_id, kept, cids, source, received_at)
     by_id = {row.id: row for row in procs.values()}
-    models = {pid: routing.models[row.service_id] for pid, row in by_id.items()}
+    models = {pid: snapshot.models[row.service_id] for pid, row in by_id.items()}
     plan = processes.plan_moves(by_id, _moves(rows), models)
     for position, stay in plan.stays.items():
         rows[position][_STAY_SEQ], rows[position][_STAY_CYCLE] = stay.seq, stay.cycle
@@ -117,53 +127,22 @@ def _ingest_events(session: Session, org_id: int, routing: routing_mod.Routing, 
                                                     ("id", "message_id"), datetimes=_DATETIMES, jsons=_JSONS)
     result.accepted = len(inserted)
     result.duplicates += len(rows) - len(inserted)
+    ids = {mid: eid for eid, mid in inserted}
     if len(inserted) < len(rows):
-        stored = {mid for _, mid in inserted}
-        plan.rebuild.update(r[_PROCESS] for r in rows if r[_MESSAGE_ID] not in stored and r[_PROCESS] is not None)
+        plan.rebuild.update(r[_PROCESS] for r in rows if r[_MESSAGE_ID] not in ids and r[_PROCESS] is not None)
     processes.rebuild_histories(session, by_id, sorted(plan.rebuild), models)
     processes.write(session, by_id.values())
-    _notify_entries(session, org_id, routing, rows, plan, inserted, received_at)
-    _listen(session, org_id, routing, rows, plan, inserted, received_at)
+    stored.extend(_stored_events(rows, ids, plan))
     return result
 
 
-def _notify_entries(session: Session, org_id: int, routing: routing_mod.Routing, rows: list[list[Any]],
-                    plan: processes.Plan, inserted: list[tuple[Any, ...]], received_at: datetime) -> None:
-    """Queue status notices (outbox, same transaction) for stored events that entered a moment needing one.
-
-    Only entries of processes that were not rebuilt: a rebuilt process lost a race or got an out-of-order event, and
-    its entries were (or will be) noticed by the request that stored them in order.
-    """
-    if not plan.stays or not routing.notice_moments:
-        return
-    stored = {mid for _, mid in inserted}
-    entries = []
-    for position in plan.stays:
-        row = rows[position]
-        if ((row[_SERVICE], row[_MOMENT]) in routing.notice_moments and row[_MESSAGE_ID] in stored
-                and row[_PROCESS] not in plan.rebuild):
-            entries.append(notify_triggers.Entry(row[_MESSAGE_ID], row[_CUSTOMER], row[_SERVICE], row[_PROCESS],
-                                                 row[_MOMENT]))
-    notify_triggers.moments_entered(session, org_id, entries, received_at)
-
-
-def _listen(session: Session, org_id: int, routing: routing_mod.Routing, rows: list[list[Any]],
-            plan: processes.Plan, inserted: list[tuple[Any, ...]], received_at: datetime) -> None:
-    """Survey invitations for stored events that entered a moment with a survey, answers from events carrying
-    scores."""
-    stored = {mid: eid for eid, mid in inserted}
-    triggers = listening_surveys.triggers(session, org_id, routing)
-    entered = {pos for pos in plan.stays if (rows[pos][_SERVICE], rows[pos][_MOMENT]) in triggers.moments}
-    touched = {pos for pos, r in enumerate(rows) if (r[_SERVICE], r[_ACTIVITY]) in triggers.activities} \
-        if triggers.activities else set()
-    picked = [listening_triggers.StoredEvent(
-        id=stored[r[_MESSAGE_ID]], message_id=r[_MESSAGE_ID], customer_id=r[_CUSTOMER], service_id=r[_SERVICE],
-        process_id=r[_PROCESS], moment=r[_MOMENT], entered=pos in entered, activity=r[_ACTIVITY],
-        touched=pos in touched, timestamp=r[_TIMESTAMP], properties=r[_PROPERTIES])
-        for pos, r in enumerate(rows) if r[_MESSAGE_ID] in stored
-        and (pos in entered or pos in touched or listening_triggers.has_scores(r[_PROPERTIES]))]
-    if picked:
-        listening_triggers.events_stored(session, org_id, picked, received_at)
+def _stored_events(rows: list[list[Any]], ids: dict[str, int], plan: processes.Plan) -> list[StoredEvent]:
+    """The rows this chunk inserted, as the reactions see them."""
+    stays, rebuilt = plan.stays, plan.rebuild
+    return [StoredEvent(ids[r[_MESSAGE_ID]], r[_MESSAGE_ID], r[_CUSTOMER], r[_SERVICE], r[_PROCESS], r[_TYPE],
+                        r[_ACTIVITY], r[_CHANNEL], r[_MOMENT], r[_INITIATOR], r[_TIMESTAMP], r[_PROPERTIES],
+                        position in stays, r[_PROCESS] in rebuilt)
+            for position, r in enumerate(rows) if r[_MESSAGE_ID] in ids]
 
 
 def _rows_with_processes(session: Session, org_id: int, kept: list[_Prepared], cids: dict[str, int], source: str,

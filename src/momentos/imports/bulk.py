@@ -2,46 +2,47 @@
 
 Importing a history (BPIC 2012: 262,200 events in 13,087 cases) through the general ingestion path costs a lookup
 per message id, a savepoint-safe ``INSERT … RETURNING`` per chunk and a Python object per event. When none of that
-can matter — every case is new to the organization, and nothing reacts to the events (no status notices, surveys or
-promises on the services they go to, no survey scores in them) — the same rows can be computed column-wise and
-written at once: moment stays with the usual :func:`~momentos.processes.service.plan_moves`; customers and
-processes with the usual bulk functions on SQLite, and on PostgreSQL with one ``COPY`` each, their ids drawn from
-the sequences beforehand (a process is written once, with its state after the moves); events with one
-``executemany`` (SQLite) or ``COPY`` (PostgreSQL). The events' message ids and properties are computed on a thread
-while the customers and processes are written, and the next slice's CSV while the server takes in the current one.
+can matter — every case is new to the organization, and none of the reactions to stored events
+(:mod:`momentos.events.reactions`) reacts to them (they take no status notices, surveys or promises, carry no survey
+scores) — the same rows can be computed column-wise and written at once: moment stays with the usual
+:func:`~momentos.processes.service.plan_moves`; customers and processes with the usual bulk functions on SQLite, and
+on PostgreSQL with one ``COPY`` each, their ids drawn from the sequences beforehand (a process is written once, with
+its state after the moves); events with one ``executemany`` (SQLite) or ``COPY`` (PostgreSQL). The events'
+message ids and properties are computed on a thread while the customers and processes are written, and the next
+slice's CSV while the server takes in the current one.
 
 The stored result is the general path's, row for row: the same message ids (so a re-import adds nothing), the same
 customers, processes, stays, channels and properties (a test imports the same logs both ways and compares). When a
 condition does not hold, :class:`BulkDeclined` is raised before anything is written, or from inside a savepoint
 the caller rolls back (an event already stored makes the insert fail), and the caller takes the general path.
-Never commits.
+The reactions' ``before_store`` hooks run first, as on the general path (analytics' watermark lock). Never commits.
 """
 
 from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import polars as pl
 from psycopg import errors as pg_errors
 from sqlalchemy.orm import Session
 
-from momentos.analytics import incremental
+from momentos.catalog import snapshot as catalog_snapshot
+from momentos.catalog.snapshot import CatalogSnapshot
 from momentos.customers import service as customers
 from momentos.dialect import PG_TIMESTAMP, BulkWriter, frame_csv
 from momentos.events import routing as routing_mod
+from momentos.events.reactions import Incoming, Reaction
 from momentos.events.schemas import EventIn, IngestResult
 from momentos.imports.readers import CHANNEL_RE, ImportOptions, normalize_channel
 from momentos.kit.background import in_background
 from momentos.kit.clock import utcnow
-from momentos.listening.surveys import service as listening_surveys
-from momentos.listening.surveys.triggers import SCORE_KEYS
 from momentos.processes import service as processes
 from momentos.processes.moves import Move
-from momentos.promises import definitions as promise_definitions
 
 CASE, ACTIVITY, TIME = "case:concept:name", "concept:name", "time:timestamp"
 LIFECYCLE = "lifecycle:transition"
@@ -67,16 +68,26 @@ def iso_text(column: pl.Expr) -> pl.Expr:
 class LogEvents:
     """The events of a log (:func:`events_of`): what routing and the writes of customers and processes need, at once;
     their message ids and properties computed meanwhile on a thread of their own (hashing the ids holds the GIL, but
-    those writes mostly wait for the database)."""
+    those writes mostly wait for the database), started once the reactions let the bulk road go on."""
 
     frame: pl.DataFrame
     """Columns case, activity, lifecycle, ts (naive UTC), channel, moment, row (the event's number in the log)."""
     skipped: int
     """Events the lifecycle option left out."""
-    _payload: Future[pl.DataFrame]
+    property_names: frozenset[str]
+    """The attributes the events' properties are made of (each event carries those it has a value for)."""
+    _build_payload: Callable[[], pl.DataFrame]
+    _payload: Future[pl.DataFrame] | None = field(default=None, init=False)
+
+    def start_payload(self) -> None:
+        """Start computing the message ids and properties on a thread."""
+        if self._payload is None:
+            self._payload = in_background(self._build_payload, "bulk-payload")
 
     def payload(self) -> pl.DataFrame:
         """Columns message_id and properties (JSON text), one row per ``row``, in order."""
+        self.start_payload()
+        assert self._payload is not None
         return self._payload.result()
 
 
@@ -90,7 +101,8 @@ def events_of(frame: pl.DataFrame, options: ImportOptions) -> LogEvents:
     skipped = frame.height - kept.height
     if kept.height == 0:
         raise BulkDeclined("no events")
-    properties = _properties(kept)
+    names = _property_names(kept)
+    properties = _properties(kept, names)
     events = kept.select(
         pl.col(CASE).str.strip_chars().alias("case"), pl.col(ACTIVITY).str.strip_chars().alias("activity"),
         (pl.col(LIFECYCLE) if LIFECYCLE in kept.columns else pl.lit(None, pl.String)).alias("lifecycle"),
@@ -105,7 +117,7 @@ def events_of(frame: pl.DataFrame, options: ImportOptions) -> LogEvents:
     def payload() -> pl.DataFrame:
         return pl.DataFrame([_message_ids(events), kept.select(properties.alias("properties")).to_series()])
 
-    return LogEvents(events, skipped, in_background(payload, "bulk-payload"))
+    return LogEvents(events, skipped, frozenset(names), payload)
 
 
 def _message_ids(events: pl.DataFrame) -> pl.Series:
@@ -130,11 +142,13 @@ def _text_attribute(frame: pl.DataFrame, name: str) -> pl.Expr:
     return pl.when(text == "").then(None).otherwise(text)
 
 
-def _properties(frame: pl.DataFrame) -> pl.Expr:
-    """Every attribute but the activity and the time, as a JSON object without the absent (null) ones."""
-    names = [c for c in frame.columns if c not in (ACTIVITY, TIME)]
-    if set(SCORE_KEYS) & set(names):
-        raise BulkDeclined("survey scores in the events")
+def _property_names(frame: pl.DataFrame) -> list[str]:
+    """Every attribute but the activity and the time."""
+    return [c for c in frame.columns if c not in (ACTIVITY, TIME)]
+
+
+def _properties(frame: pl.DataFrame, names: list[str]) -> pl.Expr:
+    """The attributes ``names``, as a JSON object without the absent (null) ones."""
     fields = [iso_text(pl.col(c)).alias(c) if isinstance(frame.schema[c], pl.Datetime) else pl.col(c)
               for c in names]
     # one JSON encoder per pattern of present attributes (a log has a handful), so nulls are left out
@@ -164,21 +178,24 @@ def _check(events: pl.DataFrame) -> None:
         raise BulkDeclined(f"column checks failed: {', '.join(failed)}")
 
 
-def ingest_new_cases(session: Session, org_id: int, log: LogEvents, *, source: str,
-                     service: str | None) -> IngestResult:
-    """Store the events of ``log`` (from :func:`events_of`) whose cases are all new; raises BulkDeclined otherwise."""
-    incremental.note_ingest(session, org_id)
+def ingest_new_cases(session: Session, org_id: int, log: LogEvents, *, source: str, service: str | None,
+                     reactions: Sequence[Reaction]) -> IngestResult:
+    """Store the events of ``log`` (from :func:`events_of`) whose cases are all new; raises BulkDeclined otherwise,
+    also when one of ``reactions`` reacts to them."""
+    for reaction in reactions:
+        reaction.before_store(session, org_id)
     received_at = utcnow()
-    routing = routing_mod.load(session, org_id)
-    events = _routed(routing, log.frame, service)
-    _check_quiet(session, org_id, routing, events)
+    snapshot = catalog_snapshot.load(session, org_id)
+    events = _routed(snapshot, log.frame, service)
+    _check_quiet(session, snapshot, reactions, events, log.property_names)
+    log.start_payload()
     try:
-        return _write(session, org_id, routing, log, events, source, received_at)
+        return _write(session, org_id, snapshot, log, events, source, received_at)
     except (sqlite3.IntegrityError, pg_errors.UniqueViolation) as exc:  # a row written meanwhile, or already
         raise BulkDeclined("some customers, processes or events are already stored") from exc
 
 
-def _write(session: Session, org_id: int, routing: routing_mod.Routing, log: LogEvents, events: pl.DataFrame,
+def _write(session: Session, org_id: int, snapshot: CatalogSnapshot, log: LogEvents, events: pl.DataFrame,
            source: str, received_at: datetime) -> IngestResult:
     """Customers, processes (on PostgreSQL with COPY and ids drawn beforehand), then the events."""
     first = events.group_by("case").agg(pl.col("ts").min())
@@ -190,7 +207,7 @@ def _write(session: Session, org_id: int, routing: routing_mod.Routing, log: Log
         return result
     kept = kept.with_columns(pl.col("case").replace_strict(cids, return_dtype=pl.Int64).alias("customer_id"))
     kept = kept.sort("ts", maintain_order=True).with_row_index("position")
-    kept = _with_processes(session, org_id, routing, kept)
+    kept = _with_processes(session, org_id, snapshot, kept)
     payload = log.payload()
     kept = kept.with_columns(payload["message_id"].gather(kept["row"]), payload["properties"].gather(kept["row"]))
     _store(BulkWriter(session), org_id, kept, source, received_at)
@@ -198,7 +215,7 @@ def _write(session: Session, org_id: int, routing: routing_mod.Routing, log: Log
     return result
 
 
-def _routed(routing: routing_mod.Routing, events: pl.DataFrame, service: str | None) -> pl.DataFrame:
+def _routed(snapshot: CatalogSnapshot, events: pl.DataFrame, service: str | None) -> pl.DataFrame:
     """Service, moment, channel and initiator of each event, routed once per distinct (activity, moment,
     channel)."""
     combos = events.select("activity", "moment", "channel").unique()
@@ -208,7 +225,7 @@ def _routed(routing: routing_mod.Routing, events: pl.DataFrame, service: str | N
         probe = EventIn(message_id="probe", customer="probe", timestamp=epoch, activity=activity, channel=channel,
                         service=service, moment=moment)
         try:
-            r = routing_mod.route(routing, probe)
+            r = routing_mod.route(snapshot, probe)
         except routing_mod.RoutingError as exc:
             raise BulkDeclined(exc.message) from exc
         if not CHANNEL_RE.match(r.channel):
@@ -224,20 +241,17 @@ def _routed(routing: routing_mod.Routing, events: pl.DataFrame, service: str | N
     return joined.drop("moment", "channel").rename({"routed_moment": "moment", "routed_channel": "channel"})
 
 
-def _check_quiet(session: Session, org_id: int, routing: routing_mod.Routing, events: pl.DataFrame) -> None:
-    """Nothing may react to these events: no status notices, surveys or promises on their services."""
-    sids = {sid for sid in events["service_id"].unique().to_list() if sid is not None}
-    if not sids:
-        return
-    triggers = listening_surveys.triggers(session, org_id, routing)
-    reacting = ({sid for sid, _ in routing.notice_moments} | {sid for sid, _ in triggers.moments}
-                | {sid for sid, _ in triggers.activities}
-                | set(promise_definitions.for_routing(session, org_id, routing).by_service))
-    if sids & reacting:
-        raise BulkDeclined("status notices, surveys or promises react to these events")
+def _check_quiet(session: Session, snapshot: CatalogSnapshot, reactions: Sequence[Reaction], events: pl.DataFrame,
+                 property_names: frozenset[str]) -> None:
+    """No reaction may react to these events (the bulk road hands no stored batch to them)."""
+    incoming = Incoming(frozenset(sid for sid in events["service_id"].unique().to_list() if sid is not None),
+                        property_names)
+    for reaction in reactions:
+        if reaction.reacts_to(session, snapshot, incoming):
+            raise BulkDeclined(f"{reaction.name} reacts to these events")
 
 
-def _with_processes(session: Session, org_id: int, routing: routing_mod.Routing, kept: pl.DataFrame) -> pl.DataFrame:
+def _with_processes(session: Session, org_id: int, snapshot: CatalogSnapshot, kept: pl.DataFrame) -> pl.DataFrame:
     """Open one new process per (service, customer, case) and mark the events that enter a moment."""
     routed = kept.filter(pl.col("service_id").is_not_null())
     if routed.height == 0:
@@ -258,7 +272,7 @@ def _with_processes(session: Session, org_id: int, routing: routing_mod.Routing,
     for position, pid, ts, moment in kept.filter(pl.col("process_id").is_not_null() & pl.col("moment").is_not_null()
                                                  ).select("position", "process_id", "ts", "moment").iter_rows():
         moves.setdefault(pid, []).append(Move(ts.replace(tzinfo=UTC), position, moment))
-    plan = processes.plan_moves(by_id, moves, {pid: routing.models[row.service_id] for pid, row in by_id.items()})
+    plan = processes.plan_moves(by_id, moves, {pid: snapshot.models[row.service_id] for pid, row in by_id.items()})
     if plan.rebuild:
         raise BulkDeclined("out-of-order moves")  # cannot happen for new processes; kept as a guard
     processes.write_opened(session, org_id, by_id.values())

@@ -70,6 +70,7 @@ def import_command(
     """Import an event log (CSV or XES/IEEE 1849) into an organization: all or nothing, re-import adds nothing."""
     from sqlalchemy.exc import DBAPIError
 
+    from momentos.bootstrap import bootstrap
     from momentos.config import Settings
     from momentos.db import make_engine, make_session_factory, unit_of_work
     from momentos.errors import MomentosError
@@ -83,13 +84,15 @@ def import_command(
         customer_column=customer_column, channel_column=channel_column, moment_column=moment_column,
         delimiter=delimiter, encoding=encoding, timezone=timezone, lifecycle=LIFECYCLES[lifecycle],
         chunk_size=chunk_size, bulk=bulk)
-    engine = make_engine(Settings().effective_database_url)
+    wiring = bootstrap(Settings())
+    engine = make_engine(wiring.settings.effective_database_url)
     factory = make_session_factory(engine)
     try:
         with unit_of_work(factory) as session:
             org_id = get_organization(session, org).id
         with _progress_bar(file, progress) as update:  # recorded in the import history, ok or failed
-            outcome = run_import(factory, org_id, file, options, Actor.command_line(), progress=update)
+            outcome = run_import(factory, org_id, file, options, Actor.command_line(), reactions=wiring.reactions,
+                                 progress=update)
     except MomentosError as exc:
         raise _fail(exc.message, 2) from exc
     except DBAPIError as exc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import getpass
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from momentos.db import unit_of_work
 from momentos.errors import ImportFailed, MomentosError
+from momentos.events.reactions import Reaction
 from momentos.imports.readers import ImportOptions, detect_format
 from momentos.imports.service import ImportReport, Progress, import_file
 from momentos.kit.clock import utcnow
@@ -54,17 +56,18 @@ class Outcome:
 
 
 def run_import(factory: sessionmaker[Session], org_id: int, path: Path, options: ImportOptions, actor: Actor, *,
-               file_name: str | None = None, progress: Progress | None = None) -> Outcome:
+               reactions: Sequence[Reaction], file_name: str | None = None,
+               progress: Progress | None = None) -> Outcome:
     """Import the file and record it. A domain error (a bad row, an unknown service) is recorded and returned;
     any other error is recorded and raised. ``file_name`` is what the history (and the error text) calls the file
-    (default: the path's base name)."""
+    (default: the path's base name); ``reactions`` are handed the stored events (``momentos.bootstrap``)."""
     name = Path(file_name or path.name).name[:255] or "-"
     base = {"org_id": org_id, "file_name": name, "format": _format(path, options), "service": options.service,
             "actor_kind": actor.kind, "actor": actor.name, "started_at": utcnow()}
     started = time.perf_counter()
     try:
         with unit_of_work(factory) as session:
-            report = import_file(session, org_id, path, options, progress)
+            report = import_file(session, org_id, path, options, progress, reactions=reactions)
             record = ImportRecord(**{**base, **_counts(report)}, status="ok", finished_at=utcnow())
             session.add(record)
     except MomentosError as exc:

@@ -7,15 +7,17 @@ because message ids are derived from the events themselves. Never commits.
 
 A first import of an XES log takes a faster road when it can: the file is read whole by the Rust reader
 (:mod:`.importers.xes_frame`) and its brand-new cases are written in bulk (:mod:`momentos.imports.bulk`), with the
-same result. Anything that road does not handle — a bad event, a case or event already stored, a service with
-status notices, surveys or promises — sends the file down the streaming road, which also names the bad line.
+same result. Anything that road does not handle — a bad event, a case or event already stored, events one of the
+reactions to stored events reacts to (status notices, surveys, promises, survey scores) — sends the file down the
+streaming road, which also names the bad line. Both roads hand the file's events to the ``reactions`` the caller
+passes (``momentos.bootstrap.reactions()``).
 """
 
 from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -23,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from momentos.errors import ImportFailed, ValidationFailed
+from momentos.events.reactions import Reaction
 from momentos.events.schemas import Batch, EventIn
 from momentos.events.service import ingest
 from momentos.imports import bulk
@@ -72,7 +75,7 @@ class ImportReport(BaseModel):
 
 
 def import_file(session: Session, org_id: int, path: Path | str, options: ImportOptions,
-                progress: Progress | None = None) -> ImportReport:
+                progress: Progress | None = None, *, reactions: Sequence[Reaction]) -> ImportReport:
     """Import the events of the file at ``path`` into organization ``org_id``; atomic, never commits.
 
     Raises ImportFailed (file, line, reason) for a bad record and ValidationFailed for an unknown service;
@@ -84,9 +87,9 @@ def import_file(session: Session, org_id: int, path: Path | str, options: Import
     report.note = _service_note(session, org_id, options.service)
     started = time.perf_counter()
     with session.begin_nested():
-        if report.format != "xes" or not _import_in_bulk(session, org_id, path, report, options):
+        if report.format != "xes" or not _import_in_bulk(session, org_id, path, report, options, reactions):
             with open_log(path) as opened:
-                _import_stream(session, org_id, opened, report, options, progress)
+                _import_stream(session, org_id, opened, report, options, progress, reactions)
     if progress is not None:
         progress(report.file_size, report.file_size)
     report.seconds = round(time.perf_counter() - started, 3)
@@ -107,7 +110,7 @@ def _service_note(session: Session, org_id: int, service: str | None) -> str | N
 
 
 def _import_stream(session: Session, org_id: int, opened: OpenedFile, report: ImportReport,
-                   options: ImportOptions, progress: Progress | None) -> None:
+                   options: ImportOptions, progress: Progress | None, reactions: Sequence[Reaction]) -> None:
     builder = EventBuilder(report.file, options)
     chunk: list[EventIn] = []
     lines: list[int] = []
@@ -120,18 +123,19 @@ def _import_stream(session: Session, org_id: int, opened: OpenedFile, report: Im
             chunk.append(builder.build(record))
             lines.append(record.line)
             if len(chunk) >= options.chunk_size:
-                _ingest_chunk(session, org_id, chunk, lines, report)
+                _ingest_chunk(session, org_id, chunk, lines, report, reactions)
                 chunk, lines = [], []
                 if progress is not None:
                     progress(opened.position(), opened.size)
     except (OSError, EOFError, zlib.error) as exc:
         raise ImportFailed(report.file, None, f"cannot read the file: {exc}") from exc
-    _ingest_chunk(session, org_id, chunk, lines, report)
+    _ingest_chunk(session, org_id, chunk, lines, report, reactions)
     report.cases = len(builder.cases)
     report.file_size = opened.size
 
 
-def _import_in_bulk(session: Session, org_id: int, path: Path, report: ImportReport, options: ImportOptions) -> bool:
+def _import_in_bulk(session: Session, org_id: int, path: Path, report: ImportReport, options: ImportOptions,
+                    reactions: Sequence[Reaction]) -> bool:
     """The bulk road; False (nothing written) when it does not apply."""
     read = start_read(path, options)
     if read is None:
@@ -140,7 +144,8 @@ def _import_in_bulk(session: Session, org_id: int, path: Path, report: ImportRep
         with session.begin_nested():
             try:
                 log = bulk.events_of(read.frame, options)
-                result = bulk.ingest_new_cases(session, org_id, log, source=report.format, service=options.service)
+                result = bulk.ingest_new_cases(session, org_id, log, source=report.format, service=options.service,
+                                               reactions=reactions)
             except bulk.BulkDeclined:
                 raise  # no need to wait for the file's check
             except Exception:
@@ -161,12 +166,12 @@ def _import_in_bulk(session: Session, org_id: int, path: Path, report: ImportRep
 
 
 def _ingest_chunk(session: Session, org_id: int, chunk: list[EventIn], lines: list[int],
-                  report: ImportReport) -> None:
+                  report: ImportReport, reactions: Sequence[Reaction]) -> None:
     """Hand one chunk to the ingestion service; its errors are reported with the line of the offending event."""
     if not chunk:
         return
     try:
-        result = ingest(session, org_id, Batch(events=chunk), source=report.format)
+        result = ingest(session, org_id, Batch(events=chunk), source=report.format, reactions=reactions)
     except ValidationFailed as exc:
         index = exc.detail.get("index") if isinstance(exc.detail, dict) else None
         line = lines[index] if isinstance(index, int) and 0 <= index < len(lines) else None

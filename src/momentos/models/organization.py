@@ -20,7 +20,8 @@ class Organization(Base):
     default_language: Mapped[str] = mapped_column(String(2), default="es")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     catalog_version: Mapped[str] = mapped_column(String(32), default=lambda: uuid4().hex)
-    """A fresh random token on every change to services, touchpoints or journey models (routing cache key)."""
+    """A fresh random token on every change to services, touchpoints, journey models, surveys or promise definitions:
+    the key of the cached catalog snapshot and of what the reactions to stored events derive from it."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

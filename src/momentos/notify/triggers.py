@@ -1,19 +1,13 @@
-"""What causes notifications: entering a moment (per the service's touchpoints) and an explicit request.
+"""The parameters of a status notice, filled in by the worker at send time.
 
-Called by ingestion in the same transaction as the events (``events/service.py::_notify_entries``), with only
-the stored events that entered a moment needing a notice (``events.routing.Routing.notice_moments``).
-The link is stored as ``/s/<token>`` and the worker prefixes its public URL.
-
-A moment entered by an event whose service has a company-started touchpoint with ``contact_needed`` at that moment
-gets a ``status`` notice. The dedup key is the event's (organization, message id) and the moment, so a replayed
-event (already stored, so not inserted again) and a second call create no second notification.
+What queues a status notice — a stored event entering a moment that needs one — is notify's reaction to stored
+events, :mod:`momentos.notify.reactions`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -21,29 +15,6 @@ from momentos.catalog import service as catalog
 from momentos.catalog.presets import JourneyModelDef
 from momentos.models import Customer, Organization, Service
 from momentos.notify import status_tokens
-from momentos.notify.outbox import NotificationIn, enqueue_many
-
-
-class Entry(NamedTuple):
-    """An event that just entered a moment needing a status notice (the ingestion knows these without a query)."""
-
-    message_id: str
-    customer_id: int
-    service_id: int
-    process_id: int
-    moment: str
-
-
-def moments_entered(session: Session, org_id: int, entries: Sequence[Entry], now: datetime) -> int:
-    """Enqueue the status notices for these moment entries; returns how many were new.
-
-    Rows are written in bulk; their link and texts are filled in by the worker at send time (``status_params``).
-    The dedup key is the entry itself, so replaying the events never queues a second notice.
-    """
-    items = [NotificationIn(customer_id=e.customer_id, purpose="status", template="status",
-                            dedup_key=f"moment:{e.message_id}:{e.moment}", process_id=e.process_id,
-                            service_id=e.service_id, moment=e.moment) for e in entries]
-    return enqueue_many(session, org_id, items, now)
 
 
 def status_params(session: Session, org_id: int, service_id: int, customer_id: int, process_id: int,

@@ -1,7 +1,8 @@
 """Promise definitions: create, list, read; and the compiled set per organization used on the ingestion path.
 
-Changing a definition renews the organization's catalog version, so the compiled set (cached per routing
-object, itself cached per catalog version) is rebuilt; an organization without promises costs a dict lookup.
+Changing a definition renews the organization's catalog version, so the compiled set (cached per catalog
+version by the promises' reaction, :mod:`momentos.promises.reactions`) is rebuilt; an organization without
+promises costs a dict lookup.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from momentos.catalog import service as catalog
+from momentos.catalog.snapshot import CatalogSnapshot
 from momentos.errors import Conflict, NotFound, ValidationFailed
-from momentos.events.routing import Routing
 from momentos.kit.clock import utcnow
 from momentos.models import PromiseDefinition, Service
 from momentos.promises.rules import Rule, compile_rule
@@ -69,14 +70,12 @@ def build(rows: Sequence[PromiseDefinition]) -> OrgPromises:
     return out
 
 
-def for_routing(session: Session, org_id: int, routing: Routing) -> OrgPromises:
-    """The organization's active promises, kept on its routing object (renewed with the catalog version)."""
-    def build() -> OrgPromises:
-        compiled = active(session, org_id)
-        compiled.entering = frozenset(activity for (sid, activity), rule in routing.rules.items()
-                                      if (sid, rule.moment) in compiled.moments)
-        return compiled
-    return routing.derive("promises", build)
+def for_snapshot(session: Session, snapshot: CatalogSnapshot) -> OrgPromises:
+    """The organization's active promises, with the activities its touchpoints route into their moments."""
+    compiled = active(session, snapshot.org_id)
+    compiled.entering = frozenset(activity for (sid, activity), rule in snapshot.rules.items()
+                                  if (sid, rule.moment) in compiled.moments)
+    return compiled
 
 
 def active(session: Session, org_id: int) -> OrgPromises:

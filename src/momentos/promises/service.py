@@ -1,10 +1,9 @@
 """Promise instances: created and recomputed from the event history when events arrive; read for pages and APIs.
 
-``on_ingested`` is the one call ingestion makes (end of ``events.service.ingest``): for an organization without
-promises it is a dict lookup; otherwise one lookup of the batch's relevant events, one read of the touched
-processes' relevant events, one locked read of their instances, then bulk writes. Every instance is recomputed in
-full with ``evaluate`` — nothing is counted incrementally — and each state change is recorded once, as a
-transition with its notices, in the caller's transaction. Never commits.
+After every ingestion the promises' reaction to stored events (:mod:`momentos.promises.reactions`) calls
+``refresh`` for the processes a batch touched. Every instance is recomputed in full with ``evaluate`` — nothing is
+counted incrementally — and each state change is recorded once (``record``), as a transition with its notices, in
+the caller's transaction. Never commits.
 """
 
 from __future__ import annotations
@@ -18,10 +17,8 @@ from sqlalchemy.orm import Session
 
 from momentos.db import is_postgres, table_of
 from momentos.dialect import BulkWriter, insert_ignore
-from momentos.events.routing import Routing
-from momentos.events.schemas import EventIn
 from momentos.models import Event, PromiseDefinition, PromiseInstance
-from momentos.promises import definitions, notices
+from momentos.promises import definitions
 from momentos.promises.definitions import Compiled, OrgPromises
 from momentos.promises.evaluate import Evaluation, Fact, evaluate
 
@@ -52,38 +49,6 @@ class Change:
 class Touched:
     service_id: int
     customer_id: int
-
-
-def on_ingested(session: Session, org_id: int, routing: Routing, events: Sequence[EventIn], now: datetime) -> None:
-    """Bring the promises of the processes this batch touched up to date, and announce the promises of the moments
-    it entered. ``routing`` is the batch's routing object (the promise set is cached on it)."""
-    promises = definitions.for_routing(session, org_id, routing)
-    if promises.empty:
-        return
-    mids = [e.message_id for e in events if e.activity in promises.activities or e.moment is not None
-            or e.activity in promises.entering]
-    if not mids:
-        return
-    writer = BulkWriter(session)
-    rows = writer.lookup("events", ("process_id", "service_id", "customer_id", "message_id", "moment", "stay_seq",
-                                    "activity", "timestamp"), org_id, "message_id", mids)
-    touched: dict[int, Touched] = {}
-    entries: list[notices.Entry] = []
-    for pid, sid, cid, mid, moment, stay_seq, activity, ts in rows:
-        if pid is None or sid not in promises.by_service:
-            continue
-        if activity in promises.activities:
-            touched[pid] = Touched(sid, cid)
-        if stay_seq is not None and (sid, moment) in promises.moments:
-            at = writer.to_datetime(ts)
-            if at is not None and now - at <= notices.STALE:
-                entries.append(notices.Entry(pid, sid, cid, mid, moment))
-    pids = sorted(touched)
-    changes = [c for start in range(0, len(pids), PROCESS_CHUNK) for c in refresh(
-        session, org_id, promises, {pid: touched[pid] for pid in pids[start:start + PROCESS_CHUNK]}, now)]
-    record(session, org_id, changes, now, source="ingest")
-    notices.announce(session, org_id, promises, entries, now)
-    notices.for_changes(session, org_id, promises, changes, now)
 
 
 def facts_of(session: Session, process_ids: Sequence[int], activities: frozenset[str]) -> dict[int, list[Fact]]:

@@ -150,5 +150,6 @@ def _import(request: Request, viewer: Viewer, upload_file: UploadFile, service: 
         path = Path(folder) / f"upload{_suffix(name)}"  # never the client's name on disk
         _copy(upload_file.file, path, limit)
         return import_history.run_import(request.app.state.session_factory, viewer.org_id, path,
-                                         ImportOptions(service=service), actor, file_name=name)
+                                         ImportOptions(service=service), actor,
+                                         reactions=request.app.state.wiring.reactions, file_name=name)
 

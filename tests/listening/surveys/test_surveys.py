@@ -23,7 +23,7 @@ from momentos.notify.tasks import run
 from momentos.policy.schemas import RuleSet
 from momentos.policy.service import set_rules
 from tests.conftest import OrgHandle
-from tests.factories import event, make_service, send
+from tests.factories import REACTIONS, event, make_service, send
 from tests.listening.helpers import delivery_survey, invitations, opted_in
 from tests.notify.receivers import Inbox
 
@@ -36,7 +36,7 @@ def _ship(db: Session, org_id: int, customer: str, message_id: str, at: datetime
     received = at or utcnow()
     shipped = event(customer, "order_shipped", service="shop", message_id=message_id).model_copy(
         update={"timestamp": happened or received - timedelta(minutes=1)})
-    ingest(db, org_id, Batch(events=[shipped]), source="api", received_at=received)
+    ingest(db, org_id, Batch(events=[shipped]), source="api", received_at=received, reactions=REACTIONS)
 
 
 def test_entering_the_moment_invites_once_and_a_replay_invites_nobody(db: Session, org: OrgHandle) -> None:
@@ -171,7 +171,7 @@ def test_a_touchpoint_survey_invites_after_its_activities_once_a_day_per_process
     def at(activity: str, minutes: int, mid: str) -> None:
         e = event("ana", activity, service="shop", message_id=mid).model_copy(
             update={"timestamp": now - timedelta(minutes=minutes)})
-        ingest(db, org.id, Batch(events=[e]), source="api", received_at=now)
+        ingest(db, org.id, Batch(events=[e]), source="api", received_at=now, reactions=REACTIONS)
 
     at("order_placed", 30, "tp-1")  # purchase: not the touchpoint
     assert invitations(db, org.id) == []

@@ -11,6 +11,7 @@ How events map onto Momentos events is described in ``momentos.doors.cloudevents
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from fastapi import APIRouter, Request
@@ -22,8 +23,10 @@ from momentos.config import Settings
 from momentos.doors.body import read_raw
 from momentos.doors.cloudevents import mapping as cloudevents
 from momentos.doors.ratelimit import check_rate
+from momentos.doors.wiring import reactions
 from momentos.errors import BadRequest, ValidationFailed
 from momentos.events import service as events
+from momentos.events.reactions import Reaction
 from momentos.events.schemas import Batch, IngestResult
 from momentos.kit.clock import utcnow
 
@@ -40,12 +43,13 @@ async def ingest_cloudevents(request: Request, p: Writer, session: DbSession) ->
     received_at = utcnow()
     batch = cloudevents.to_batch(request.headers, body, received_at=received_at,
                                  max_event_bytes=settings.ingest.max_event_bytes)
-    return await run_in_threadpool(ingest, session, p.org_id, batch, received_at)
+    return await run_in_threadpool(ingest, session, p.org_id, batch, received_at, reactions(request))
 
 
-def ingest(session: Session, org_id: int, batch: Batch, received_at: datetime) -> IngestResult:
+def ingest(session: Session, org_id: int, batch: Batch, received_at: datetime,
+           reacting: Sequence[Reaction]) -> IngestResult:
     """Run the ingestion service; its validation errors (unknown moment or service) become 400s."""
     try:
-        return events.ingest(session, org_id, batch, source=SOURCE, received_at=received_at)
+        return events.ingest(session, org_id, batch, source=SOURCE, reactions=reacting, received_at=received_at)
     except ValidationFailed as exc:
         raise BadRequest(exc.message, code=exc.code, detail=exc.detail) from exc

@@ -10,6 +10,7 @@ from momentos.auth.deps import DbSession, Writer
 from momentos.config import Settings
 from momentos.doors.body import parse_json, read_raw
 from momentos.doors.ratelimit import check_rate
+from momentos.doors.wiring import reactions
 from momentos.errors import ValidationFailed, pydantic_detail
 from momentos.events import service as events
 from momentos.events.schemas import Batch, IngestResult, NativeBatch
@@ -28,4 +29,5 @@ async def ingest_native(request: Request, p: Writer, session: DbSession) -> Inge
     except ValidationError as exc:
         raise ValidationFailed(detail=pydantic_detail(exc)) from exc
     batch = Batch(events=native.events, identifies=native.identifies)
-    return await run_in_threadpool(events.ingest, session, p.org_id, batch, source="api")
+    return await run_in_threadpool(events.ingest, session, p.org_id, batch, source="api",
+                                   reactions=reactions(request))

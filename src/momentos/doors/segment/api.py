@@ -15,7 +15,7 @@ How messages map onto events and profiles is described in ``momentos.doors.segme
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Annotated
 
@@ -29,8 +29,10 @@ from momentos.config import Settings
 from momentos.doors.body import parse_json, read_raw
 from momentos.doors.ratelimit import check_rate
 from momentos.doors.segment import mapping as segment
+from momentos.doors.wiring import reactions
 from momentos.errors import BadRequest, ValidationFailed
 from momentos.events import service as events
+from momentos.events.reactions import Reaction
 from momentos.kit.clock import utcnow
 from momentos.orgs.service import Principal
 
@@ -90,14 +92,15 @@ async def accept(request: Request, principal: Principal | None, session: Session
     received_at = utcnow()
     mapped = segment.to_batch(payload, kind=kind, received_at=received_at,
                               max_event_bytes=settings.ingest.max_event_bytes)
-    await run_in_threadpool(ingest, session, principal.org_id, mapped, received_at)
+    await run_in_threadpool(ingest, session, principal.org_id, mapped, received_at, reactions(request))
     return SegmentAck()
 
 
-def ingest(session: Session, org_id: int, mapped: segment.Mapped, received_at: datetime) -> None:
+def ingest(session: Session, org_id: int, mapped: segment.Mapped, received_at: datetime,
+           reacting: Sequence[Reaction]) -> None:
     """Run the ingestion service; its validation errors become 400s naming the message's index in the request."""
     try:
-        events.ingest(session, org_id, mapped.batch, source=SOURCE, received_at=received_at)
+        events.ingest(session, org_id, mapped.batch, source=SOURCE, reactions=reacting, received_at=received_at)
     except ValidationFailed as exc:
         detail = exc.detail
         if isinstance(detail, dict) and isinstance(detail.get("index"), int):

@@ -9,9 +9,8 @@ expiry so the worker drops it too if, at send time, the policy defers it past th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,9 +23,6 @@ from momentos.models import Customer, Feedback, Organization, Process, Survey, S
 from momentos.notify import outbox
 from momentos.policy import service as policy
 from momentos.policy.engine import Decision, Reason
-
-if TYPE_CHECKING:
-    from momentos.events.routing import Routing
 
 TOKEN_MAX = 64
 
@@ -56,7 +52,7 @@ def create_survey(session: Session, org_id: int, data: SurveyCreate, now: dateti
                     questions=[q.model_dump() for q in data.questions], created_at=now)
     session.add(survey)
     session.flush()
-    catalog.catalog_changed(session, org_id)  # ingestion's cached set of moments with a survey is renewed
+    catalog.catalog_changed(session, org_id)  # the survey reaction's cached triggers are renewed
     return survey
 
 
@@ -69,21 +65,6 @@ def get_survey(session: Session, org_id: int, key: str) -> Survey:
 
 def list_surveys(session: Session, org_id: int) -> Sequence[Survey]:
     return session.scalars(select(Survey).where(Survey.org_id == org_id).order_by(Survey.key)).all()
-
-
-@dataclass(frozen=True)
-class Triggers:
-    """What invites customers to surveys: entering a (service id, moment), or a (service id, activity) event."""
-
-    moments: frozenset[tuple[int, str]]
-    activities: frozenset[tuple[int, str]]
-
-
-def triggers(session: Session, org_id: int, routing: Routing) -> Triggers:
-    """The organization's survey triggers, kept on the batch's routing object (renewed with the catalog version,
-    which creating a survey renews): ingestion asks once per batch, at no cost when there are none."""
-    return routing.derive("survey_triggers", lambda: Triggers(frozenset(attached(session, org_id)),
-                                                              frozenset(by_activity(session, org_id))))
 
 
 def attached(session: Session, org_id: int) -> dict[tuple[int, str], Survey]:
