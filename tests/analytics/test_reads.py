@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, delete, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from momentos.analytics import incremental, tasks
@@ -103,6 +104,29 @@ def test_an_import_refreshes_its_organization_after_committing(engine: Engine, t
             assert not incremental.is_behind(session, org_id)
             pending = incremental.pending(session, org_id)
             assert pending is not None and pending.delta is None  # the first answer reads stored aggregates
+            _same(_answers(session, org_id), _answers(session, org_id, full=True))
+    finally:
+        with unit_of_work(factory) as session:
+            session.execute(delete(Organization).where(Organization.id == org_id))
+
+
+def test_a_failed_refresh_after_an_import_leaves_the_import_ok(engine: Engine, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(factory: sessionmaker[Session], org_id: int) -> int:
+        raise OperationalError("UPDATE analytics_state", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(tasks, "refresh_organization", refuse)
+    factory = make_session_factory(engine)
+    with unit_of_work(factory) as session:
+        org_id = make_org(session).id
+        make_service(session, org_id)
+    try:
+        path = tmp_path / "log.csv"
+        path.write_text("case,activity,timestamp\nc1,ad_clicked,2025-01-01T10:00:00Z\n")
+        outcome = run_import(factory, org_id, path, ImportOptions(service="shop"), Actor.command_line())
+        assert outcome.error is None and outcome.record.status == "ok"
+        with unit_of_work(factory) as session:
+            assert incremental.pending(session, org_id) is None  # never refreshed: reads take the full path
             _same(_answers(session, org_id), _answers(session, org_id, full=True))
     finally:
         with unit_of_work(factory) as session:

@@ -404,11 +404,14 @@ def _current_rows(bulk: BulkWriter, org_id: int, table: str, counters: Sequence[
     if not keys:
         return []
     if bulk.postgres:
+        # One primary-key probe per key (OFFSET 0 keeps the planner from turning it into a join, which scans the
+        # organization's whole table when the table has no statistics yet, e.g. right after a first build)
         return bulk.query(
             f"SELECT c.scope, c.lens, c.moment, c.customer_id, {', '.join(f'c.{c}' for c in counters)} "  # noqa: S608
             "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[]) AS k(scope, lens, moment, customer_id) "
-            f"JOIN {table} c ON c.org_id = %s AND c.scope = k.scope AND c.lens = k.lens AND c.moment = k.moment "
-            "AND c.customer_id = k.customer_id", [*(list(col) for col in zip(*keys, strict=True)), org_id])
+            f"CROSS JOIN LATERAL (SELECT * FROM {table} t WHERE t.org_id = %s AND t.scope = k.scope "
+            "AND t.lens = k.lens AND t.moment = k.moment AND t.customer_id = k.customer_id OFFSET 0) c",
+            [*(list(col) for col in zip(*keys, strict=True)), org_id])
     sql = (f"SELECT scope, lens, moment, customer_id, {', '.join(counters)} FROM {table} WHERE org_id = ? "  # noqa: S608
            "AND scope = ? AND lens = ? AND moment = ? AND customer_id = ?")
     return [row for key in keys for row in bulk.query(sql, [org_id, *key])]
