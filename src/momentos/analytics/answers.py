@@ -12,6 +12,7 @@ microseconds, so values at those ranks are the very values the full path would p
 from __future__ import annotations
 
 import bisect
+import functools
 import gc
 import math
 from collections.abc import Iterator, Mapping, Sequence
@@ -21,7 +22,6 @@ from typing import Any
 
 import polars as pl
 from pydantic import TypeAdapter
-from sqlalchemy.orm import Session
 
 from momentos.analytics import indicators
 from momentos.analytics.aggregates import VARIANT_SEP, Delta
@@ -57,23 +57,17 @@ class Aggregates:
     """The aggregate tables of one organization as a read sees them: the stored rows, plus ``pending`` (the change
     the events above the watermark make, folded in memory by incremental.pending; None when there is none)."""
 
-    session: Session
+    bulk: BulkWriter
     org_id: int
     pending: Delta | None = None
 
-    @property
-    def bulk(self) -> BulkWriter:
-        return BulkWriter(self.session)
-
-    def rows(self, at: Lens, table: str, keys: Sequence[str], counters: Sequence[str],
+    def rows(self, at: Lens, table: str, keys: tuple[str, ...], counters: tuple[str, ...],
              where: Mapping[str, object] | None = None, order: str = "") -> list[tuple[Any, ...]]:
         """``(*keys, *counters)`` of the table's rows at ``at`` (and ``where``'s columns equal to its values):
         stored plus pending, rows whose first counter sums to zero left out (as a refresh deletes them)."""
         where = where or {}
-        bulk = self.bulk
-        sql = (f"SELECT {', '.join((*keys, *counters))} FROM {table} "  # noqa: S608 - constant names
-               f"WHERE {' AND '.join(f'{c} = ?' for c in ('org_id', 'scope', 'lens', *where))}{order}")
-        stored = _query(bulk, sql, [self.org_id, at.scope, at.lens, *where.values()])
+        sql = _select(table, keys + counters, tuple(where), order, self.bulk.postgres)
+        stored = self.bulk.query(sql, [self.org_id, at.scope, at.lens, *where.values()])
         if self.pending is None:
             return stored
         frame: pl.DataFrame = getattr(self.pending, _DELTA_FIELDS[table])
@@ -93,8 +87,11 @@ class Aggregates:
         return merged
 
 
-def _query(bulk: BulkWriter, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
-    return bulk.query(sql.replace("?", "%s") if bulk.postgres else sql, params)
+@functools.cache
+def _select(table: str, columns: tuple[str, ...], where: tuple[str, ...], order: str, postgres: bool) -> str:
+    sql = (f"SELECT {', '.join(columns)} FROM {table} "  # noqa: S608 - constant names
+           f"WHERE {' AND '.join(f'{c} = ?' for c in ('org_id', 'scope', 'lens', *where))}{order}")
+    return sql.replace("?", "%s") if postgres else sql
 
 
 def dfg(agg: Aggregates, at: Lens) -> list[DfgEdge]:

@@ -31,6 +31,7 @@ from momentos.analytics.schemas import (
 from momentos.catalog import contact_levels as cl
 from momentos.catalog import service as catalog
 from momentos.catalog.presets import CANONICAL_KEYS, DEFAULT_MODEL
+from momentos.dialect import BulkWriter
 from momentos.models import Service
 
 
@@ -78,7 +79,7 @@ def aggregated(session: Session, org_id: int, q: AnalyticsQuery, full: bool = Fa
     pending = incremental.pending(session, org_id)
     if pending is None:
         return None
-    return Aggregates(session, org_id, pending.delta)
+    return Aggregates(BulkWriter(session), org_id, pending.delta)
 
 
 def _lens(session: Session, org_id: int, q: AnalyticsQuery) -> tuple[Lens, MomentSpace | None]:
