@@ -43,6 +43,7 @@ bench: install-test
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/policy.py
 	$(BIN)/python bench/analytics.py
+	$(BIN)/python bench/first_answer.py
 	$(BIN)/python bench/promises.py
 	$(BIN)/python bench/listening.py
 	$(BIN)/python bench/listening_pipeline.py

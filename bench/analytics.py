@@ -13,7 +13,7 @@ Two logs, each in the same run for both tools:
   virtual machine's speed drifts by tens of percent between minutes).
 
 After loading, the incremental aggregates are built once (``aggregates_build_s``, not part of the answers). Momentos's
-times are then end to end, as the API answers: check that the aggregates are caught up, read them. ``polars`` is
+times are then end to end, as the API answers: see that nothing is pending to fold, read the aggregates. ``polars`` is
 the full path's computation alone on an already loaded frame; pm4py computes from a pandas DataFrame already in
 memory. Ratio = pm4py / Momentos (≥ 1 means Momentos is no slower). pm4py has no moment funnel or time in moment:
 those rows compare with the in-memory Polars computation instead (``vs_polars`` ratios).

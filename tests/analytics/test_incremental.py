@@ -2,7 +2,8 @@
 
 Random batches (duplicated message ids within and across batches, events out of time order, two services with
 different journey models, events without a service, customers erased between batches) go through the real
-ingestion service; the aggregates are caught up at random points; then every aggregated answer (DFG with
+ingestion service; the refresh job's catch-up runs at random points, or never after the first build (then answers
+come from the stored aggregates plus the in-memory fold alone); then every aggregated answer (DFG with
 frequencies and performance, start/end, variants, funnel, time in moment, and the journey map's moment indicators
 with channel mix and contacts per moment; by activity and by moment; for the organization, per service, in a
 service's own model and mapped onto the 8 contact moments) must equal the full path's answer computed from the log.
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from momentos.analytics import incremental
@@ -53,10 +55,14 @@ events = st.builds(
     process=st.sampled_from([None, None, "p1", "p2"]),
     service=st.sampled_from([None, None, None, "shop"]), channel=st.sampled_from([None, "email", "phone", "web"]),
     initiator=st.sampled_from([None, "customer", "company"]))
-steps = st.lists(st.one_of(
-    st.tuples(st.just("batch"), st.lists(events, min_size=1, max_size=12)),
-    st.tuples(st.just("catch_up"), st.none()),
-    st.tuples(st.just("erase"), st.sampled_from(CUSTOMERS))), min_size=1, max_size=8)
+changes = [st.tuples(st.just("batch"), st.lists(events, min_size=1, max_size=12)),
+           st.tuples(st.just("erase"), st.sampled_from(CUSTOMERS))]
+steps = st.lists(st.one_of(*changes, st.tuples(st.just("catch_up"), st.none())), min_size=1, max_size=8)
+steps_without_refresh = st.lists(st.one_of(*changes), min_size=1, max_size=8)
+AGGREGATE_TABLES = ("analytics_state", "analytics_cases", "analytics_pairs", "analytics_durations",
+                    "analytics_buckets", "analytics_variants", "analytics_ends", "analytics_moments",
+                    "analytics_moment_customers", "analytics_channels", "analytics_moment_contacts",
+                    "analytics_contact_spread")
 
 
 def _setup(db: Session) -> int:
@@ -94,26 +100,62 @@ def _as_list(x: Any) -> list[Any]:
     return x if isinstance(x, list) else [x]
 
 
+def stored_aggregates(db: Session, org_id: int) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the organization's aggregate tables and its watermark, to check that reads wrote nothing."""
+    return {table: sorted(tuple(map(str, r)) for r in db.execute(
+                text(f"SELECT * FROM {table} WHERE org_id = :org"), {"org": org_id}))
+            for table in AGGREGATE_TABLES}
+
+
+def _play(db: Session, org_id: int, first: list[EventIn], rest: list[Any]) -> None:
+    send(db, org_id, *first)
+    incremental.catch_up(db, org_id)  # first build: from the whole log
+    for kind, arg in rest:
+        if kind == "batch":
+            send(db, org_id, *arg)
+        elif kind == "catch_up":
+            incremental.catch_up(db, org_id)
+        else:
+            with contextlib.suppress(NotFound):
+                erase_customer(db, org_id, arg)
+
+
+def assert_reads_agree_and_write_nothing(db: Session, org_id: int) -> None:
+    before = stored_aggregates(db, org_id)
+    assert incremental.pending(db, org_id) is not None  # the aggregates (and the fold) answer, not the full path
+    assert_paths_agree(db, org_id)
+    assert stored_aggregates(db, org_id) == before
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(plan=st.tuples(st.lists(events, min_size=1, max_size=12), steps))
 def test_incremental_answers_equal_full_recomputation(db: Session, plan: tuple[list[EventIn], list[Any]]) -> None:
+    """The refresh job ran at random points (partway): stored aggregates plus the fold of what came after."""
     first, rest = plan
     nested = db.begin_nested()
     try:
         org_id = _setup(db)
-        send(db, org_id, *first)
-        incremental.catch_up(db, org_id)  # first build: from the whole log
-        for kind, arg in rest:
-            if kind == "batch":
-                send(db, org_id, *arg)
-            elif kind == "catch_up":
-                incremental.catch_up(db, org_id)
-            else:
-                with contextlib.suppress(NotFound):
-                    erase_customer(db, org_id, arg)
+        _play(db, org_id, first, rest)
+        assert_reads_agree_and_write_nothing(db, org_id)
+        incremental.catch_up(db, org_id)  # the job catches up: the same answers from the stored aggregates alone
+        pending = incremental.pending(db, org_id)
+        assert pending is not None and pending.delta is None
         assert_paths_agree(db, org_id)
-        refreshed = incremental.catch_up(db, org_id)
-        assert refreshed is None  # answering caught up: nothing left to fold in
+    finally:
+        nested.rollback()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(plan=st.tuples(st.lists(events, min_size=1, max_size=12), steps_without_refresh))
+def test_answers_from_the_fold_alone_equal_full_recomputation(db: Session,
+                                                              plan: tuple[list[EventIn], list[Any]]) -> None:
+    """No worker runs after the first build: every answer is the stored aggregates plus the in-memory fold."""
+    first, rest = plan
+    nested = db.begin_nested()
+    try:
+        org_id = _setup(db)
+        _play(db, org_id, first, rest)
+        assert_reads_agree_and_write_nothing(db, org_id)
     finally:
         nested.rollback()
 
@@ -138,5 +180,26 @@ def test_a_changed_journey_mapping_rebuilds_the_aggregates(db: Session) -> None:
     send(db, org_id, EventIn(message_id="x", customer="ana", activity="signed_up", timestamp=T0, service="shop"))
     incremental.catch_up(db, org_id)
     make_service(db, org_id, key="third", touchpoints={})
+    assert incremental.pending(db, org_id) is None  # until the job rebuilds them, reads take the full path
+    assert_paths_agree(db, org_id)
     again = incremental.catch_up(db, org_id)
     assert again is not None and again.full
+
+
+def test_reads_take_the_full_path_before_a_first_build_and_when_most_cases_are_new(
+        db: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    org_id = _setup(db)
+    send(db, org_id, *[EventIn(message_id=f"a{i}", customer=c, activity="signed_up", timestamp=T0, service="shop")
+                       for i, c in enumerate(CUSTOMERS[:2])])
+    assert incremental.pending(db, org_id) is None  # never refreshed
+    assert_paths_agree(db, org_id)
+    incremental.catch_up(db, org_id)
+    send(db, org_id, *[EventIn(message_id=f"b{i}", customer=c, activity="order_placed",
+                               timestamp=T0 + timedelta(minutes=1), service="shop") for i, c in enumerate(CUSTOMERS)])
+    pending = incremental.pending(db, org_id)
+    assert pending is not None and pending.cases == len(CUSTOMERS) and pending.delta is not None
+    monkeypatch.setattr(incremental, "_FOLD_MIN", 1)  # 4 touched cases of 2 known: more than an eighth
+    before = stored_aggregates(db, org_id)
+    assert incremental.pending(db, org_id) is None
+    assert_paths_agree(db, org_id)
+    assert stored_aggregates(db, org_id) == before

@@ -1,5 +1,9 @@
 """Answers read from the aggregate tables (see incremental.py), shaped exactly like the full path's.
 
+A read sees the stored rows plus, when events arrived since the last refresh, the change they make, folded in
+memory by ``incremental.pending`` (``Aggregates.pending``): both are summed per row here, so the answer is the one a
+refresh would give, without writing.
+
 Orders and ties follow mining.py and indicators.py. Medians and percentiles are exact: the bucket table says which
 bucket holds each wanted rank, then only that bucket's distinct durations are read (they are stored in
 microseconds, so values at those ranks are the very values the full path would pick).
@@ -8,6 +12,7 @@ microseconds, so values at those ranks are the very values the full path would p
 from __future__ import annotations
 
 import bisect
+import functools
 import gc
 import math
 from collections.abc import Iterator, Mapping, Sequence
@@ -17,10 +22,9 @@ from typing import Any
 
 import polars as pl
 from pydantic import TypeAdapter
-from sqlalchemy.orm import Session
 
 from momentos.analytics import indicators
-from momentos.analytics.aggregates import VARIANT_SEP
+from momentos.analytics.aggregates import VARIANT_SEP, Delta
 from momentos.analytics.schemas import (
     ChannelMix,
     ContactFigures,
@@ -35,6 +39,9 @@ from momentos.dialect import BulkWriter
 
 Group = tuple[str, str]
 _VARIANTS = TypeAdapter(list[VariantRead])
+_DELTA_FIELDS = {"analytics_pairs": "pairs", "analytics_durations": "durations", "analytics_buckets": "buckets",
+                 "analytics_variants": "variants", "analytics_ends": "ends", "analytics_moments": "moments",
+                 "analytics_channels": "channels", "analytics_contact_spread": "spread"}
 
 
 @dataclass(frozen=True)
@@ -45,49 +52,73 @@ class Lens:
     lens: str
 
 
-def _query(bulk: BulkWriter, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
-    return bulk.query(sql.replace("?", "%s") if bulk.postgres else sql, params)
+@dataclass(frozen=True)
+class Aggregates:
+    """The aggregate tables of one organization as a read sees them: the stored rows, plus ``pending`` (the change
+    the events above the watermark make, folded in memory by incremental.pending; None when there is none)."""
+
+    bulk: BulkWriter
+    org_id: int
+    pending: Delta | None = None
+
+    def rows(self, at: Lens, table: str, keys: tuple[str, ...], counters: tuple[str, ...],
+             where: Mapping[str, object] | None = None, order: str = "") -> list[tuple[Any, ...]]:
+        """``(*keys, *counters)`` of the table's rows at ``at`` (and ``where``'s columns equal to its values):
+        stored plus pending, rows whose first counter sums to zero left out (as a refresh deletes them)."""
+        where = where or {}
+        sql = _select(table, keys + counters, tuple(where), order, self.bulk.postgres)
+        stored = self.bulk.query(sql, [self.org_id, at.scope, at.lens, *where.values()])
+        if self.pending is None:
+            return stored
+        frame: pl.DataFrame = getattr(self.pending, _DELTA_FIELDS[table])
+        conditions = {"scope": at.scope, "lens": at.lens, **where}
+        frame = frame.filter(*(pl.col(c) == v for c, v in conditions.items()))
+        if frame.is_empty():
+            return stored
+        width = len(keys)
+        sums: dict[tuple[Any, ...], list[Any]] = {tuple(r[:width]): list(r[width:]) for r in stored}
+        for row in frame.select(*keys, *counters).iter_rows():
+            now = sums.setdefault(tuple(row[:width]), [0] * len(counters))
+            for i, value in enumerate(row[width:]):
+                now[i] += value
+        merged = [(*k, *v) for k, v in sums.items() if v[0] != 0]
+        if order:
+            merged.sort(key=lambda r: r[:width])
+        return merged
 
 
-def _where(org_id: int, at: Lens) -> tuple[None, list[object]]:
-    """The parameters of the ``org_id = ? AND scope = ? AND lens = ?`` condition every query starts with."""
-    return None, [org_id, at.scope, at.lens]
+@functools.cache
+def _select(table: str, columns: tuple[str, ...], where: tuple[str, ...], order: str, postgres: bool) -> str:
+    sql = (f"SELECT {', '.join(columns)} FROM {table} "  # noqa: S608 - constant names
+           f"WHERE {' AND '.join(f'{c} = ?' for c in ('org_id', 'scope', 'lens', *where))}{order}")
+    return sql.replace("?", "%s") if postgres else sql
 
 
-def dfg(session: Session, org_id: int, at: Lens) -> list[DfgEdge]:
-    _, params = _where(org_id, at)
-    rows = _query(BulkWriter(session), "SELECT source, target, n FROM analytics_pairs "
-                  "WHERE org_id = ? AND scope = ? AND lens = ?", params)
+def dfg(agg: Aggregates, at: Lens) -> list[DfgEdge]:
+    rows = agg.rows(at, "analytics_pairs", ("source", "target"), ("n",))
     rows.sort(key=lambda r: (-int(r[2]), str(r[0]), str(r[1])))
     return [DfgEdge(source=str(s), target=str(t), frequency=int(n)) for s, t, n in rows]
 
 
-def performance_dfg(session: Session, org_id: int, at: Lens) -> list[PerformanceEdge]:
-    bulk = BulkWriter(session)
-    _, params = _where(org_id, at)
+def performance_dfg(agg: Aggregates, at: Lens) -> list[PerformanceEdge]:
     rows = [(str(s), str(t), int(n), int(total))
-            for s, t, n, total in _query(bulk, "SELECT source, target, n, total_us FROM analytics_pairs "
-                                               "WHERE org_id = ? AND scope = ? AND lens = ?", params)]
+            for s, t, n, total in agg.rows(at, "analytics_pairs", ("source", "target"), ("n", "total_us"))]
     rows.sort(key=lambda r: (-r[2], r[0], r[1]))
-    (medians,) = _quantiles(bulk, org_id, at, "p", {(s, t): n for s, t, n, _ in rows}, 0.5)
+    (medians,) = _quantiles(agg, at, "p", {(s, t): n for s, t, n, _ in rows}, 0.5)
     return [PerformanceEdge(source=s, target=t, frequency=n, mean_s=total / n / 1_000_000,
                             median_s=medians[(s, t)]) for s, t, n, total in rows]
 
 
-def start_end(session: Session, org_id: int, at: Lens) -> EndActivities:
-    _, params = _where(org_id, at)
-    rows = _query(BulkWriter(session), "SELECT side, step, n FROM analytics_ends "
-                  "WHERE org_id = ? AND scope = ? AND lens = ?", params)
+def start_end(agg: Aggregates, at: Lens) -> EndActivities:
+    rows = agg.rows(at, "analytics_ends", ("side", "step"), ("n",))
     rows.sort(key=lambda r: (-int(r[2]), str(r[1])))
     return EndActivities(start={str(k): int(n) for side, k, n in rows if side == "s"},
                          end={str(k): int(n) for side, k, n in rows if side == "e"})
 
 
-def variants(session: Session, org_id: int, at: Lens, limit: int | None = None) -> list[VariantRead]:
-    _, params = _where(org_id, at)
+def variants(agg: Aggregates, at: Lens, limit: int | None = None) -> list[VariantRead]:
     with _no_gc():
-        rows = _query(BulkWriter(session), "SELECT steps, n FROM analytics_variants "
-                                           "WHERE org_id = ? AND scope = ? AND lens = ?", params)
+        rows = agg.rows(at, "analytics_variants", ("steps",), ("n",))
         table = pl.DataFrame(rows, schema={"steps": pl.String, "n": pl.Int64}, orient="row")
         total = int(table["n"].sum())
         table = table.sort(["n", "steps"], descending=[True, False])
@@ -122,16 +153,14 @@ class _MomentRow:
     customers: int
 
 
-def _moment_rows(bulk: BulkWriter, org_id: int, at: Lens) -> dict[str, _MomentRow]:
-    _, params = _where(org_id, at)
-    rows = _query(bulk, "SELECT moment, reached, entries, progressed, current, closed, total_us, customers "
-                        "FROM analytics_moments WHERE org_id = ? AND scope = ? AND lens = ?", params)
+def _moment_rows(agg: Aggregates, at: Lens) -> dict[str, _MomentRow]:
+    rows = agg.rows(at, "analytics_moments", ("moment",),
+                    ("reached", "entries", "progressed", "current", "closed", "total_us", "customers"))
     return {str(r[0]): _MomentRow(*(int(v) for v in r[1:])) for r in rows}
 
 
-def funnel(session: Session, org_id: int, at: Lens, moments: Sequence[str]) -> list[FunnelStep]:
-    bulk = BulkWriter(session)
-    rows = _moment_rows(bulk, org_id, at)
+def funnel(agg: Aggregates, at: Lens, moments: Sequence[str]) -> list[FunnelStep]:
+    rows = _moment_rows(agg, at)
     out = []
     for m in moments:
         r = rows.get(m, _MomentRow(0, 0, 0, 0, 0, 0, 0))
@@ -142,11 +171,10 @@ def funnel(session: Session, org_id: int, at: Lens, moments: Sequence[str]) -> l
     return out
 
 
-def time_in_moment(session: Session, org_id: int, at: Lens, moments: Sequence[str]) -> list[TimeInMoment]:
-    bulk = BulkWriter(session)
-    rows = _moment_rows(bulk, org_id, at)
+def time_in_moment(agg: Aggregates, at: Lens, moments: Sequence[str]) -> list[TimeInMoment]:
+    rows = _moment_rows(agg, at)
     closed = {(m, ""): r.closed for m, r in rows.items() if m in moments and r.closed}
-    medians, p90s = _quantiles(bulk, org_id, at, "t", closed, 0.5, 0.9)
+    medians, p90s = _quantiles(agg, at, "t", closed, 0.5, 0.9)
     out = []
     for m in moments:
         r = rows.get(m, _MomentRow(0, 0, 0, 0, 0, 0, 0))
@@ -161,24 +189,19 @@ def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def channel_mix(session: Session, org_id: int, at: Lens, moments: Sequence[str]) -> list[ChannelMix]:
-    _, params = _where(org_id, at)
-    rows = _query(BulkWriter(session), "SELECT moment, channel, n FROM analytics_channels "
-                  "WHERE org_id = ? AND scope = ? AND lens = ?", params)
+def channel_mix(agg: Aggregates, at: Lens, moments: Sequence[str]) -> list[ChannelMix]:
+    rows = agg.rows(at, "analytics_channels", ("moment", "channel"), ("n",))
     by_moment: dict[str, list[tuple[str, int]]] = {}
     for m, channel, n in sorted(rows, key=lambda r: (str(r[0]), -int(r[2]), str(r[1]))):
         by_moment.setdefault(str(m), []).append((str(channel), int(n)))
     return indicators.channel_mix_of(by_moment, moments)
 
 
-def contacts(session: Session, org_id: int, at: Lens, moments: Sequence[str],
+def contacts(agg: Aggregates, at: Lens, moments: Sequence[str],
              budgets: Mapping[str, int] | None) -> list[ContactFigures]:
     """Like indicators.contacts: customers reached from analytics_moments, the rest from analytics_contact_spread."""
-    bulk = BulkWriter(session)
-    reached = _moment_rows(bulk, org_id, at)
-    _, params = _where(org_id, at)
-    rows = _query(bulk, "SELECT moment, outbound, customers, inbound FROM analytics_contact_spread "
-                        "WHERE org_id = ? AND scope = ? AND lens = ?", params)
+    reached = _moment_rows(agg, at)
+    rows = agg.rows(at, "analytics_contact_spread", ("moment", "outbound"), ("customers", "inbound"))
     inbound: dict[str, int] = {}
     outbound: dict[str, int] = {}
     spread: dict[str, list[tuple[int, int]]] = {}
@@ -199,7 +222,7 @@ def contacts(session: Session, org_id: int, at: Lens, moments: Sequence[str],
     return out
 
 
-def _quantiles(bulk: BulkWriter, org_id: int, at: Lens, metric: str, sizes: dict[Group, int],
+def _quantiles(agg: Aggregates, at: Lens, metric: str, sizes: dict[Group, int],
                *qs: float) -> list[dict[Group, float]]:
     """Linear-interpolated quantiles of each group's durations, in seconds (Polars' and numpy's rule), all read in
     one pass: one dict per quantile asked."""
@@ -208,7 +231,7 @@ def _quantiles(bulk: BulkWriter, org_id: int, at: Lens, metric: str, sizes: dict
     for per_q in wanted:
         for group, (lo, hi, _) in per_q.items():
             ranks.setdefault(group, set()).update((lo, hi))
-    values = _values_at(bulk, org_id, at, metric, ranks)
+    values = _values_at(agg, at, metric, ranks)
     out = []
     for per_q in wanted:
         found = {}
@@ -225,28 +248,21 @@ def _ranks(n: int, q: float) -> tuple[int, int, float]:
     return lo, min(lo + 1, n - 1), h - lo
 
 
-def _bucket_values(bulk: BulkWriter, params: list[object], metric: str,
+def _bucket_values(agg: Aggregates, at: Lens, metric: str,
                    keys: list[tuple[Group, int]]) -> dict[tuple[Group, int], list[tuple[int, int]]]:
     """The (duration, count) rows of each (group, bucket), ascending: one primary-key range scan each."""
-    sql = _sql(bulk, "SELECT duration_us, n FROM analytics_durations WHERE org_id = ? AND scope = ? AND lens = ? "
-                     "AND metric = ? AND source = ? AND target = ? AND bucket = ? ORDER BY duration_us")
-    return {(group, b): [(int(v), int(n)) for v, n in bulk.query(sql, [*params, metric, group[0], group[1], b])]
-            for group, b in keys}
+    return {(group, b): [(int(v), int(n)) for v, n in agg.rows(
+        at, "analytics_durations", ("duration_us",), ("n",),
+        {"metric": metric, "source": group[0], "target": group[1], "bucket": b}, order=" ORDER BY duration_us")]
+        for group, b in keys}
 
 
-def _sql(bulk: BulkWriter, sql: str) -> str:
-    return sql.replace("?", "%s") if bulk.postgres else sql
-
-
-def _values_at(bulk: BulkWriter, org_id: int, at: Lens, metric: str,
+def _values_at(agg: Aggregates, at: Lens, metric: str,
                ranks: dict[Group, set[int]]) -> dict[tuple[Group, int], int]:
     """The duration at each 0-based rank (ascending) of each group: bucket table first, then one bucket each."""
     if not ranks:
         return {}
-    _, params = _where(org_id, at)
-    rows = _query(bulk, "SELECT source, target, bucket, n FROM analytics_buckets "
-                        "WHERE org_id = ? AND scope = ? AND lens = ? AND metric = ?",
-                  [*params, metric])
+    rows = agg.rows(at, "analytics_buckets", ("source", "target", "bucket"), ("n",), {"metric": metric})
     buckets: dict[Group, list[tuple[int, int]]] = {}
     for s, t, b, n in rows:
         if (str(s), str(t)) in ranks:
@@ -260,7 +276,7 @@ def _values_at(bulk: BulkWriter, org_id: int, at: Lens, metric: str,
         for rank in wanted:
             i = bisect.bisect_right(ends, rank) - 1
             needed.setdefault((group, ordered[i][0]), []).append((rank, rank - ends[i]))
-    slices = _bucket_values(bulk, params, metric, list(needed))
+    slices = _bucket_values(agg, at, metric, list(needed))
     out: dict[tuple[Group, int], int] = {}
     for key, picks in needed.items():
         for rank, offset in picks:

@@ -8,12 +8,21 @@ stays) and duplicates (dropped before storage) cannot make the two paths differ:
 recomputed whole from what is stored. Many touched cases, a first build, or a change of journey models (mappings)
 rebuild every table from the log instead.
 
+Who writes. Only the refresh job (``analytics.refresh``, analytics/tasks.py, which the import entry points also run
+for their organization once their import is committed) calls ``refresh``/``catch_up``; erasure subtracts a
+customer's digests (``forget_customer``). Reads never write: ``pending`` computes the very same change
+(``_case_delta``: the touched cases' new digests minus their stored digests, through ``aggregates.contributions``)
+in memory and hands it to the answers, which add it to the stored rows, so answers stay exact between refreshes
+without taking a write lock. When the change would be large (no aggregates yet, other journey models, or most
+cases touched) ``pending`` says so and the read takes the full path (log.py) instead.
+
 Watermark safety. SQLite has one writer at a time, so ids become visible in order. PostgreSQL hands out ids before
 commit: ingestion holds a shared advisory lock per organization for its whole transaction (``note_ingest``), and a
 refresh may move the watermark to the largest visible id only if it can take the exclusive lock at that moment
 (then no transaction holding ids is in flight). If it cannot, it still folds in every visible event (so answers
 stay exact for what is committed) and leaves the watermark where it was; those cases are simply recomputed again
-next time (idempotent). Refreshes of one organization are serialized by a row lock on its state row.
+next time (idempotent: a case already folded has a stored digest equal to its new one, so reads fold it to zero).
+Refreshes of one organization are serialized by a row lock on its state row.
 
 Erasure: ``forget_customer`` subtracts the customer's digests before their events are deleted. Alias merges (which
 move events between customers) are detected through new alias rows and digests whose customer no longer exists.
@@ -44,6 +53,10 @@ Momentos schemas in one database (or the test suite's per-worker schemas) have o
 whose ingestion must not keep each other's watermark from moving."""
 _FULL_MIN = 20_000
 """A refresh touching more cases than this (and more than a quarter of the known ones) rebuilds everything."""
+_FOLD_MIN = 1_000
+_FOLD_SHARE = 8
+"""A read folds the cases above the watermark in memory unless there are more than ``_FOLD_MIN`` of them and more
+than one in ``_FOLD_SHARE`` of the known cases: the full path then reaches the same answer sooner."""
 _TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     # table: (key columns after org_id, added counters, columns replaced by the new value)
     "analytics_pairs": (("scope", "lens", "source", "target"), ("n", "total_us"), ()),
@@ -71,6 +84,15 @@ class Refreshed:
     watermark: int
     advanced: bool
     """Whether the watermark moved (False: an ingestion was in flight; the cases will be folded again)."""
+
+
+@dataclass(frozen=True)
+class Pending:
+    """What the stored aggregates lack for a read: the change the cases above the watermark make to them."""
+
+    delta: Delta | None
+    """None: nothing to add (the stored aggregates are caught up)."""
+    cases: int
 
 
 def note_ingest(session: Session, org_id: int) -> None:
@@ -104,13 +126,40 @@ def is_behind(session: Session, org_id: int) -> bool:
 
 
 def catch_up(session: Session, org_id: int) -> Refreshed | None:
-    """Bring the organization's aggregates up to every committed event (cheap when nothing is new)."""
+    """Bring the organization's aggregates up to every committed event (cheap when nothing is new). Writes: only
+    the refresh job calls it (tests too, to play the worker)."""
     bulk = BulkWriter(session)
     models = current_models(session, org_id)
     state = _state(bulk, org_id, lock=False)
     if state is not None and not _behind(bulk, org_id, state, models):
         return None
     return refresh(session, org_id, models=models)
+
+
+def pending(session: Session, org_id: int) -> Pending | None:
+    """What a read must add to the stored aggregates to answer for every committed event, folded in memory with
+    the refresh's own contribution function; never writes and takes no lock.
+
+    None when the stored aggregates cannot answer: never built, built with other journey models, or so many cases
+    touched since the last refresh that the full path (log.py) is the faster way to the same answer.
+    """
+    bulk = BulkWriter(session)
+    state = _state(bulk, org_id, lock=False)
+    if state is None:
+        return None
+    models = current_models(session, org_id)
+    if state[2] != models.fingerprint():
+        return None
+    if not _behind(bulk, org_id, state, models):
+        return Pending(None, 0)
+    watermark, alias_mark, _ = state
+    touched = _touched(bulk, org_id, watermark, alias_mark, _max_id(bulk, "customer_aliases", org_id))
+    if len(touched) > _FOLD_MIN and len(touched) * _FOLD_SHARE > _count(bulk, org_id):
+        return None
+    if not touched:
+        return Pending(None, 0)
+    delta, _, _ = _case_delta(bulk, org_id, sorted(touched), models)
+    return Pending(delta, len(touched))
 
 
 def refresh(session: Session, org_id: int, *, models: Models | None = None,
@@ -246,15 +295,25 @@ def _rebuild_all(session: Session, bulk: BulkWriter, org_id: int, models: Models
 def _refresh_cases(bulk: BulkWriter, org_id: int, keys: Sequence[int], models: Models) -> None:
     if not keys:
         return
+    delta, old_keys, new = _case_delta(bulk, org_id, keys, models)
+    _apply(bulk, org_id, delta)
+    _delete_cases(bulk, org_id, old_keys)
+    _insert(bulk, "analytics_cases", org_id, aggregates.encode(new))
+
+
+def _case_delta(bulk: BulkWriter, org_id: int, keys: Sequence[int],
+                models: Models) -> tuple[Delta, list[int], pl.DataFrame]:
+    """What refolding the given cases changes in the tables (their digests rebuilt from the log minus their stored
+    digests), the keys of the stored digests it replaces and the new digests. Reads only: a refresh applies the
+    change, a read (``pending``) adds it to what it reads."""
     old_rows = bulk.lookup("analytics_cases", ("case_key", "service_id", "customer_id", "digest"), org_id,
                            "case_key", list(keys))
     new = aggregates.digests_from_log(_case_events(bulk, org_id, keys))
     old = aggregates.decode(old_rows)
     weighted = pl.concat([new.with_columns(pl.lit(1, dtype=pl.Int64).alias("w")),
                           old.with_columns(pl.lit(-1, dtype=pl.Int64).alias("w"))])
-    _apply(bulk, org_id, _with_counts(bulk, org_id, aggregates.contributions(weighted, models)))
-    _delete_cases(bulk, org_id, [r[0] for r in old_rows])
-    _insert(bulk, "analytics_cases", org_id, aggregates.encode(new))
+    delta = _with_counts(bulk, org_id, aggregates.contributions(weighted, models))
+    return delta, [int(r[0]) for r in old_rows], new
 
 
 _EVENT_COLUMNS = ("id", "process_id", "customer_id", "service_id", "activity", "timestamp", "moment", "stay_seq",
@@ -345,11 +404,14 @@ def _current_rows(bulk: BulkWriter, org_id: int, table: str, counters: Sequence[
     if not keys:
         return []
     if bulk.postgres:
+        # One primary-key probe per key (OFFSET 0 keeps the planner from turning it into a join, which scans the
+        # organization's whole table when the table has no statistics yet, e.g. right after a first build)
         return bulk.query(
             f"SELECT c.scope, c.lens, c.moment, c.customer_id, {', '.join(f'c.{c}' for c in counters)} "  # noqa: S608
             "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[]) AS k(scope, lens, moment, customer_id) "
-            f"JOIN {table} c ON c.org_id = %s AND c.scope = k.scope AND c.lens = k.lens AND c.moment = k.moment "
-            "AND c.customer_id = k.customer_id", [*(list(col) for col in zip(*keys, strict=True)), org_id])
+            f"CROSS JOIN LATERAL (SELECT * FROM {table} t WHERE t.org_id = %s AND t.scope = k.scope "
+            "AND t.lens = k.lens AND t.moment = k.moment AND t.customer_id = k.customer_id OFFSET 0) c",
+            [*(list(col) for col in zip(*keys, strict=True)), org_id])
     sql = (f"SELECT scope, lens, moment, customer_id, {', '.join(counters)} FROM {table} WHERE org_id = ? "  # noqa: S608
            "AND scope = ? AND lens = ? AND moment = ? AND customer_id = ?")
     return [row for key in keys for row in bulk.query(sql, [org_id, *key])]

@@ -1,10 +1,11 @@
-"""Analytics entry points. Takes a session; never commits.
+"""Analytics entry points. Takes a session; never commits, and never writes.
 
 Two paths that give identical answers. Unfiltered and per-service queries (by activity or by moment, in a service's
-own model or mapped onto the 8 contact moments) read the aggregate tables after folding in every committed event
-(incremental.catch_up, which writes to them in the caller's transaction). Queries filtered by channel, period or
-customer segment (the aggregates are sums over all customers), and ``full=True``, take the full path: load the log
-(log.py) and compute the view with Polars.
+own model or mapped onto the 8 contact moments) read the aggregate tables, which only the refresh job writes, plus
+the events committed since its last run folded in memory (incremental.pending: no write, no write lock). Queries
+filtered by channel, period or customer segment (the aggregates are sums over all customers), ``full=True``, and
+reads for which the stored aggregates are missing or far behind (never refreshed, other journey models, most cases
+new: folding would cost more) take the full path: load the log (log.py) and compute the view with Polars.
 """
 
 from __future__ import annotations
@@ -12,11 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import polars as pl
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from momentos.analytics import answers, incremental, indicators, mining, views
-from momentos.analytics.answers import Lens
+from momentos.analytics.answers import Aggregates, Lens
 from momentos.analytics.log import LogFilter, load_log
 from momentos.analytics.schemas import (
     AnalyticsQuery,
@@ -31,6 +31,7 @@ from momentos.analytics.schemas import (
 from momentos.catalog import contact_levels as cl
 from momentos.catalog import service as catalog
 from momentos.catalog.presets import CANONICAL_KEYS, DEFAULT_MODEL
+from momentos.dialect import BulkWriter
 from momentos.models import Service
 
 
@@ -70,21 +71,15 @@ def filtered(q: AnalyticsQuery) -> bool:
     return any(v is not None for v in (q.channel, q.start, q.end, q.segment))
 
 
-def aggregated(session: Session, org_id: int, q: AnalyticsQuery, full: bool = False) -> bool:
-    """Whether the aggregate tables answer ``q`` (no channel, period or segment filter), caught up to every
-    committed event.
-
-    False also when the database refuses the catch-up's writes (SQLite: another writer committed since this
-    transaction's snapshot was taken); the full path then answers, equally exact.
-    """
+def aggregated(session: Session, org_id: int, q: AnalyticsQuery, full: bool = False) -> Aggregates | None:
+    """The aggregate tables as they answer ``q`` for every committed event (stored rows plus the pending fold), or
+    None when the full path answers: ``full``, a channel, period or segment filter, or no usable aggregates."""
     if full or filtered(q):
-        return False
-    try:
-        with session.begin_nested():
-            incremental.catch_up(session, org_id)
-    except OperationalError:
-        return False
-    return True
+        return None
+    pending = incremental.pending(session, org_id)
+    if pending is None:
+        return None
+    return Aggregates(BulkWriter(session), org_id, pending.delta)
 
 
 def _lens(session: Session, org_id: int, q: AnalyticsQuery) -> tuple[Lens, MomentSpace | None]:
@@ -106,32 +101,32 @@ def _steps(session: Session, org_id: int, q: AnalyticsQuery) -> pl.DataFrame:
 
 
 def dfg(session: Session, org_id: int, q: AnalyticsQuery, *, full: bool = False) -> list[DfgEdge]:
-    if aggregated(session, org_id, q, full):
-        return answers.dfg(session, org_id, _lens(session, org_id, q)[0])
+    if (agg := aggregated(session, org_id, q, full)) is not None:
+        return answers.dfg(agg, _lens(session, org_id, q)[0])
     return [DfgEdge(source=e.source, target=e.target, frequency=e.frequency)
             for e in mining.dfg(_steps(session, org_id, q))]
 
 
 def performance_dfg(session: Session, org_id: int, q: AnalyticsQuery, *,
                     full: bool = False) -> list[PerformanceEdge]:
-    if aggregated(session, org_id, q, full):
-        return answers.performance_dfg(session, org_id, _lens(session, org_id, q)[0])
+    if (agg := aggregated(session, org_id, q, full)) is not None:
+        return answers.performance_dfg(agg, _lens(session, org_id, q)[0])
     return [PerformanceEdge(source=e.source, target=e.target, frequency=e.frequency, mean_s=e.mean_s or 0.0,
                             median_s=e.median_s or 0.0)
             for e in mining.dfg(_steps(session, org_id, q), performance=True)]
 
 
 def start_end(session: Session, org_id: int, q: AnalyticsQuery, *, full: bool = False) -> EndActivities:
-    if aggregated(session, org_id, q, full):
-        return answers.start_end(session, org_id, _lens(session, org_id, q)[0])
+    if (agg := aggregated(session, org_id, q, full)) is not None:
+        return answers.start_end(agg, _lens(session, org_id, q)[0])
     steps = _steps(session, org_id, q)
     return EndActivities(start=mining.start_activities(steps), end=mining.end_activities(steps))
 
 
 def variants(session: Session, org_id: int, q: AnalyticsQuery, limit: int | None = None, *,
              full: bool = False) -> list[VariantRead]:
-    if aggregated(session, org_id, q, full):
-        return answers.variants(session, org_id, _lens(session, org_id, q)[0], limit)
+    if (agg := aggregated(session, org_id, q, full)) is not None:
+        return answers.variants(agg, _lens(session, org_id, q)[0], limit)
     return [VariantRead(variant=v.variant, count=v.count, share=v.share)
             for v in mining.variants(_steps(session, org_id, q), limit)]
 
@@ -144,19 +139,19 @@ def _stays(session: Session, org_id: int, q: AnalyticsQuery,
 
 
 def funnel(session: Session, org_id: int, q: AnalyticsQuery, *, full: bool = False) -> list[FunnelStep]:
-    if aggregated(session, org_id, q, full):
+    if (agg := aggregated(session, org_id, q, full)) is not None:
         at, space = _lens(session, org_id, q.model_copy(update={"by": "moment"}))
         assert space is not None
-        return answers.funnel(session, org_id, at, space.moments)
+        return answers.funnel(agg, at, space.moments)
     _, stays, space = _stays(session, org_id, q, stays_only=True)
     return indicators.funnel(stays, space.moments)
 
 
 def time_in_moment(session: Session, org_id: int, q: AnalyticsQuery, *, full: bool = False) -> list[TimeInMoment]:
-    if aggregated(session, org_id, q, full):
+    if (agg := aggregated(session, org_id, q, full)) is not None:
         at, space = _lens(session, org_id, q.model_copy(update={"by": "moment"}))
         assert space is not None
-        return answers.time_in_moment(session, org_id, at, space.moments)
+        return answers.time_in_moment(agg, at, space.moments)
     _, stays, space = _stays(session, org_id, q, stays_only=True)
     return indicators.time_in_moment(stays, space.moments)
 
@@ -174,16 +169,16 @@ def budgets(session: Session, org_id: int, space: MomentSpace) -> dict[str, int]
 
 def moment_indicators(session: Session, org_id: int, q: AnalyticsQuery, *, full: bool = False) -> MomentIndicators:
     """Funnel, time in moment, channel mix and contacts per moment (from the aggregates when unfiltered)."""
-    if aggregated(session, org_id, q, full):
+    if (agg := aggregated(session, org_id, q, full)) is not None:
         at, agg_space = _lens(session, org_id, q.model_copy(update={"by": "moment"}))
         assert agg_space is not None
         moments = agg_space.moments
         return MomentIndicators(
             service=agg_space.service.key if agg_space.service else q.service, model=agg_space.model,
-            moments=moments, funnel=answers.funnel(session, org_id, at, moments),
-            time_in_moment=answers.time_in_moment(session, org_id, at, moments),
-            channel_mix=answers.channel_mix(session, org_id, at, moments),
-            contacts=answers.contacts(session, org_id, at, moments, budgets(session, org_id, agg_space)))
+            moments=moments, funnel=answers.funnel(agg, at, moments),
+            time_in_moment=answers.time_in_moment(agg, at, moments),
+            channel_mix=answers.channel_mix(agg, at, moments),
+            contacts=answers.contacts(agg, at, moments, budgets(session, org_id, agg_space)))
     log, stays, space = _stays(session, org_id, q, stays_only=False)
     events = indicators.events_in_moments(log, stays, space.moments)
     return MomentIndicators(

@@ -3,7 +3,10 @@ through ``run_import``, which records it in ``imports`` — ok with its counts, 
 
 ``run_import`` owns its transactions (like a worker task): the import and its ``ok`` row commit together; after a
 failure the import's transaction is rolled back first — nothing of the file stays — and the ``failed`` row is then
-written in a transaction of its own, so it is kept although the import was undone. Because SQLite has one writer,
+written in a transaction of its own, so it is kept although the import was undone. Once an import that added
+events is committed, the analytics refresh job runs for its organization (a transaction of its own; the job stays
+the only writer of the aggregates), so the first answer after an import reads caught-up aggregates even when no
+worker runs; if that refresh fails, the import stays ok and the worker refreshes later. Because SQLite has one writer,
 the caller must not hold a write transaction on another connection while calling it. The import's internals stay
 behind ``import_file``: this module only sees its report and its errors.
 """
@@ -11,6 +14,7 @@ behind ``import_file``: this module only sees its report and its errors.
 from __future__ import annotations
 
 import getpass
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from momentos.analytics import tasks as analytics_tasks
 from momentos.db import unit_of_work
 from momentos.errors import ImportFailed, MomentosError
 from momentos.events.reactions import Reaction
@@ -29,6 +34,7 @@ from momentos.kit.clock import utcnow
 from momentos.models import ImportRecord
 
 ERROR_CHARS = 2000
+log = logging.getLogger("momentos.imports")
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,18 @@ def run_import(factory: sessionmaker[Session], org_id: int, path: Path, options:
     except Exception as exc:
         _failed(factory, base, _error_text(exc, name), started)
         raise
+    if report.accepted:
+        _refresh_analytics(factory, org_id)
     return Outcome(record, report, None)
+
+
+def _refresh_analytics(factory: sessionmaker[Session], org_id: int) -> None:
+    """Run the analytics refresh job for the organization after its import committed. A failure leaves the import
+    as it is (committed and recorded ok): answers stay exact without it, and the worker's next round refreshes."""
+    try:
+        analytics_tasks.refresh_organization(factory, org_id)
+    except DBAPIError as exc:
+        log.warning("analytics refresh after the import of organization %s failed: %s", org_id, exc.orig)
 
 
 def list_imports(session: Session, org_id: int, *, limit: int = 20, offset: int = 0,
