@@ -128,6 +128,7 @@ def worker(once: Annotated[bool, typer.Option(help="Exit when nothing is due")] 
 def register_commands() -> None:
     """The commands that live with their domains (import, analytics/export, outbox…)."""
     from momentos.analytics import cli as analytics_cli
+    from momentos.bootstrap import bootstrap
     from momentos.imports import cli as import_cli
     from momentos.listening import cli as listening_cli
     from momentos.notify import cli as notify_cli
@@ -137,8 +138,8 @@ def register_commands() -> None:
     from momentos.users import cli as users_cli
     from momentos.web import cli as web_cli
 
-    for module in (import_cli, analytics_cli, notify_cli, promises_cli, listening_cli, segments_cli, users_cli,
-                   ops_cli, web_cli):
+    import_cli.register(app, lambda settings: bootstrap(settings).reactions)
+    for module in (analytics_cli, notify_cli, promises_cli, listening_cli, segments_cli, users_cli, ops_cli, web_cli):
         module.register(app)
 
 

@@ -27,6 +27,7 @@ from momentos.events.schemas import EventIn
 from momentos.kit.clock import utcnow
 from momentos.segments import service as segments
 from momentos.segments.schemas import SegmentCreate
+from momentos.web.cli import register as register_report
 from tests.conftest import OrgHandle, make_org
 from tests.factories import SHOP_TOUCHPOINTS, T0, event, make_service, send
 
@@ -122,6 +123,7 @@ def test_an_unknown_segment_is_a_clear_404(db: Session, orgs: tuple[int, int]) -
 
 
 register(app)
+register_report(app)
 
 
 def test_cli_and_report_take_a_segment(engine: Engine, tmp_path: Path) -> None:

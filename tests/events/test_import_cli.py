@@ -17,9 +17,9 @@ from momentos.imports.cli import register
 from momentos.migrate import upgrade
 from momentos.models import Customer, Event, Process
 from tests.conftest import DATA, make_org
-from tests.factories import make_service
+from tests.factories import REACTIONS, make_service
 
-register(app)
+register(app, lambda _settings: REACTIONS)
 
 
 @dataclass
@@ -126,7 +126,7 @@ def test_import_into_postgresql_with_csv_options(engines: dict[str, Engine]) -> 
 
 
 def test_registering_twice_adds_one_command() -> None:
-    register(app)
+    register(app, lambda _settings: REACTIONS)
     assert [c.name for c in app.registered_commands].count("import") == 1
 
 

@@ -21,7 +21,7 @@ from momentos.models import Event, ImportRecord
 from tests.conftest import OrgHandle, make_org
 from tests.factories import REACTIONS, make_service
 
-register(app)
+register(app, lambda _settings: REACTIONS)
 GOOD = "case,activity,timestamp\n" + "\n".join(
     f"c{i % 3},step {i % 4},2024-05-01 10:{i:02d}:00" for i in range(12)) + "\n"
 

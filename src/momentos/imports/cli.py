@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 
 if TYPE_CHECKING:
+    from momentos.config import Settings
+    from momentos.events.reactions import Reaction
     from momentos.imports.service import ImportReport
     from momentos.imports.service import Progress as ProgressCallback
 
@@ -30,14 +32,20 @@ LIFECYCLES: dict[LifecycleName, Literal["all", "complete"]] = {LifecycleName.all
                                                               LifecycleName.complete: "complete"}
 
 
-def register(app: typer.Typer) -> None:
-    """Add the ``import`` command to ``app`` (once)."""
+ReactionsOf = Callable[["Settings"], Sequence["Reaction"]]
+"""What the entry point hands the command: the reactions to stored events for the settings in force
+(``bootstrap(settings).reactions``)."""
+
+
+def register(app: typer.Typer, reactions_of: ReactionsOf) -> None:
+    """Add the ``import`` command to ``app`` (once); ``reactions_of`` reaches it through the command's context."""
     if any(command.name == "import" for command in app.registered_commands):
         return
-    app.command("import", no_args_is_help=True)(import_command)
+    app.command("import", no_args_is_help=True, context_settings={"obj": reactions_of})(import_command)
 
 
 def import_command(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="A .csv, .xes or .xes.gz event log.", exists=True, dir_okay=False,
                                          readable=True)],
     org: Annotated[str, typer.Option("--org", help="Slug of the organization to import into.")],
@@ -70,7 +78,6 @@ def import_command(
     """Import an event log (CSV or XES/IEEE 1849) into an organization: all or nothing, re-import adds nothing."""
     from sqlalchemy.exc import DBAPIError
 
-    from momentos.bootstrap import bootstrap
     from momentos.config import Settings
     from momentos.db import make_engine, make_session_factory, unit_of_work
     from momentos.errors import MomentosError
@@ -84,14 +91,15 @@ def import_command(
         customer_column=customer_column, channel_column=channel_column, moment_column=moment_column,
         delimiter=delimiter, encoding=encoding, timezone=timezone, lifecycle=LIFECYCLES[lifecycle],
         chunk_size=chunk_size, bulk=bulk)
-    wiring = bootstrap(Settings())
-    engine = make_engine(wiring.settings.effective_database_url)
+    settings = Settings()
+    reactions_of: ReactionsOf = ctx.obj
+    engine = make_engine(settings.effective_database_url)
     factory = make_session_factory(engine)
     try:
         with unit_of_work(factory) as session:
             org_id = get_organization(session, org).id
         with _progress_bar(file, progress) as update:  # recorded in the import history, ok or failed
-            outcome = run_import(factory, org_id, file, options, Actor.command_line(), reactions=wiring.reactions,
+            outcome = run_import(factory, org_id, file, options, Actor.command_line(), reactions=reactions_of(settings),
                                  progress=update)
     except MomentosError as exc:
         raise _fail(exc.message, 2) from exc
