@@ -22,6 +22,7 @@ from momentos.policy.engine import Facts, Rules, decide, zone
 from momentos.policy.schemas import RuleSet
 from momentos.policy.service import set_rules
 from tests.conftest import LiveServer, OrgHandle
+from tests.listening.helpers import delivery_survey, opted_in
 from tests.notify.helpers import customer, notifications, ship, shop
 from tests.notify.receivers import Inbox
 
@@ -220,3 +221,44 @@ def test_a_queued_contact_without_a_channel_counts_on_the_one_it_would_take() ->
     d = decide(Facts(purpose="marketing", addresses=both, queued=undecided, consents={
         **no_email_consent, ("*", "marketing"): True}), rules, WEDNESDAY)
     assert (d.outcome, d.channel) == ("send", "email")  # the notice has no e-mail consent: it will go by SMS
+
+
+def test_two_concurrent_survey_invitations_against_a_cap_of_one_invite_once(live_server: LiveServer) -> None:
+    org = live_server.new_org()
+    with unit_of_work(live_server.factory) as session:
+        delivery_survey(session, org.id, WEDNESDAY, valid_hours=1)
+        opted_in(session, org.id, "ana", email="ana@example.com", now=WEDNESDAY)
+        set_rules(session, org.id, "org", RuleSet.model_validate({"caps": {"purpose:survey": {"week": 1}}}),
+                  WEDNESDAY)
+    barrier = threading.Barrier(2)
+    statuses: list[str] = []
+    errors: list[BaseException] = []
+
+    def post(i: int) -> None:
+        try:
+            with httpx.Client(base_url=live_server.url, timeout=60, trust_env=False) as http:
+                barrier.wait(timeout=30)
+                r = http.post("/api/v1/surveys/after-delivery/invitations", headers=org.admin,
+                              json={"customer": "ana", "dedup_key": f"i{i}"})
+                assert r.status_code == 202, r.text
+                statuses.append(r.json()["notification_status"])
+        except BaseException as exc:  # kept for the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=90)
+    assert not errors, errors
+    assert "pending" in statuses and len(statuses) == 2
+    stored = live_server.read(lambda s: _request_decisions(s, org.id))
+    # one invitation allowed; the other deferred by the cap (then, as it would wait past its expiry, suppressed)
+    assert sorted(o for _, o, _ in stored if o != "suppress") == ["defer", "send"]
+    assert "cap_reached" in next(codes for _, o, codes in stored if o == "defer")
+
+    def counted(session: Session) -> list[bool]:
+        return sorted(n.counted_at is not None
+                      for n in session.scalars(select(Notification).where(Notification.org_id == org.id)))
+
+    assert live_server.read(counted) == [False, True]
