@@ -15,7 +15,8 @@ class Notification(Base):
     """One outbound contact. Written in the transaction of its cause; unique per organization by ``dedup_key``.
 
     Status: ``pending`` → ``claimed`` (a worker holds the lease) → ``sent`` | ``dead`` | ``suppressed``.
-    ``counted_at`` is set when the policy allowed the send: the row counts against frequency caps from then on.
+    ``counted_at`` is set when the policy allowed the send (at request or at send time; held by quiet hours: when
+    they end): the row counts against frequency caps from then on. Pending rows without it count as queued.
     """
 
     __tablename__ = "notifications"

@@ -15,12 +15,15 @@ from momentos.kit.clock import utcnow
 from momentos.models import Notification, Process, WebhookEndpoint
 from momentos.notify import contacts, endpoints, outbox, status_tokens
 from momentos.notify.schemas import (
+    ContactDecisionBrief,
+    ContactRead,
     ContactRequest,
     NotificationRead,
     WebhookEndpointCreate,
     WebhookEndpointRead,
     WebhookEndpointUpdate,
 )
+from momentos.policy import service as policy
 
 router = APIRouter(prefix="/api/v1", tags=["notify"])
 
@@ -44,10 +47,15 @@ def _process(session: Session, org_id: int, process_id: int) -> Process:
 
 
 @router.post("/contacts", status_code=202)
-def request_contact(data: ContactRequest, p: Admin, session: DbSession) -> NotificationRead:
-    """Ask for a contact; the policy decides now (the decision is stored) and again before delivery."""
+def request_contact(data: ContactRequest, p: Admin, session: DbSession) -> ContactRead:
+    """Ask for a contact; the policy decides now (the decision is stored and answered: caps count what is sent and
+    what is queued) and again before delivery."""
     notification = contacts.request_contact(session, p.org_id, data, utcnow())
-    return _read(notification)
+    d = policy.latest_decision(session, notification.id)
+    brief = None if d is None else ContactDecisionBrief(outcome=d.outcome, channel=d.channel,
+                                                        defer_until=d.defer_until,
+                                                        reasons=[str(r["code"]) for r in d.reasons])
+    return ContactRead(**_read(notification).model_dump(), decision=brief)
 
 
 @router.get("/notifications")

@@ -1,9 +1,11 @@
 """Writing notifications into the outbox, in the caller's transaction. Never commits.
 
 A notification is unique per organization by its dedup key: writing it twice (a replayed event, a retried
-request) leaves one row. A requested contact asks the policy at once (the decision is stored; a suppressed contact
-is kept as a ``suppressed`` row so it can be explained); notices queued by ingestion are written in bulk and
-decided once, by the worker, before delivery (as every row is re-checked then anyway).
+request) leaves one row. A requested contact asks the policy at once, with the customer locked, counting what was
+sent and what is queued against the caps (the decision is stored; an allowed contact counts from then on; a
+suppressed contact is kept as a ``suppressed`` row so it can be explained); notices queued by ingestion are written
+in bulk and decided once, by the worker, before delivery (as every row is re-checked then anyway) — until then they
+count as queued for the decisions taken at request time.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from momentos.db import table_of
 from momentos.dialect import BulkWriter, insert_ignore
 from momentos.models import Notification
 from momentos.policy import service as policy
+from momentos.policy.engine import Decision
 
 _TABLE = table_of(Notification)
 
@@ -55,12 +58,25 @@ def enqueue(session: Session, org_id: int, item: NotificationIn, now: datetime) 
     ask = policy.ContactAsk(item.customer_id, item.purpose, item.priority, item.proactive, item.service_id,
                             item.moment)
     decision = policy.evaluate(session, org_id, ask, now, stage="request", notification_id=notification.id)
-    if decision.outcome == "suppress":
-        notification.status = "suppressed"
-    elif decision.outcome == "defer" and decision.until is not None:
-        notification.next_attempt_at = decision.until
+    take_place(notification, decision, now)
     session.flush()
     return notification
+
+
+def take_place(notification: Notification, decision: Decision, now: datetime) -> None:
+    """Apply a request-time decision to its new notification, under the decision's customer lock, so that the
+    next decision sees it: allowed now, it holds its place against the caps from now (``counted_at``, the channel
+    chosen); held by quiet hours, it waits and holds its place from when they end, on the channel chosen; deferred
+    by a cap, it waits for the next period and counts as queued then; suppressed, it is kept to be explained."""
+    if decision.outcome == "suppress":
+        notification.status = "suppressed"
+        return
+    notification.channel = decision.channel
+    if decision.outcome == "send":
+        notification.counted_at = now
+    elif decision.until is not None:
+        notification.next_attempt_at = decision.until
+        notification.counted_at = decision.until if decision.channel else None
 
 
 _BULK_COLUMNS = ("org_id", "customer_id", "process_id", "service_id", "moment", "purpose", "priority", "proactive",
@@ -101,7 +117,7 @@ def list_notifications(session: Session, org_id: int, status: str | None = None,
 def replay(session: Session, notification: Notification, now: datetime) -> None:
     """A dead (or suppressed) notification goes back to the queue; its delivery id stays the same."""
     notification.status, notification.attempts, notification.next_attempt_at = "pending", 0, now
-    notification.lease_owner = notification.lease_until = None
+    notification.lease_owner = notification.lease_until = notification.counted_at = None  # queued again
     notification.last_error = None
     session.flush()
 

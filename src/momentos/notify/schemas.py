@@ -60,6 +60,23 @@ class NotificationRead(BaseModel):
     sent_at: datetime | None
 
 
+class ContactDecisionBrief(BaseModel):
+    """The policy's latest decision on a requested contact: ``send`` (pending now), ``defer`` (until, e.g. quiet
+    hours or ``cap_reached``) or ``suppress``, with its reason codes (explained, translated, by
+    ``GET /api/v1/customers/{id}/contact-decisions``)."""
+
+    outcome: str
+    channel: str | None
+    defer_until: datetime | None
+    reasons: list[str]
+
+
+class ContactRead(NotificationRead):
+    """A requested contact: the notification and what the policy decided about it."""
+
+    decision: ContactDecisionBrief | None
+
+
 class WebhookEndpointCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

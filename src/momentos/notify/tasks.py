@@ -178,9 +178,11 @@ def _expires_before(n: Notification, until: datetime) -> bool:
 
 
 def _park(n: Notification, decision: Decision) -> None:
-    """Not sent now: back to the queue until the deferral ends, or suppressed (with the decision's reasons)."""
+    """Not sent now: back to the queue until the deferral ends (queued again: it no longer counts against caps
+    from the time it was allowed at, but from when it is due), or suppressed (with the decision's reasons)."""
     if decision.outcome == "defer" and decision.until is not None and not _expires_before(n, decision.until):
         n.status, n.next_attempt_at, n.attempts = "pending", decision.until, max(0, n.attempts - 1)
+        n.counted_at = None
     else:
         n.status = "suppressed"
     n.lease_owner = n.lease_until = None

@@ -4,13 +4,14 @@ every contact at request time and again at send time.
 Order of checks: do-not-contact, the moment's intensity, then each channel in preference order (an address,
 not disabled, consent, frequency caps), then quiet hours. Transactional contacts may bypass frequency caps;
 nothing bypasses consent or do-not-contact. Quiet hours and caps defer (to the next allowed local time), they
-never drop. Every outcome carries reasons: a code plus parameters, translated when shown.
+never drop. Caps count what was sent and what is already queued for the same period (``Facts.queued``). Every
+outcome carries reasons: a code plus parameters, translated when shown.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, Literal
@@ -73,6 +74,9 @@ class Facts:
     timezone: str = "UTC"
     sent: Sequence[tuple[datetime, str, str]] = ()
     """Earlier contacts that count against caps: (when, channel, purpose), UTC."""
+    queued: Sequence[tuple[datetime, str, str]] = ()
+    """Contacts waiting in the queue, not yet counted: (when they are due — never before now —, channel or ``""``
+    when not chosen yet, purpose), UTC. Each counts against the caps of the period it falls in, like a send."""
 
 
 @lru_cache(maxsize=1024)
@@ -114,11 +118,14 @@ def _cap_keys(channel: str, purpose: str) -> tuple[str, ...]:
 
 
 def cap_block(facts: Facts, rules: Rules, channel: str, now: datetime) -> tuple[Reason, datetime] | None:
-    """The first cap a send on ``channel`` would exceed, and when it reopens; None when within every cap."""
+    """The first cap a send on ``channel`` would exceed, and when it reopens; None when within every cap. Sends
+    and queued contacts count in the period they fall in."""
     if not rules.caps:
         return None
     tz = zone(facts.timezone)
     local_now = now.astimezone(tz)
+    likely = {pu: _likely_channel(facts, rules, pu) for _, ch, pu in facts.queued if not ch}
+    queued = [(at, ch or likely[pu], pu) for at, ch, pu in facts.queued]
     for key in _cap_keys(channel, facts.purpose):
         limits = rules.caps.get(key)
         if not limits:
@@ -127,12 +134,26 @@ def cap_block(facts: Facts, rules: Rules, channel: str, now: datetime) -> tuple[
             limit = limits.get(period)
             if limit is None:
                 continue
-            start = _period_start(local_now, period).astimezone(UTC)
-            used = sum(1 for at, ch, pu in facts.sent if at >= start and at <= now and _counts(key, ch, pu))
+            start, end = _period_start(local_now, period).astimezone(UTC), _next_period(local_now, period)
+            # a send counted by a concurrent decision may carry a clock a little ahead of ``now``: still this period
+            used = sum(1 for at, ch, pu in facts.sent if start <= at < end and _counts(key, ch, pu))
+            if queued:
+                used += sum(1 for at, ch, pu in queued if start <= at < end and _counts(key, ch, pu))
             if used >= limit:
                 return (Reason("cap_reached", {"cap": key, "period": period, "limit": limit, "channel": channel}),
                         _next_period(local_now, period))
     return None
+
+
+def _likely_channel(facts: Facts, rules: Rules, purpose: str) -> str:
+    """The channel a queued contact not decided yet would most likely take: the first in the customer's order with
+    an address, not disabled, and consent for its purpose (``""`` when none)."""
+    asked = replace(facts, purpose=purpose)
+    for channel in channel_order(facts, rules):
+        if channel in facts.addresses and channel not in rules.disabled_channels and consent_for(asked, rules,
+                                                                                                 channel)[0]:
+            return channel
+    return ""
 
 
 def _counts(key: str, channel: str, purpose: str) -> bool:

@@ -21,6 +21,7 @@ from momentos.policy.schemas import RuleSet
 
 PHONE_CHANNELS = ("sms", "whatsapp")
 COUNTED_STATUSES = ("pending", "claimed", "sent")
+STAFF_ALERT = "staff_alert"
 
 
 @dataclass(frozen=True)
@@ -64,12 +65,25 @@ def _intensity(session: Session, org_id: int, ask: ContactAsk) -> str:
 
 
 def lock_customer(session: Session, customer_id: int) -> Customer:
-    """Serialize decisions per customer (caps are counted, then a send is counted): a row lock on PostgreSQL;
-    SQLite transactions already hold the write lock from BEGIN IMMEDIATE."""
+    """Serialize decisions per customer (caps are counted, then the contact is counted): a row lock on PostgreSQL,
+    held to the end of the transaction; SQLite transactions already hold the write lock from BEGIN IMMEDIATE.
+
+    ``FOR NO KEY UPDATE``: it excludes the other deciders (this lock and the worker's ``FOR UPDATE``) but not the
+    key-share locks that inserting a row referencing the customer takes (an event, a notification), so two
+    transactions that each stored something for the customer and then decide do not deadlock."""
     stmt = select(Customer).where(Customer.id == customer_id)
     if is_postgres(session):
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(key_share=True)
     return session.execute(stmt).scalar_one()
+
+
+def lock_customers(session: Session, customer_ids: set[int]) -> None:
+    """Lock several customers at once, in id order (as the worker does), before deciding on each: a transaction
+    that decides for many customers (an ingested batch inviting to surveys) never waits on another while holding a
+    lock that one needs (no deadlock). Same lock as :func:`lock_customer`; nothing to do on SQLite."""
+    if customer_ids and is_postgres(session):
+        session.execute(select(Customer.id).where(Customer.id.in_(customer_ids)).order_by(Customer.id)
+                        .with_for_update(key_share=True)).all()
 
 
 def org_facts(session: Session, org_id: int) -> tuple[str, bool]:
@@ -112,14 +126,31 @@ def facts_for(session: Session, org_id: int, customer: Customer, ask: ContactAsk
                  proactive=ask.proactive, intensity=_intensity(session, org_id, ask),
                  do_not_contact=customer.do_not_contact, addresses=addresses_of(customer, has_webhook),
                  preferred=tuple(customer.preferred_channels or ()), consents=consents, timezone=tz or "UTC",
-                 sent=sent)
+                 sent=sent, queued=queued_for(session, customer.id, now, exclude_notification))
+
+
+def queued_for(session: Session, customer_id: int, now: datetime,
+               exclude_notification: int | None = None) -> list[tuple[datetime, str, str]]:
+    """The customer's contacts waiting in the queue without a place yet (ingestion's notices not decided yet,
+    contacts deferred by a cap, rows the worker deferred, replayed ones), each at the time it is due (overdue: now),
+    with its channel when one was chosen. Counted against caps at request time. The worker counts only the places
+    taken (``counted_at``: allowed at request time from then, held by quiet hours from their end, sent), each row
+    against those taken before it — so a row allowed at request time is never pushed out nor counted twice."""
+    stmt = select(Notification.next_attempt_at, Notification.channel, Notification.purpose).where(
+        Notification.customer_id == customer_id, Notification.status == "pending",
+        Notification.counted_at.is_(None), Notification.purpose != STAFF_ALERT,
+        Notification.next_attempt_at < now + timedelta(days=8))
+    if exclude_notification is not None:
+        stmt = stmt.where(Notification.id != exclude_notification)
+    return [(max(at, now), ch or "", pu) for at, ch, pu in session.execute(stmt)]
 
 
 def evaluate(session: Session, org_id: int, ask: ContactAsk, now: datetime, *, stage: str = "request",
              notification_id: int | None = None) -> Decision:
-    """Decide and record the decision (with its reasons)."""
-    customer = lock_customer(session, ask.customer_id) if stage == "send" else session.get_one(
-        Customer, ask.customer_id)
+    """Decide and record the decision (with its reasons), the customer locked first: the count of sent and queued
+    contacts and whatever the caller writes after (the notification's place) stay in one transaction under the
+    lock, so two concurrent requests cannot both take a cap's last slot."""
+    customer = lock_customer(session, ask.customer_id)
     facts = facts_for(session, org_id, customer, ask, now, exclude_notification=notification_id)
     decision = decide(facts, rules_for(session, org_id, ask), now)
     record(session, org_id, ask, decision, now, stage=stage, notification_id=notification_id)
@@ -135,6 +166,12 @@ def record(session: Session, org_id: int, ask: ContactAsk, decision: Decision, n
     session.add(row)
     session.flush()
     return row
+
+
+def latest_decision(session: Session, notification_id: int) -> ContactDecision | None:
+    """The newest decision taken about this notification."""
+    return session.scalar(select(ContactDecision).where(ContactDecision.notification_id == notification_id)
+                          .order_by(ContactDecision.decided_at.desc(), ContactDecision.id.desc()).limit(1))
 
 
 def decisions_of(session: Session, org_id: int, customer_id: int, limit: int = 100) -> Sequence[ContactDecision]:
@@ -190,7 +227,7 @@ class PolicyBatch:
     def evaluate(self, org_id: int, ask: ContactAsk, notification_id: int | None) -> Decision:
         customer = self.customers[ask.customer_id]
         org_tz, has_webhook = org_facts(self.session, org_id)
-        sent = [(at, ch, pu) for nid, at, ch, pu in self.sent[customer.id] if nid != notification_id]
+        sent = self._counted_before(customer.id, notification_id)
         facts = Facts(purpose=ask.purpose, priority="transactional" if ask.priority == "transactional" else "normal",
                       proactive=ask.proactive, intensity=self._intensity_of(org_id, ask),
                       do_not_contact=customer.do_not_contact, addresses=addresses_of(customer, has_webhook),
@@ -210,9 +247,20 @@ class PolicyBatch:
             self.session.execute(insert(ContactDecision), self.records)
             self.records = []
 
+    def _counted_before(self, customer_id: int, notification_id: int | None) -> list[tuple[datetime, str, str]]:
+        """The sends that count against this row: never the row itself; for a row that already holds its place
+        (allowed at request time: ``counted_at``), only those counted before it — the ones allowed after it
+        (contacts that saw it in their count, transactional ones past the cap) must not push it out."""
+        counted = self.sent[customer_id]
+        mine = next(((at, nid) for nid, at, _, _ in counted if nid == notification_id), None)
+        return [(at, ch, pu) for nid, at, ch, pu in counted
+                if nid != notification_id and (mine is None or (at, nid) < mine)]
+
     def count(self, customer_id: int, notification_id: int, channel: str, purpose: str) -> None:
-        """A send was allowed: it counts against the caps of the rest of the batch."""
-        self.sent[customer_id].append((notification_id, self.now, channel, purpose))
+        """A send was allowed: it counts against the caps of the rest of the batch (from now, unless it already
+        counts from its request)."""
+        if all(nid != notification_id for nid, _, _, _ in self.sent[customer_id]):
+            self.sent[customer_id].append((notification_id, self.now, channel, purpose))
 
 
 def decisions_with_notifications(session: Session, org_id: int, customer_id: int,

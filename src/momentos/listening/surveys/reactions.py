@@ -28,7 +28,8 @@ from momentos.events.reactions import Incoming, StoredBatch, StoredEvent
 from momentos.listening.feedback.schemas import TEXT_MAX
 from momentos.listening.surveys import service as surveys
 from momentos.listening.surveys.schemas import SCALES
-from momentos.models import Feedback
+from momentos.models import Feedback, Survey
+from momentos.policy import service as policy
 
 SCORE_KEYS = ("nps", "csat", "ces")
 _SCORE_SET = frozenset(SCORE_KEYS)
@@ -97,7 +98,7 @@ class SurveyInvitations:
 def _invite(session: Session, org_id: int, invites: Sequence[Invite], now: datetime) -> int:
     at_moment = surveys.attached(session, org_id) if any(i.at_moment for i in invites) else {}
     at_touchpoint = surveys.by_activity(session, org_id) if any(i.at_touchpoint for i in invites) else {}
-    done = 0
+    todo: list[tuple[StoredEvent, Survey, str]] = []
     for i in invites:
         e = i.event
         if e.service_id is None:
@@ -110,6 +111,11 @@ def _invite(session: Session, org_id: int, invites: Sequence[Invite], now: datet
         # of the touchpoint's activities happen that day
         dedup = (f"{survey.id}:{e.message_id}" if survey.touchpoint_id is None else
                  f"{survey.id}:tp:{e.process_id or f'c{e.customer_id}'}:{e.timestamp.date().isoformat()}")
+        todo.append((e, survey, dedup))
+    # each invitation is decided under its customer's lock (caps count what is queued): all taken first, in order
+    policy.lock_customers(session, {e.customer_id for e, _, _ in todo})
+    done = 0
+    for e, survey, dedup in todo:
         made = surveys.invite(session, org_id, survey, e.customer_id, dedup, now,
                               process_id=e.process_id, service_id=e.service_id, moment=e.moment)
         done += made is not None
