@@ -2,7 +2,8 @@
 every contact at request time and again at send time.
 
 Order of checks: do-not-contact, the moment's intensity, then each channel in preference order (an address,
-not disabled, consent, frequency caps), then quiet hours. Transactional contacts may bypass frequency caps;
+not disabled, not failed for this contact, deliverable by the organization, consent, frequency caps), then quiet
+hours. Transactional contacts may bypass frequency caps;
 nothing bypasses consent or do-not-contact. Quiet hours and caps defer (to the next allowed local time), they
 never drop. Every outcome carries reasons: a code plus parameters, translated when shown.
 """
@@ -73,6 +74,11 @@ class Facts:
     timezone: str = "UTC"
     sent: Sequence[tuple[datetime, str, str]] = ()
     """Earlier contacts that count against caps: (when, channel, purpose), UTC."""
+    deliverable: frozenset[str] | None = None
+    """Channels the organization can deliver on (an SMTP server, a provider for SMS / WhatsApp, an enabled
+    webhook endpoint); None: not known, every channel."""
+    failed: Mapping[str, str] = field(default_factory=dict)
+    """Channels that failed permanently for this contact → the failure (e.g. ``hard_bounce``): not tried again."""
 
 
 @lru_cache(maxsize=1024)
@@ -181,6 +187,12 @@ def decide(facts: Facts, rules: Rules, now: datetime) -> Decision:
             continue
         if channel in rules.disabled_channels:
             reasons.append(Reason("channel_disabled", {"channel": channel}))
+            continue
+        if channel in facts.failed:
+            reasons.append(Reason("channel_failed", {"channel": channel, "failure": facts.failed[channel]}))
+            continue
+        if facts.deliverable is not None and channel not in facts.deliverable:
+            reasons.append(Reason("channel_unavailable", {"channel": channel}))
             continue
         granted, source = consent_for(facts, rules, channel)
         if not granted:
