@@ -171,3 +171,23 @@ def test_a_temporary_failure_retries_the_same_channel_after_a_backoff(
     assert [(a["channel"], a["outcome"]) for a in body["delivery_attempts"]] == [
         ("email", "temporary_failure"), ("email", "sent")]
     assert body["switches"] == [] and body["delivery_attempts"][0]["reason"] is None
+
+
+def test_an_invalid_number_refused_by_the_sms_provider_falls_back_to_email(
+        db: Session, org: OrgHandle, client: TestClient, inbox: Inbox, notify_settings: NotifySettings,
+        worker_factory: sessionmaker[Session]) -> None:
+    shop(db, org.id)
+    eva = customer(db, org.id, "eva", email="eva@example.com", phone="+0")
+    eva.preferred_channels = ["sms"]
+    db.flush()
+    ship(db, org.id, "eva")
+    with sms_provider(status=400) as texts:  # the provider refuses the number
+        run(worker_factory, notify_settings.model_copy(update={"sms_url": texts.url}), "w1", once=True)
+    [n] = notifications(db, org.id)
+    assert (n.status, n.channel, n.failed_channels) == ("sent", "email", {"sms": "provider_rejected"})
+    assert [m["Message-ID"] for m in inbox.messages] == [message_id(n.delivery_id, "momentos.invalid")]
+    body = _read(client, org, n.id, "en")
+    assert [(a["channel"], a["outcome"]) for a in body["delivery_attempts"]] == [("sms", "switched"),
+                                                                                 ("email", "sent")]
+    assert body["switches"][0]["reason"]["message"] == (
+        "Sending by SMS failed for good: the provider refused the message or the number.")
