@@ -347,10 +347,10 @@ def finish(factory: sessionmaker[Session], results: Sequence[Delivered], owner: 
         session.info.update({"policy.org_facts": {}})
         rows = {n.id: n for n in session.scalars(select(Notification).where(
             Notification.id.in_([r.job.notification_id for r in results])))}
+        # rows whose lease was lost are left alone: whoever holds it now delivers (with the same id) and records
         held = [(r, rows[r.job.notification_id]) for r in results if r.job.notification_id in rows
                 and rows[r.job.notification_id].lease_owner == owner
                 and rows[r.job.notification_id].status == "claimed"]
-        # a lost lease: whoever holds it now delivers (with the same id) and records
         redecide = {n.id: n for r, n in held if r.error is not None and r.error.permanent
                     and n.customer_id is not None and n.purpose != STAFF_ALERT}
         batch = None if not redecide else policy.PolicyBatch(
