@@ -171,7 +171,7 @@ def bench_receivers(n: int) -> dict[str, Any]:
 def bench_claiming(engine: Engine, n: int) -> dict[str, Any]:
     """Claim, re-check the policy, render and record ``sent``, without delivering: the worker's own cost."""
     from momentos.notify.settings import NotifySettings
-    from momentos.notify.tasks import claim_jobs, finish
+    from momentos.notify.tasks import Delivered, claim_jobs, finish
 
     settings = NotifySettings(batch_size=50, public_url="https://momentos.example")
     factory = make_session_factory(engine)
@@ -182,7 +182,8 @@ def bench_claiming(engine: Engine, n: int) -> dict[str, Any]:
         claimed, jobs = claim_jobs(factory, "bench", settings)
         if not claimed:
             break
-        finish(factory, [(job, None) for job in jobs], "bench", settings)
+        now = datetime.now(UTC)
+        finish(factory, [Delivered(job, None, now, now) for job in jobs], "bench", settings)
         done += len(jobs)
     elapsed = time.perf_counter() - start
     return {"notifications": done, "per_second": _rate(done, elapsed)}

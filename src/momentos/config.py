@@ -37,6 +37,8 @@ class NotifySettings(BaseSettings):
     message_id_domain: str = "momentos.invalid"
     sms_url: str | None = None
     sms_token: SecretStr | None = None
+    sms_channels: list[Literal["sms", "whatsapp"]] = ["sms", "whatsapp"]
+    """The channels the provider at ``sms_url`` delivers on (e.g. ``["sms"]`` for a provider without WhatsApp)."""
     webhook_allow: list[str] = []
     """Hosts, IPs or networks (CIDR) exempt from the SSRF checks, e.g. ``["127.0.0.1/32"]`` for tests and
     on-premise receivers. Empty: only public addresses are allowed."""
@@ -52,6 +54,16 @@ class NotifySettings(BaseSettings):
     """How long the worker sleeps after a round with nothing to do."""
     heartbeat_seconds: float = 5.0
     """How often a worker writes its heartbeat row (at most once per round of its loop)."""
+
+    @property
+    def channels(self) -> frozenset[str]:
+        """The channels these settings can deliver on: e-mail with an SMTP host (an empty ``smtp_host`` turns
+        e-mail off), SMS / WhatsApp with a provider (``sms_url``) serving them. Webhooks depend on the
+        organization (an enabled endpoint), not on the settings."""
+        found = {"email"} if self.smtp_host else set()
+        if self.sms_url:
+            found.update(self.sms_channels)
+        return frozenset(found)
 
 
 class Settings(BaseSettings):

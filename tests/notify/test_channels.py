@@ -106,3 +106,35 @@ def test_a_worker_batch_stops_before_its_lease_could_expire() -> None:
             deliverer.close()
         assert [(job.notification_id, error) for job, error in results] == [(0, None)]
         assert len(inbox.messages) == 1
+
+
+@pytest.mark.parametrize(("status", "permanent"), [(400, True), (404, True), (422, True), (408, False),
+                                                   (429, False), (500, False), (503, False)])
+def test_a_4xx_from_the_sms_provider_is_permanent_except_timeouts_and_throttling(status: int,
+                                                                                 permanent: bool) -> None:
+    from tests.notify.receivers import sms_provider
+
+    with sms_provider(status=status) as texts:
+        sms = HttpSmsProvider(texts.url, None, 5)
+        with pytest.raises(DeliveryError) as failed:
+            sms.send("sms", "+5215550000", Message("d-1", "Hi", "Text", "en"))
+    assert failed.value.permanent is permanent
+    assert failed.value.failure == ("provider_rejected" if permanent else None)
+
+
+@pytest.mark.parametrize(("reply", "permanent"), [("550 5.1.1 No such user", True), ("553 Bad address", True),
+                                                  ("450 4.2.1 Mailbox busy", False), ("421 4.3.2 Later", False)])
+def test_smtp_5xx_to_rcpt_is_a_hard_bounce_and_4xx_a_temporary_failure(reply: str, permanent: bool) -> None:
+    from momentos.notify.settings import NotifySettings
+    from momentos.notify.smtp import Mailer
+    from tests.notify.receivers import smtp_server
+
+    with smtp_server(rcpt_reply=reply) as inbox:
+        mailer = Mailer(NotifySettings(smtp_port=inbox.port, timeout_seconds=5))
+        try:
+            with pytest.raises(DeliveryError) as failed:
+                mailer.send("x@example.com", Message("d-1", "s", "t", "en"))
+        finally:
+            mailer.close()
+    assert failed.value.permanent is permanent and reply.split()[0] in str(failed.value)
+    assert failed.value.failure == ("hard_bounce" if permanent else None)

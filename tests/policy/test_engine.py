@@ -99,3 +99,23 @@ def test_rules_layer_organization_service_moment_customer() -> None:
     assert rules.quiet_start is None
     assert rules.caps == {"*": {"week": 5}, "channel:sms": {"day": 1}}
     assert rules.channel_order == ("sms", "email")
+
+
+def test_a_channel_the_organization_cannot_deliver_on_is_skipped_with_its_reason() -> None:
+    d = decide(facts(preferred=("whatsapp",), deliverable=frozenset({"email", "webhook"})), Rules(), NOW)
+    assert (d.outcome, d.channel) == ("send", "email")
+    assert [(r.code, r.params.get("channel")) for r in d.reasons] == [("channel_unavailable", "whatsapp"),
+                                                                      ("allowed", "email")]
+    nothing = decide(facts(deliverable=frozenset()), Rules(), NOW)
+    assert nothing.outcome == "suppress" and codes(nothing) == ["channel_unavailable"] * 4 + ["no_channel"]
+
+
+def test_a_failed_channel_is_not_tried_again_and_the_rest_of_the_policy_still_applies() -> None:
+    failed = {"email": "hard_bounce"}
+    d = decide(facts(failed=failed), Rules(), NOW)
+    assert (d.channel, codes(d)) == ("sms", ["channel_failed", "allowed"])
+    assert d.reasons[0].params == {"channel": "email", "failure": "hard_bounce"}
+    no_consent = decide(facts(failed=failed, consents={("sms", "*"): False}), Rules(), NOW)
+    assert no_consent.channel == "whatsapp" and codes(no_consent)[:2] == ["channel_failed", "no_consent"]
+    quiet = decide(facts(failed=failed), Rules(quiet_start=time(8), quiet_end=time(10)), NOW)  # 09:00 local
+    assert (quiet.outcome, quiet.channel) == ("defer", "sms")

@@ -24,11 +24,12 @@ class Preview:
 
 
 def preview(session: Session, org_id: int, service_id: int, customer_external_id: str, purpose: str,
-            moment: str | None, now: datetime) -> Preview:
-    """Raises NotFound for a customer of another organization (or none)."""
+            moment: str | None, now: datetime, channels: frozenset[str] | None = None) -> Preview:
+    """Raises NotFound for a customer of another organization (or none). ``channels``: what the delivery settings
+    can deliver on (``NotifySettings.channels``)."""
     customer = customers.get_customer(session, org_id, customer_external_id)
     ask = policy.ContactAsk(customer.id, purpose, "normal", True, service_id, moment or None)
-    facts = policy.facts_for(session, org_id, customer, ask, now)
+    facts = policy.facts_for(session, org_id, customer, ask, now, channels=channels)
     return Preview(customer.external_id, purpose, moment, decide(facts, policy.rules_for(session, org_id, ask), now))
 
 

@@ -22,7 +22,14 @@ from momentos.models.listening import (
     SurveyInvitation,
     WarningEpisode,
 )
-from momentos.models.notify import Notification, NotificationTemplate, StatusFeedback, StatusToken, WebhookEndpoint
+from momentos.models.notify import (
+    Notification,
+    NotificationAttempt,
+    NotificationTemplate,
+    StatusFeedback,
+    StatusToken,
+    WebhookEndpoint,
+)
 from momentos.models.ops import ImportRecord, WorkerHeartbeat
 from momentos.models.organization import ApiKey, Organization
 from momentos.models.policy import ContactDecision, ContactRule
@@ -57,6 +64,7 @@ __all__ = [
     "Membership",
     "Need",
     "Notification",
+    "NotificationAttempt",
     "NotificationTemplate",
     "Organization",
     "Process",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from momentos.db import Base, BigIntPK, JSONType, UTCDateTime
@@ -17,6 +17,8 @@ class Notification(Base):
     Status: ``pending`` → ``claimed`` (a worker holds the lease) → ``sent`` | ``dead`` | ``suppressed``.
     ``counted_at`` is set when the policy allowed the send (at request or at send time; held by quiet hours: when
     they end): the row counts against frequency caps from then on. Pending rows without it count as queued.
+    A permanent failure on a channel adds it to ``failed_channels`` and the policy chooses the next one (the same
+    row goes on there); its delivery attempts are ``NotificationAttempt`` rows.
     """
 
     __tablename__ = "notifications"
@@ -51,6 +53,37 @@ class Notification(Base):
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    failed_channels: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict, server_default=text("'{}'"))
+    """Channels that failed permanently for this notification → the failure (``hard_bounce``…): the policy skips
+    them. Emptied by a replay."""
+
+
+ATTEMPT_OUTCOMES = ("sent", "temporary_failure", "permanent_failure", "switched")
+
+
+class NotificationAttempt(Base):
+    """One delivery attempt of a notification on one channel, recorded by the worker after it.
+
+    ``outcome``: ``sent``; ``temporary_failure`` (retried on the same channel after a backoff);
+    ``permanent_failure`` (no channel left: the notification ended ``dead``); ``switched`` (a permanent failure
+    after which the policy chose ``next_channel``). ``reason`` is the failure's kind (``hard_bounce``,
+    ``provider_rejected``, ``no_provider``…) for permanent failures and switches.
+    """
+
+    __tablename__ = "notification_attempts"
+    __table_args__ = (UniqueConstraint("notification_id", "number"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    outcome: Mapped[str] = mapped_column(String(24))
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    reason: Mapped[str | None] = mapped_column(String(32), default=None)
+    next_channel: Mapped[str | None] = mapped_column(String(32), default=None)
 
 
 class WebhookEndpoint(Base):

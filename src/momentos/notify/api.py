@@ -11,19 +11,24 @@ from sqlalchemy.orm import Session
 from momentos.auth.deps import Admin, DbSession
 from momentos.config import NotifySettings, Settings
 from momentos.errors import NotFound
+from momentos.kit import i18n
 from momentos.kit.clock import utcnow
-from momentos.models import Notification, Process, WebhookEndpoint
-from momentos.notify import contacts, endpoints, outbox, status_tokens
+from momentos.models import Notification, NotificationAttempt, Process, WebhookEndpoint
+from momentos.notify import attempts, contacts, endpoints, outbox, status_tokens
 from momentos.notify.schemas import (
+    AttemptRead,
     ContactDecisionBrief,
     ContactRead,
     ContactRequest,
     NotificationRead,
+    SwitchRead,
     WebhookEndpointCreate,
     WebhookEndpointRead,
     WebhookEndpointUpdate,
 )
 from momentos.policy import service as policy
+from momentos.policy.messages import explain
+from momentos.policy.schemas import ReasonRead
 
 router = APIRouter(prefix="/api/v1", tags=["notify"])
 
@@ -35,8 +40,37 @@ def _settings(request: Request) -> NotifySettings:
     return settings.notify
 
 
-def _read(n: Notification) -> NotificationRead:
-    return NotificationRead.model_validate(n, from_attributes=True)
+def _reason(code: str, params: dict[str, object], lang: str) -> ReasonRead:
+    return ReasonRead(code=code, params=params, message=explain(code, params, lang))
+
+
+def _attempt(a: NotificationAttempt, lang: str) -> AttemptRead:
+    reason = (_reason("channel_failed", {"channel": a.channel, "failure": a.reason}, lang)
+              if a.outcome in ("switched", "permanent_failure") else None)
+    return AttemptRead(number=a.number, channel=a.channel, started_at=a.started_at, ended_at=a.ended_at,
+                       outcome=a.outcome, error=a.error, next_channel=a.next_channel, reason=reason)
+
+
+def _reads(session: Session, rows: list[Notification], lang: str) -> list[NotificationRead]:
+    """The notifications with their attempts and channel switches (reasons in ``lang``), in three queries."""
+    ids = [n.id for n in rows]
+    tried = attempts.of_notifications(session, ids)
+    switched = attempts.switches_of(session, ids, tried)
+    return [NotificationRead.model_validate(n, from_attributes=True).model_copy(update={
+        "failed_channels": dict(n.failed_channels or {}),
+        "delivery_attempts": [_attempt(a, lang) for a in tried[n.id]],
+        "switches": [SwitchRead(at=s.at, from_channel=s.from_channel, to_channel=s.to_channel,
+                                reason=_reason(s.code, s.params, lang)) for s in switched[n.id]]})
+            for n in rows]
+
+
+def _read(session: Session, n: Notification, request: Request) -> NotificationRead:
+    return _reads(session, [n], _language(request, None))[0]
+
+
+def _language(request: Request, lang: str | None) -> str:
+    return i18n.negotiate(query=lang, cookie=None, accept_language=request.headers.get("accept-language"),
+                          default="en")
 
 
 def _process(session: Session, org_id: int, process_id: int) -> Process:
@@ -47,31 +81,48 @@ def _process(session: Session, org_id: int, process_id: int) -> Process:
 
 
 @router.post("/contacts", status_code=202)
-def request_contact(data: ContactRequest, p: Admin, session: DbSession) -> ContactRead:
+def request_contact(data: ContactRequest, p: Admin, session: DbSession, request: Request) -> ContactRead:
     """Ask for a contact; the policy decides now (the decision is stored and answered: caps count what is sent and
-    what is queued) and again before delivery."""
-    notification = contacts.request_contact(session, p.org_id, data, utcnow())
+    what is queued; only channels the delivery settings and the organization's webhook endpoint can deliver on are
+    chosen) and again before delivery."""
+    notification = contacts.request_contact(session, p.org_id, data, utcnow(), channels=_settings(request).channels)
     d = policy.latest_decision(session, notification.id)
     brief = None if d is None else ContactDecisionBrief(outcome=d.outcome, channel=d.channel,
                                                         defer_until=d.defer_until,
                                                         reasons=[str(r["code"]) for r in d.reasons])
-    return ContactRead(**_read(notification).model_dump(), decision=brief)
+    return ContactRead(**_read(session, notification, request).model_dump(), decision=brief)
 
 
 @router.get("/notifications")
-def list_notifications(p: Admin, session: DbSession, status: str | None = None,
-                       limit: int = Query(100, ge=1, le=1000), after: int | None = None) -> list[NotificationRead]:
-    return [_read(n) for n in outbox.list_notifications(session, p.org_id, status, limit, after)]
+def list_notifications(p: Admin, session: DbSession, request: Request, status: str | None = None,
+                       limit: int = Query(100, ge=1, le=1000), after: int | None = None,
+                       lang: str | None = None) -> list[NotificationRead]:
+    """The organization's notifications, each with its delivery attempts and channel switches (reasons in
+    ``lang`` or the ``Accept-Language``)."""
+    rows = outbox.list_notifications(session, p.org_id, status, limit, after)
+    return _reads(session, rows, _language(request, lang))
+
+
+def _notification(session: Session, org_id: int, notification_id: int) -> Notification:
+    n = session.get(Notification, notification_id)
+    if n is None or n.org_id != org_id:
+        raise NotFound("Notification not found.", code="notification_not_found")
+    return n
+
+
+@router.get("/notifications/{notification_id}")
+def get_notification(notification_id: int, p: Admin, session: DbSession, request: Request,
+                     lang: str | None = None) -> NotificationRead:
+    """One notification with its delivery attempts and channel switches."""
+    return _reads(session, [_notification(session, p.org_id, notification_id)], _language(request, lang))[0]
 
 
 @router.post("/notifications/{notification_id}/replay")
-def replay(notification_id: int, p: Admin, session: DbSession) -> NotificationRead:
-    n = session.get(Notification, notification_id)
-    if n is None or n.org_id != p.org_id:
-        raise NotFound("Notification not found.", code="notification_not_found")
+def replay(notification_id: int, p: Admin, session: DbSession, request: Request) -> NotificationRead:
+    n = _notification(session, p.org_id, notification_id)
     if n.status in ("dead", "suppressed"):
         outbox.replay(session, n, utcnow())
-    return _read(n)
+    return _read(session, n, request)
 
 
 def _endpoint_read(row: WebhookEndpoint, secret: str | None = None) -> WebhookEndpointRead:

@@ -37,8 +37,10 @@ def _who(session: Session, org_id: int, data: ContactRequest) -> tuple[Customer,
     return customer, process
 
 
-def request_contact(session: Session, org_id: int, data: ContactRequest, now: datetime) -> Notification:
-    """The notification (new, or the existing one for the same ``dedup_key``), with the policy's first decision."""
+def request_contact(session: Session, org_id: int, data: ContactRequest, now: datetime, *,
+                    channels: frozenset[str] | None = None) -> Notification:
+    """The notification (new, or the existing one for the same ``dedup_key``), with the policy's first decision
+    (``channels``: what the delivery settings can deliver on, ``NotifySettings.channels``)."""
     customer, process = _who(session, org_id, data)
     moment = data.moment or (process.current_moment if process else None)
     params: dict[str, Any] = {"customer_name": customer.name or "", "status_url": ""}
@@ -53,7 +55,7 @@ def request_contact(session: Session, org_id: int, data: ContactRequest, now: da
                                  params=params, priority=data.priority, proactive=data.proactive,
                                  process_id=process.id if process else None,
                                  service_id=process.service_id if process else None, moment=moment)
-    created = outbox.enqueue(session, org_id, item, now)
+    created = outbox.enqueue(session, org_id, item, now, channels=channels)
     existing = created or outbox.by_dedup_key(session, org_id, key)
     assert existing is not None
     return existing

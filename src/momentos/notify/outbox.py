@@ -42,8 +42,10 @@ class NotificationIn:
     moment: str | None = None
 
 
-def enqueue(session: Session, org_id: int, item: NotificationIn, now: datetime) -> Notification | None:
-    """The new notification, or None when one with the same dedup key exists already."""
+def enqueue(session: Session, org_id: int, item: NotificationIn, now: datetime, *,
+            channels: frozenset[str] | None = None) -> Notification | None:
+    """The new notification, or None when one with the same dedup key exists already. ``channels``: what the
+    delivery settings can deliver on (``NotifySettings.channels``), so the first decision only chooses those."""
     row = {"org_id": org_id, "customer_id": item.customer_id, "process_id": item.process_id,
            "service_id": item.service_id, "moment": item.moment, "purpose": item.purpose, "priority": item.priority,
            "proactive": item.proactive, "template": item.template, "params": item.params,
@@ -57,7 +59,8 @@ def enqueue(session: Session, org_id: int, item: NotificationIn, now: datetime) 
         return notification
     ask = policy.ContactAsk(item.customer_id, item.purpose, item.priority, item.proactive, item.service_id,
                             item.moment)
-    decision = policy.evaluate(session, org_id, ask, now, stage="request", notification_id=notification.id)
+    decision = policy.evaluate(session, org_id, ask, now, stage="request", notification_id=notification.id,
+                               channels=channels)
     take_place(notification, decision, now)
     session.flush()
     return notification
@@ -119,6 +122,7 @@ def replay(session: Session, notification: Notification, now: datetime) -> None:
     notification.status, notification.attempts, notification.next_attempt_at = "pending", 0, now
     notification.lease_owner = notification.lease_until = notification.counted_at = None  # queued again
     notification.last_error = None
+    notification.failed_channels = {}  # every channel may be tried again (a provider may have been set up)
     session.flush()
 
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from momentos.policy.schemas import Purpose
+from momentos.policy.schemas import Purpose, ReasonRead
 
 
 class ContactRequest(BaseModel):
@@ -41,6 +41,31 @@ class ContactRequest(BaseModel):
         return self
 
 
+class AttemptRead(BaseModel):
+    """One delivery attempt. ``outcome``: ``sent``, ``temporary_failure`` (retried on the same channel),
+    ``permanent_failure`` (no channel left) or ``switched`` (the next channel is ``next_channel``); ``reason``
+    explains a permanent failure."""
+
+    number: int
+    channel: str
+    started_at: datetime
+    ended_at: datetime
+    outcome: str
+    error: str | None
+    next_channel: str | None
+    reason: ReasonRead | None
+
+
+class SwitchRead(BaseModel):
+    """The notification left ``from_channel`` for ``to_channel`` (None: no channel was left), and why:
+    ``channel_unavailable`` (the organization cannot deliver there) or ``channel_failed`` (a permanent failure)."""
+
+    at: datetime
+    from_channel: str
+    to_channel: str | None
+    reason: ReasonRead
+
+
 class NotificationRead(BaseModel):
     id: int
     customer_id: int
@@ -58,6 +83,10 @@ class NotificationRead(BaseModel):
     last_error: str | None
     created_at: datetime
     sent_at: datetime | None
+    failed_channels: dict[str, str] = Field(default_factory=dict)
+    """Channels that failed permanently for this notification → the kind of failure."""
+    delivery_attempts: list[AttemptRead] = Field(default_factory=list)
+    switches: list[SwitchRead] = Field(default_factory=list)
 
 
 class ContactDecisionBrief(BaseModel):

@@ -6,7 +6,7 @@ from typing import Protocol
 
 import httpx
 
-from momentos.notify.channels import DeliveryError, Message
+from momentos.notify.channels import DeliveryError, Message, client_error
 from momentos.notify.settings import NotifySettings
 
 
@@ -33,9 +33,9 @@ class HttpSmsProvider:
                 response = client.post(self.url, json=payload, headers=headers)
         except httpx.HTTPError as exc:
             raise DeliveryError(f"sms: {type(exc).__name__}: {exc}") from exc
-        if response.status_code >= 300:
-            raise DeliveryError(f"sms: HTTP {response.status_code}",
-                                permanent=400 <= response.status_code < 500 and response.status_code != 429)
+        if response.status_code >= 300:  # a 4xx (an invalid number, a refused message) will not change on a retry
+            raise DeliveryError(f"sms: HTTP {response.status_code}", permanent=client_error(response.status_code),
+                                failure="provider_rejected")
 
 
 def provider_from(settings: NotifySettings) -> SmsProvider | None:

@@ -13,6 +13,11 @@ from momentos.notify.channels import DeliveryError, Message
 from momentos.notify.settings import NotifySettings
 
 
+def hard_bounce(codes: list[int]) -> bool:
+    """A 5xx reply to RCPT or DATA (e.g. 550: no such mailbox) is final; a 4xx (e.g. 421, 450) is worth a retry."""
+    return bool(codes) and all(500 <= code < 600 for code in codes)
+
+
 def message_id(delivery_id: str, domain: str) -> str:
     return f"<{delivery_id}@{domain}>"
 
@@ -57,10 +62,20 @@ class Mailer:
             self._smtp = self._connect()
             self._smtp.send_message(mail)
         except smtplib.SMTPRecipientsRefused as exc:
-            raise DeliveryError(f"smtp: recipient refused: {exc}", permanent=True) from exc
+            codes = [code for code, _ in exc.recipients.values()]
+            raise self._failed(f"smtp: recipient refused: {exc.recipients}", hard_bounce(codes)) from exc
+        except smtplib.SMTPDataError as exc:
+            raise self._failed(f"smtp: message refused: {exc.smtp_code} {exc.smtp_error!r}",
+                               hard_bounce([exc.smtp_code])) from exc
         except (smtplib.SMTPException, OSError) as exc:
+            raise self._failed(f"smtp: {type(exc).__name__}: {exc}", False) from exc
+
+    def _failed(self, message: str, permanent: bool) -> DeliveryError:
+        """A hard bounce keeps the connection (the server goes on with the next message); anything else (a 4xx,
+        a dropped connection) closes it, and the message is retried later."""
+        if not permanent:
             self.close()
-            raise DeliveryError(f"smtp: {type(exc).__name__}: {exc}") from exc
+        return DeliveryError(message, permanent=permanent, failure="hard_bounce")
 
     def close(self) -> None:
         if self._smtp is not None:

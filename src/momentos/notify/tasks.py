@@ -5,6 +5,13 @@ It owns its transactions: a short one to claim, one to decide, none while talkin
 record the result — and only while it still holds the lease. A worker killed at any point leaves rows that
 another worker claims once the lease expires; the delivery id is the same on every attempt, so receivers see
 each effect once by id.
+
+The policy only chooses channels the worker can deliver on (its SMTP server, its SMS / WhatsApp provider, the
+organization's enabled webhook endpoint). Each delivery is recorded as an attempt. A temporary failure retries the
+same channel after a backoff; a permanent one (a hard bounce, a 4xx from the provider or the receiver, no provider)
+marks the channel failed for this notification and asks the policy again, within the same rules (consent, quiet
+hours, caps), for the next channel of the customer's order: the same row goes on there, or ends ``dead`` when no
+channel is left.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,7 +37,7 @@ from momentos.db import unit_of_work
 from momentos.errors import MomentosError
 from momentos.kit.clock import utcnow
 from momentos.models import Customer, Notification, WebhookEndpoint
-from momentos.notify import smtp, status_tokens, webhook
+from momentos.notify import attempts, smtp, status_tokens, webhook
 from momentos.notify.channels import DeliveryError, Message
 from momentos.notify.endpoints import signing_secrets
 from momentos.notify.render import render_notification, render_packaged
@@ -188,14 +196,16 @@ def _park(n: Notification, decision: Decision) -> None:
     n.lease_owner = n.lease_until = None
 
 
-def prepare(session: Session, claimed: list[Notification], now: datetime, public_url: str = "") -> list[Job]:
+def prepare(session: Session, claimed: list[Notification], now: datetime, public_url: str = "",
+            channels: frozenset[str] | None = None) -> list[Job]:
     """Re-check the policy now for a claimed batch (consent may have been revoked since the rows were queued),
     with the facts read once for the whole batch, and build the jobs of the rows allowed to go. Staff alerts
-    skip the customer policy."""
+    skip the customer policy. ``channels``: what the worker can deliver on (the webhook: per organization)."""
     # every customer of the batch is locked (in id order) before any row is touched, staff alerts' included:
     # updating a row claimed in this transaction re-checks its customer key, which must not wait on a peer
     batch = policy.PolicyBatch(session, {n.org_id for n in claimed},
-                               {n.customer_id for n in claimed if n.customer_id is not None}, now, lock=True)
+                               {n.customer_id for n in claimed if n.customer_id is not None}, now, lock=True,
+                               channels=channels)
     staff = [n for n in claimed if n.purpose == STAFF_ALERT or n.customer_id is None]
     _fill_status_params(session, staff, now)
     staff_jobs = _staff_jobs(session, staff, now, public_url)
@@ -204,7 +214,7 @@ def prepare(session: Session, claimed: list[Notification], now: datetime, public
     for n in claimed:
         assert n.customer_id is not None  # rows without one are staff alerts
         ask = policy.ContactAsk(n.customer_id, n.purpose, n.priority, n.proactive, n.service_id, n.moment)
-        decision = batch.evaluate(n.org_id, ask, n.id)
+        decision = batch.evaluate(n.org_id, ask, n.id, failed=n.failed_channels or {})
         if decision.outcome == "send" and decision.channel:
             batch.count(n.customer_id, n.id, decision.channel, n.purpose)
             allowed.append((n, decision.channel))
@@ -228,16 +238,21 @@ def prepare(session: Session, claimed: list[Notification], now: datetime, public
     return staff_jobs + jobs
 
 
-def claim_jobs(factory: sessionmaker[Session], owner: str, settings: NotifySettings) -> tuple[int, list[Job]]:
+def claim_jobs(factory: sessionmaker[Session], owner: str, settings: NotifySettings,
+               channels: frozenset[str] | None = None) -> tuple[int, list[Job]]:
     """One short transaction: lease a batch and decide on each row (the decisions are recorded).
-    Returns how many rows were claimed and the jobs to deliver."""
+    Returns how many rows were claimed and the jobs to deliver. ``channels``: what the worker can deliver on
+    (default: what ``settings`` configure)."""
     now = utcnow()
     with unit_of_work(factory) as session:
         # organization facts, endpoints, templates and journey models: once per batch
         session.info.update({"policy.org_facts": {}, "notify.endpoints": {}, "notify.templates": {},
                              "notify.models": {}, "notify.rows": {}})
         claimed = claim(session, owner, settings, now)
-        return len(claimed), prepare(session, claimed, now, settings.public_url) if claimed else []
+        if not claimed:
+            return 0, []
+        return len(claimed), prepare(session, claimed, now, settings.public_url,
+                                     settings.channels if channels is None else channels)
 
 
 class Deliverer:
@@ -248,20 +263,23 @@ class Deliverer:
         self.sms = sms if sms is not None else provider_from(settings)
         self.mailer = smtp.Mailer(settings)
         self.http = httpx.Client(timeout=settings.timeout_seconds, follow_redirects=False, trust_env=False)
+        phones = frozenset(settings.sms_channels) if self.sms is not None else frozenset()
+        self.channels: frozenset[str] = (settings.channels - {"sms", "whatsapp"}) | phones
+        """What this worker delivers on (the webhook is added per organization, with an enabled endpoint)."""
 
     def deliver(self, job: Job) -> None:
-        if job.channel == "email":
-            self.mailer.send(job.address, job.message)
-        elif job.channel == "webhook":
+        if job.channel == "webhook":
             try:
                 webhook.post(self.http, job.address, job.secrets, job.message.delivery_id, int(time.time()),
                              job.body, allow=self.settings.webhook_allow)
             except UnsafeUrl as exc:  # checked again at send time: the host may resolve elsewhere by now
-                raise DeliveryError(f"webhook: {exc.message}", permanent=True) from exc
+                raise DeliveryError(f"webhook: {exc.message}", permanent=True, failure="unsafe_url") from exc
+        elif job.channel not in self.channels:
+            raise DeliveryError(f"no provider configured for {job.channel}", permanent=True, failure="no_provider")
+        elif job.channel == "email":
+            self.mailer.send(job.address, job.message)
         elif self.sms is not None:
             self.sms.send(job.channel, job.address, job.message)
-        else:
-            raise DeliveryError(f"no provider configured for {job.channel}", permanent=True)
 
     def close(self) -> None:
         self.mailer.close()
@@ -274,54 +292,124 @@ def backoff(attempts: int, settings: NotifySettings) -> float:
     return nominal * random.uniform(0.5, 1.5)
 
 
-def finish(factory: sessionmaker[Session], results: list[tuple[Job, DeliveryError | None]], owner: str,
-           settings: NotifySettings) -> None:
-    """Record the outcomes of a batch, for the rows this worker still holds the lease on."""
+@dataclass(frozen=True)
+class Delivered:
+    """One delivery attempt of a job: its error (None: delivered) and when it started and ended. Unpacks as
+    ``(job, error)``."""
+
+    job: Job
+    error: DeliveryError | None
+    started_at: datetime
+    ended_at: datetime
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.job, self.error))
+
+
+Results = list[Delivered]
+
+
+def _switch(batch: policy.PolicyBatch, n: Notification, error: DeliveryError, channel: str,
+            now: datetime) -> tuple[str, str | None]:
+    """After a permanent failure on ``channel``: the policy decides again without it (stage ``fallback``, with
+    the same rules) and the row goes on with the next channel, waits for a deferral, or ends ``dead`` when no
+    channel is left. Returns the attempt's outcome and the next channel."""
+    assert n.customer_id is not None
+    n.failed_channels = {**(n.failed_channels or {}), channel: error.failure or "rejected"}
+    ask = policy.ContactAsk(n.customer_id, n.purpose, n.priority, n.proactive, n.service_id, n.moment)
+    decision = batch.evaluate(n.org_id, ask, n.id, failed=n.failed_channels, stage="fallback")
+    if decision.outcome == "send" and decision.channel:
+        n.status, n.channel, n.next_attempt_at, n.attempts = "pending", decision.channel, now, 0
+        return "switched", decision.channel
+    if decision.outcome == "defer":
+        _park(n, decision)
+        n.attempts, n.counted_at = 0, None  # counted again when the next channel is allowed
+        if n.status == "pending":
+            n.channel = decision.channel or n.channel
+            return "switched", decision.channel
+    n.status = "dead"
+    return "permanent_failure", None
+
+
+def _retry_or_dead(n: Notification, settings: NotifySettings, now: datetime) -> None:
+    """A temporary failure: the same channel again after a backoff, until ``max_attempts``."""
+    if n.attempts >= settings.max_attempts:
+        n.status = "dead"
+    else:
+        n.status, n.next_attempt_at = "pending", now + timedelta(seconds=backoff(n.attempts, settings))
+
+
+def finish(factory: sessionmaker[Session], results: Sequence[Delivered], owner: str, settings: NotifySettings,
+           channels: frozenset[str] | None = None) -> None:
+    """Record the outcomes of a batch (an attempt each), for the rows this worker still holds the lease on; a
+    permanent failure of a customer's notification re-decides its channel (``channels``: what the worker can
+    deliver on; default: what ``settings`` configure)."""
     now = utcnow()
     with unit_of_work(factory) as session:
+        session.info.update({"policy.org_facts": {}})
         rows = {n.id: n for n in session.scalars(select(Notification).where(
-            Notification.id.in_([job.notification_id for job, _ in results])))}
-        for job, error in results:
-            n = rows.get(job.notification_id)
-            if n is None or n.lease_owner != owner or n.status != "claimed":
-                continue  # the lease was lost: whoever holds it now delivers (with the same id) and records
+            Notification.id.in_([r.job.notification_id for r in results])))}
+        # rows whose lease was lost are left alone: whoever holds it now delivers (with the same id) and records
+        held = [(r, rows[r.job.notification_id]) for r in results if r.job.notification_id in rows
+                and rows[r.job.notification_id].lease_owner == owner
+                and rows[r.job.notification_id].status == "claimed"]
+        redecide = {n.id: n for r, n in held if r.error is not None and r.error.permanent
+                    and n.customer_id is not None and n.purpose != STAFF_ALERT}
+        batch = None if not redecide else policy.PolicyBatch(
+            session, {n.org_id for n in redecide.values()}, {n.customer_id for n in redecide.values()
+                                                             if n.customer_id is not None},
+            now, lock=True, channels=settings.channels if channels is None else channels)
+        numbers = attempts.next_numbers(session, [n.id for _, n in held])
+        log_rows = []
+        for r, n in held:
             n.lease_owner = n.lease_until = None
-            if error is None:
+            outcome, next_channel = "sent", None
+            if r.error is None:
                 n.status, n.sent_at, n.last_error = "sent", now, None
-            elif error.permanent or n.attempts >= settings.max_attempts:
-                n.status, n.last_error = "dead", str(error)[:2000]
+            elif r.error.permanent:
+                n.last_error = str(r.error)[:2000]
+                if batch is not None and n.id in redecide:
+                    outcome, next_channel = _switch(batch, n, r.error, r.job.channel, now)
+                else:  # a staff alert: no customer policy to ask for another channel
+                    outcome, n.status = "permanent_failure", "dead"
             else:
-                n.status, n.last_error = "pending", str(error)[:2000]
-                n.next_attempt_at = now + timedelta(seconds=backoff(n.attempts, settings))
+                outcome, n.last_error = "temporary_failure", str(r.error)[:2000]
+                _retry_or_dead(n, settings, now)
+            log_rows.append({"org_id": n.org_id, "notification_id": n.id, "number": numbers[n.id],
+                             "channel": r.job.channel, "started_at": r.started_at, "ended_at": r.ended_at,
+                             "outcome": outcome, "error": n.last_error if r.error is not None else None,
+                             "reason": r.error.failure if r.error is not None else None,
+                             "next_channel": next_channel})
+        if batch is not None:
+            batch.record()
+        attempts.add(session, log_rows)
 
 
-def deliver_batch(deliverer: Deliverer, jobs: list[Job], lease_ends: float) -> list[tuple[Job, DeliveryError | None]]:
+def deliver_batch(deliverer: Deliverer, jobs: list[Job], lease_ends: float) -> Results:
     """Deliver in order while the lease surely holds (``lease_ends``: a ``time.monotonic()`` value); the rest stay
     claimed and are picked up again when the lease expires. The first job is always tried."""
-    results: list[tuple[Job, DeliveryError | None]] = []
+    results: Results = []
     for job in jobs:
         if results and time.monotonic() + deliverer.settings.timeout_seconds >= lease_ends:
             break
+        started = utcnow()
         try:
             deliverer.deliver(job)
         except DeliveryError as exc:
             log.warning("delivery %s failed: %s", job.message.delivery_id, exc)
-            results.append((job, exc))
+            results.append(Delivered(job, exc, started, utcnow()))
         else:
-            results.append((job, None))
+            results.append(Delivered(job, None, started, utcnow()))
     return results
 
 
-Results = list[tuple[Job, DeliveryError | None]]
-
-
 def _record(factory: sessionmaker[Session], inflight: Future[Results], owner: str,
-            settings: NotifySettings) -> tuple[int, int]:
+            settings: NotifySettings, channels: frozenset[str] | None = None) -> tuple[int, int]:
     """Record a delivered batch; returns (deliveries made, attempts that failed)."""
     results = inflight.result()
     if results:
-        finish(factory, results, owner, settings)
-    sent = sum(error is None for _, error in results)
+        finish(factory, results, owner, settings, channels)
+    sent = sum(r.error is None for r in results)
     return sent, len(results) - sent
 
 
@@ -367,7 +455,7 @@ class DeliverJob:
         lease_ends = time.monotonic() + self.settings.lease_seconds
         inflight, self._inflight = self._inflight, None
         try:
-            claimed, jobs = claim_jobs(factory, self._context.owner, self.settings)
+            claimed, jobs = claim_jobs(factory, self._context.owner, self.settings, self._deliverer.channels)
         finally:  # the batch in flight is recorded even when claiming failed
             recorded = self._record(factory, inflight) if inflight is not None else 0
         if jobs:
@@ -392,7 +480,8 @@ class DeliverJob:
 
     def _record(self, factory: sessionmaker[Session], inflight: Future[Results]) -> int:
         assert self._context is not None
-        sent, failed = _record(factory, inflight, self._context.owner, self.settings)
+        channels = self._deliverer.channels if self._deliverer is not None else None
+        sent, failed = _record(factory, inflight, self._context.owner, self.settings, channels)
         self.sent += sent
         self._context.delivered(sent, failed)
         return sent + failed

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import httpx
 
-from momentos.notify.channels import DeliveryError
+from momentos.notify.channels import DeliveryError, client_error
 from momentos.notify.ssrf import check_url
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the spec's prefix, not a secret
@@ -53,4 +53,5 @@ def post(client: httpx.Client, url: str, secrets_: Sequence[str], msg_id: str, t
     except httpx.HTTPError as exc:
         raise DeliveryError(f"webhook: {type(exc).__name__}: {exc}") from exc
     if not 200 <= response.status_code < 300:
-        raise DeliveryError(f"webhook: HTTP {response.status_code}", permanent=response.status_code in (410,))
+        raise DeliveryError(f"webhook: HTTP {response.status_code}", permanent=client_error(response.status_code),
+                            failure="receiver_rejected")

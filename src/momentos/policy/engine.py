@@ -2,7 +2,8 @@
 every contact at request time and again at send time.
 
 Order of checks: do-not-contact, the moment's intensity, then each channel in preference order (an address,
-not disabled, consent, frequency caps), then quiet hours. Transactional contacts may bypass frequency caps;
+not disabled, not failed for this contact, deliverable by the organization, consent, frequency caps), then quiet
+hours. Transactional contacts may bypass frequency caps;
 nothing bypasses consent or do-not-contact. Quiet hours and caps defer (to the next allowed local time), they
 never drop. Caps count what was sent and what is already queued for the same period (``Facts.queued``). Every
 outcome carries reasons: a code plus parameters, translated when shown.
@@ -77,6 +78,11 @@ class Facts:
     queued: Sequence[tuple[datetime, str, str]] = ()
     """Contacts waiting in the queue, not yet counted: (when they are due — never before now —, channel or ``""``
     when not chosen yet, purpose), UTC. Each counts against the caps of the period it falls in, like a send."""
+    deliverable: frozenset[str] | None = None
+    """Channels the organization can deliver on (an SMTP server, a provider for SMS / WhatsApp, an enabled
+    webhook endpoint); None: not known, every channel."""
+    failed: Mapping[str, str] = field(default_factory=dict)
+    """Channels that failed permanently for this contact → the failure (e.g. ``hard_bounce``): not tried again."""
 
 
 @lru_cache(maxsize=1024)
@@ -147,11 +153,12 @@ def cap_block(facts: Facts, rules: Rules, channel: str, now: datetime) -> tuple[
 
 def _likely_channel(facts: Facts, rules: Rules, purpose: str) -> str:
     """The channel a queued contact not decided yet would most likely take: the first in the customer's order with
-    an address, not disabled, and consent for its purpose (``""`` when none)."""
+    an address, not disabled, deliverable by the organization, and consent for its purpose (``""`` when none)."""
     asked = replace(facts, purpose=purpose)
     for channel in channel_order(facts, rules):
-        if channel in facts.addresses and channel not in rules.disabled_channels and consent_for(asked, rules,
-                                                                                                 channel)[0]:
+        if (channel in facts.addresses and channel not in rules.disabled_channels
+                and (facts.deliverable is None or channel in facts.deliverable)
+                and consent_for(asked, rules, channel)[0]):
             return channel
     return ""
 
@@ -202,6 +209,12 @@ def decide(facts: Facts, rules: Rules, now: datetime) -> Decision:
             continue
         if channel in rules.disabled_channels:
             reasons.append(Reason("channel_disabled", {"channel": channel}))
+            continue
+        if channel in facts.failed:
+            reasons.append(Reason("channel_failed", {"channel": channel, "failure": facts.failed[channel]}))
+            continue
+        if facts.deliverable is not None and channel not in facts.deliverable:
+            reasons.append(Reason("channel_unavailable", {"channel": channel}))
             continue
         granted, source = consent_for(facts, rules, channel)
         if not granted:

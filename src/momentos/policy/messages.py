@@ -20,7 +20,39 @@ REASON_MESSAGES: Mapping[str, str] = {
     "quiet_hours": N_("Quiet hours in the customer's time zone: deferred to their end."),
     "allowed": N_("Allowed on %(channel)s."),
     "no_channel": N_("No channel is allowed for this contact."),
+    "channel_unavailable": N_("The organization cannot send by %(channel_name)s: no server, provider or endpoint "
+                              "is configured for it."),
+    "channel_failed": N_("Sending by %(channel_name)s failed for good: %(failure_text)s."),
 }
+
+CHANNEL_NAMES: Mapping[str, str] = {
+    "email": N_("e-mail"), "sms": N_("SMS"), "whatsapp": N_("WhatsApp"), "webhook": N_("webhook"),
+}
+"""Channel names inside a sentence (``%(channel_name)s``)."""
+
+FAILURE_MESSAGES: Mapping[str, str] = {
+    "no_provider": N_("no provider is configured for it"),
+    "hard_bounce": N_("the mail server refused the address (hard bounce)"),
+    "provider_rejected": N_("the provider refused the message or the number"),
+    "receiver_rejected": N_("the webhook receiver refused the message"),
+    "unsafe_url": N_("the webhook address is not allowed"),
+    "rejected": N_("the message was refused"),
+}
+"""Kinds of permanent delivery failure (``%(failure_text)s``; see ``notify.channels.FAILURES``)."""
+
+
+def channel_name(channel: str | None, lang: str) -> str:
+    name = CHANNEL_NAMES.get(channel or "")
+    return gettext(lang, name) if name else (channel or "")
+
+
+def _values(params: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """The parameters, plus the translated names of a channel and a failure."""
+    values = dict(params)
+    values["channel_name"] = channel_name(params.get("channel"), lang)
+    failure = FAILURE_MESSAGES.get(str(params.get("failure")), FAILURE_MESSAGES["rejected"])
+    values["failure_text"] = gettext(lang, failure)
+    return values
 
 
 def explain(code: str, params: Mapping[str, Any], lang: str) -> str:
@@ -28,6 +60,6 @@ def explain(code: str, params: Mapping[str, Any], lang: str) -> str:
     if message is None:
         return code
     try:
-        return gettext(lang, message) % dict(params)
+        return gettext(lang, message) % _values(params, lang)
     except (KeyError, TypeError, ValueError):
         return gettext(lang, message)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -110,8 +110,20 @@ def addresses_of(customer: Customer, has_webhook: bool) -> frozenset[str]:
     return frozenset(addresses)
 
 
+def deliverable(channels: frozenset[str] | None, has_webhook: bool) -> frozenset[str] | None:
+    """The channels the organization can deliver on: those its delivery settings provide (``channels``:
+    ``NotifySettings.channels``, or the worker's own) plus the webhook when it has an enabled endpoint. None
+    (settings not known) leaves every channel open."""
+    if channels is None:
+        return None
+    return channels | {"webhook"} if has_webhook else channels - {"webhook"}
+
+
 def facts_for(session: Session, org_id: int, customer: Customer, ask: ContactAsk, now: datetime,
-              exclude_notification: int | None = None) -> Facts:
+              exclude_notification: int | None = None, *, channels: frozenset[str] | None = None,
+              failed: Mapping[str, str] | None = None) -> Facts:
+    """``channels``: what the delivery settings can deliver on (see :func:`deliverable`); ``failed``: channels
+    that failed permanently for this contact."""
     org_tz, has_webhook = org_facts(session, org_id)
     consents = {(c.channel, c.purpose): c.granted
                 for c in session.scalars(select(Consent).where(Consent.customer_id == customer.id))}
@@ -126,7 +138,8 @@ def facts_for(session: Session, org_id: int, customer: Customer, ask: ContactAsk
                  proactive=ask.proactive, intensity=_intensity(session, org_id, ask),
                  do_not_contact=customer.do_not_contact, addresses=addresses_of(customer, has_webhook),
                  preferred=tuple(customer.preferred_channels or ()), consents=consents, timezone=tz or "UTC",
-                 sent=sent, queued=queued_for(session, customer.id, now, exclude_notification))
+                 sent=sent, queued=queued_for(session, customer.id, now, exclude_notification),
+                 deliverable=deliverable(channels, has_webhook), failed=dict(failed or {}))
 
 
 def queued_for(session: Session, customer_id: int, now: datetime,
@@ -146,12 +159,13 @@ def queued_for(session: Session, customer_id: int, now: datetime,
 
 
 def evaluate(session: Session, org_id: int, ask: ContactAsk, now: datetime, *, stage: str = "request",
-             notification_id: int | None = None) -> Decision:
+             notification_id: int | None = None, channels: frozenset[str] | None = None) -> Decision:
     """Decide and record the decision (with its reasons), the customer locked first: the count of sent and queued
     contacts and whatever the caller writes after (the notification's place) stay in one transaction under the
-    lock, so two concurrent requests cannot both take a cap's last slot."""
+    lock, so two concurrent requests cannot both take a cap's last slot. ``channels``: what the delivery settings
+    can deliver on (``NotifySettings.channels``); the organization's webhook endpoint is added here."""
     customer = lock_customer(session, ask.customer_id)
-    facts = facts_for(session, org_id, customer, ask, now, exclude_notification=notification_id)
+    facts = facts_for(session, org_id, customer, ask, now, exclude_notification=notification_id, channels=channels)
     decision = decide(facts, rules_for(session, org_id, ask), now)
     record(session, org_id, ask, decision, now, stage=stage, notification_id=notification_id)
     return decision
@@ -184,11 +198,12 @@ class PolicyBatch:
     """The policy for many contacts at once (a worker's claimed batch): customers (row-locked on PostgreSQL, in id
     order), consents, the sends that count against caps, rules and intensities are read once for the batch, not
     once per contact. Sends allowed within the batch count against the caps of the contacts decided after them
-    (:meth:`count`). Decisions are recorded like :func:`evaluate`'s, in one insert (:meth:`record`)."""
+    (:meth:`count`). Decisions are recorded like :func:`evaluate`'s, in one insert (:meth:`record`).
+    ``channels``: what the worker can deliver on (see :func:`deliverable`)."""
 
     def __init__(self, session: Session, org_ids: set[int], customer_ids: set[int], now: datetime, *,
-                 lock: bool) -> None:
-        self.session, self.now = session, now
+                 lock: bool, channels: frozenset[str] | None = None) -> None:
+        self.session, self.now, self.channels = session, now, channels
         stmt = select(Customer).where(Customer.id.in_(customer_ids)).order_by(Customer.id)
         if lock and is_postgres(session):
             stmt = stmt.with_for_update()
@@ -224,7 +239,10 @@ class PolicyBatch:
             self._intensity[key] = _intensity(self.session, org_id, ask)
         return self._intensity[key]
 
-    def evaluate(self, org_id: int, ask: ContactAsk, notification_id: int | None) -> Decision:
+    def evaluate(self, org_id: int, ask: ContactAsk, notification_id: int | None, *,
+                 failed: Mapping[str, str] | None = None, stage: str = "send") -> Decision:
+        """``failed``: channels that failed permanently for this contact; ``stage``: ``send`` (before delivery) or
+        ``fallback`` (after a permanent failure, choosing the next channel)."""
         customer = self.customers[ask.customer_id]
         org_tz, has_webhook = org_facts(self.session, org_id)
         sent = self._counted_before(customer.id, notification_id)
@@ -232,10 +250,11 @@ class PolicyBatch:
                       proactive=ask.proactive, intensity=self._intensity_of(org_id, ask),
                       do_not_contact=customer.do_not_contact, addresses=addresses_of(customer, has_webhook),
                       preferred=tuple(customer.preferred_channels or ()), consents=self.consents[customer.id],
-                      timezone=customer.timezone or org_tz or "UTC", sent=sent)
+                      timezone=customer.timezone or org_tz or "UTC", sent=sent,
+                      deliverable=deliverable(self.channels, has_webhook), failed=dict(failed or {}))
         decision = decide(facts, self._rules(org_id, ask), self.now)
         self.records.append({
-            "org_id": org_id, "customer_id": ask.customer_id, "notification_id": notification_id, "stage": "send",
+            "org_id": org_id, "customer_id": ask.customer_id, "notification_id": notification_id, "stage": stage,
             "purpose": ask.purpose, "priority": ask.priority, "outcome": decision.outcome,
             "channel": decision.channel, "defer_until": decision.until,
             "reasons": [r.to_dict() for r in decision.reasons], "decided_at": self.now})

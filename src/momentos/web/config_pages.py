@@ -71,7 +71,8 @@ def config_service(key: str, request: Request, viewer: Reader, session: DbSessio
         service = catalog.get_service(session, viewer.org_id, key)
         try:
             result = preview_mod.preview(session, viewer.org_id, service.id, customer.strip()[:255], purpose,
-                                         moment[:64] or None, utcnow())
+                                         moment[:64] or None, utcnow(),
+                                         channels=request.app.state.settings.notify.channels)
         except NotFound:
             problem = "unknown_customer"
     return _render(request, viewer, session, pages, key, preview=result, preview_error=problem,
