@@ -221,3 +221,15 @@ def test_patch_records_history_and_erasure_deletes_it(client: TestClient, db: Se
 def test_consent_channels_and_purposes_are_the_policys() -> None:
     assert set(ConsentChannel.__args__) == {*CHANNELS, "*"}
     assert set(ConsentPurpose.__args__) == {*PURPOSES, "*"}
+
+
+def test_bad_segment_consent_is_400_and_nothing_is_written(client: TestClient, db: Session, org: OrgHandle) -> None:
+    for context, traits in (({"consent": {"categoryPreferences": {"Advertising": "yes"}}}, {}),
+                            ({"consent": {"categoryPreferences": ["Advertising"]}}, {}),
+                            ({}, {"do_not_contact": "please"})):
+        message = {"type": "identify", "userId": "ana", "messageId": "i-1", "timestamp": T0.isoformat(),
+                   "context": context, "traits": traits}
+        r = client.post("/v1/batch", json={"batch": [message]}, headers=basic(org.keys.write_key))
+        assert (r.status_code, r.json()["code"]) == (400, "invalid_message"), (context, traits)
+        assert r.json()["detail"]["index"] == 0
+    assert db.scalar(select(func.count()).select_from(Customer).where(Customer.org_id == org.id)) == 0
