@@ -50,7 +50,7 @@ def test_consent_history_in_spanish_and_english(page: Page, live_server: LiveSer
     expect(sms.locator("time")).to_have_attribute("datetime", "2026-03-03T09:00:00+00:00")
     expect(marketing.get_by_test_id("purpose")).to_have_text("Marketing")
     expect(marketing.get_by_test_id("statement")).to_have_text("Concedido")
-    expect(marketing.get_by_test_id("source")).to_have_text("Segment / RudderStack")
+    expect(marketing.get_by_test_id("source")).to_have_text("SDK de Segment o RudderStack")
     expect(marketing.locator("time")).to_have_attribute("datetime", "2026-03-02T09:00:00+00:00")
     assert serious_violations(page, axe_source()) == []
 

@@ -23,7 +23,7 @@ LABELS: dict[str, dict[str, str]] = {
         "survey": N_("Surveys"), "marketing": N_("Marketing"), "*": N_("All purposes"),
     },
     "language": {"es": N_("Spanish"), "en": N_("English")},
-    "consent_source": {"segment": N_("Segment / RudderStack"), "cloudevents": N_("CloudEvents"),
+    "consent_source": {"segment": N_("Segment or RudderStack SDK"), "cloudevents": N_("CloudEvents sender"),
                        "api": N_("Events API"), "admin": N_("Profile edit (admin)"), "page": N_("Page"),
                        "csv": N_("File import"), "xes": N_("File import")},
     "outcome": {"send": N_("Send"), "defer": N_("Defer"), "suppress": N_("Suppress")},
