@@ -17,11 +17,13 @@ from momentos.models import Consent, ConsentEvent, Customer
 from momentos.policy.engine import CHANNELS, PURPOSES
 from tests.conftest import LiveServer, OrgHandle
 from tests.events.test_segment_api import basic, segment_client
+from tests.factories import make_service
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 T1 = T0 + timedelta(hours=1)
 CE_URL = "/api/v1/cloudevents"
 STRUCTURED = {"Content-Type": "application/cloudevents+json"}
+BATCHED = "application/cloudevents-batch+json"
 
 
 def history(session: Session, org_id: int, external_id: str = "ana", *, exact: bool = True) -> list[tuple[Any, ...]]:
@@ -233,3 +235,15 @@ def test_bad_segment_consent_is_400_and_nothing_is_written(client: TestClient, d
         assert (r.status_code, r.json()["code"]) == (400, "invalid_message"), (context, traits)
         assert r.json()["detail"]["index"] == 0
     assert db.scalar(select(func.count()).select_from(Customer).where(Customer.org_id == org.id)) == 0
+
+
+def test_a_cloudevents_batch_with_a_profile_names_the_bad_events_index_in_the_request(
+        client: TestClient, db: Session, org: OrgHandle) -> None:
+    make_service(db, org.id)
+    identify = {"specversion": "1.0", "id": "p-1", "source": "crm", "type": "momentos.identify", "subject": "ana",
+                "data": {"consents": [{"channel": "*", "purpose": "marketing", "granted": True}]}}
+    bad = {"specversion": "1.0", "id": "e-1", "source": "crm", "type": "order_placed", "customer": "ana",
+           "moment": "nowhere"}
+    r = client.post(CE_URL, json=[identify, bad], headers={**org.writer, "Content-Type": BATCHED})
+    assert (r.status_code, r.json()["code"], r.json()["detail"]["index"]) == (400, "unknown_moment", 1)
+    assert db.scalar(select(func.count()).select_from(ConsentEvent).where(ConsentEvent.org_id == org.id)) == 0

@@ -64,17 +64,20 @@ def media_type(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
-def to_batch(headers: Mapping[str, str], body: bytes, *, received_at: datetime, max_event_bytes: int) -> Batch:
-    """Map one HTTP request (headers with lower-case names, decompressed body) in any content mode."""
+def to_batch(headers: Mapping[str, str], body: bytes, *, received_at: datetime,
+             max_event_bytes: int) -> tuple[Batch, list[int]]:
+    """Map one HTTP request (headers with lower-case names, decompressed body) in any content mode. Returns the
+    batch and, for each of its events, its index in the request (``momentos.identify`` events are profiles)."""
     raw = _raw_events(headers, body)
-    batch = Batch()
+    batch, positions = Batch(), []
     for index, ce in enumerate(raw):
         _check_size(ce, index, max_event_bytes)
         if isinstance(ce, dict) and ce.get("type") == IDENTIFY_TYPE:
             batch.identifies.append(to_identify(ce, index, received_at))
         else:
             batch.events.append(to_event(ce, index, received_at))
-    return batch
+            positions.append(index)
+    return batch, positions
 
 
 def _raw_events(headers: Mapping[str, str], body: bytes) -> list[Any]:
