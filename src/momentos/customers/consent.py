@@ -107,20 +107,29 @@ def record(session: Session, customer: Customer, statements: Sequence[Statement]
     now = utcnow()
     for s in statements:
         _history(session, customer, s, source, message_id, occurred_at, now)
-        row = session.scalar(select(Consent).where(Consent.customer_id == customer.id, Consent.channel == s.channel,
-                                                   Consent.purpose == s.purpose))
-        if row is None:
-            session.add(Consent(org_id=customer.org_id, customer_id=customer.id, channel=s.channel,
-                                purpose=s.purpose, granted=s.granted, source=source, updated_at=now,
-                                occurred_at=occurred_at))
-        elif row.occurred_at is None or occurred_at >= row.occurred_at:
-            row.granted, row.source, row.updated_at, row.occurred_at = s.granted, source, now, occurred_at
+        _current(session, customer, s, source, occurred_at, now)
     if do_not_contact is not None:
         _history(session, customer, Statement("*", DO_NOT_CONTACT, do_not_contact), source, message_id,
                  occurred_at, now)
         if customer.do_not_contact_at is None or occurred_at >= customer.do_not_contact_at:
             customer.do_not_contact, customer.do_not_contact_at = do_not_contact, occurred_at
     session.flush()
+
+
+def _current(session: Session, customer: Customer, s: Statement, source: str, occurred_at: datetime,
+             now: datetime) -> None:
+    """The latest statement by time wins. The first one is inserted ignoring a concurrent insert of the same key
+    (two requests about one customer at once), which then is a row like any other."""
+    if insert_ignore(session, table_of(Consent), [{
+            "org_id": customer.org_id, "customer_id": customer.id, "channel": s.channel, "purpose": s.purpose,
+            "granted": s.granted, "source": source, "updated_at": now, "occurred_at": occurred_at}],
+            ["customer_id", "channel", "purpose"], returning=("id",)):
+        return
+    row = session.scalars(select(Consent).where(Consent.customer_id == customer.id, Consent.channel == s.channel,
+                                                Consent.purpose == s.purpose)
+                          .execution_options(populate_existing=True)).one()
+    if row.occurred_at is None or occurred_at >= row.occurred_at:
+        row.granted, row.source, row.updated_at, row.occurred_at = s.granted, source, now, occurred_at
 
 
 def _history(session: Session, customer: Customer, s: Statement, source: str, message_id: str | None,
