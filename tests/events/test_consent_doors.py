@@ -4,6 +4,7 @@ as evidence (source, message id, time), replay-safe, and governs the contact pol
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -247,3 +248,17 @@ def test_a_cloudevents_batch_with_a_profile_names_the_bad_events_index_in_the_re
     r = client.post(CE_URL, json=[identify, bad], headers={**org.writer, "Content-Type": BATCHED})
     assert (r.status_code, r.json()["code"], r.json()["detail"]["index"]) == (400, "unknown_moment", 1)
     assert db.scalar(select(func.count()).select_from(ConsentEvent).where(ConsentEvent.org_id == org.id)) == 0
+
+
+def test_concurrent_statements_about_one_customer_all_succeed(live_server: LiveServer) -> None:
+    org = live_server.new_org()
+
+    def post(i: int) -> int:
+        body = {"identifies": [{"customer": "ana", "timestamp": f"2026-03-02T09:00:0{i}Z", "message_id": f"n-{i}",
+                                "consents": [{"channel": "email", "purpose": "marketing", "granted": i % 2 == 0}]}]}
+        return httpx.post(f"{live_server.url}/api/v1/events", json=body, headers=org.writer, timeout=30).status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(post, range(4))) == [200] * 4
+    # whatever the order they committed in, the latest statement by time is in force
+    assert live_server.read(lambda s: current(s, org.id)) == {("email", "marketing"): (False, "api")}

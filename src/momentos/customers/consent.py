@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from momentos.customers.schemas import ConsentIn, IngestWarning
@@ -98,7 +98,7 @@ def merged(statements: Iterable[ConsentIn | Statement]) -> list[Statement]:
     for s in statements:
         key = (s.channel, s.purpose)
         out[key] = out.get(key, True) and s.granted
-    return [Statement(c, p, g) for (c, p), g in out.items()]
+    return [Statement(c, p, g) for (c, p), g in sorted(out.items())]  # one lock order for concurrent requests
 
 
 def record(session: Session, customer: Customer, statements: Sequence[Statement], *, do_not_contact: bool | None,
@@ -111,8 +111,12 @@ def record(session: Session, customer: Customer, statements: Sequence[Statement]
     if do_not_contact is not None:
         _history(session, customer, Statement("*", DO_NOT_CONTACT, do_not_contact), source, message_id,
                  occurred_at, now)
-        if customer.do_not_contact_at is None or occurred_at >= customer.do_not_contact_at:
-            customer.do_not_contact, customer.do_not_contact_at = do_not_contact, occurred_at
+        session.flush()
+        session.execute(update(Customer).where(
+            Customer.id == customer.id,
+            or_(Customer.do_not_contact_at.is_(None), Customer.do_not_contact_at <= occurred_at))
+            .values(do_not_contact=do_not_contact, do_not_contact_at=occurred_at)
+            .execution_options(synchronize_session="fetch"))
     session.flush()
 
 
@@ -125,11 +129,12 @@ def _current(session: Session, customer: Customer, s: Statement, source: str, oc
             "granted": s.granted, "source": source, "updated_at": now, "occurred_at": occurred_at}],
             ["customer_id", "channel", "purpose"], returning=("id",)):
         return
-    row = session.scalars(select(Consent).where(Consent.customer_id == customer.id, Consent.channel == s.channel,
-                                                Consent.purpose == s.purpose)
-                          .execution_options(populate_existing=True)).one()
-    if row.occurred_at is None or occurred_at >= row.occurred_at:
-        row.granted, row.source, row.updated_at, row.occurred_at = s.granted, source, now, occurred_at
+    # one conditional statement: under concurrent requests PostgreSQL re-checks the condition on the row it waited for
+    session.execute(update(Consent).where(
+        Consent.customer_id == customer.id, Consent.channel == s.channel, Consent.purpose == s.purpose,
+        or_(Consent.occurred_at.is_(None), Consent.occurred_at <= occurred_at))
+        .values(granted=s.granted, source=source, updated_at=now, occurred_at=occurred_at)
+        .execution_options(synchronize_session="fetch"))
 
 
 def _history(session: Session, customer: Customer, s: Statement, source: str, message_id: str | None,
