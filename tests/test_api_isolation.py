@@ -26,6 +26,7 @@ SCOPED = {
     ("PATCH", "/api/v1/customers/{external_id}"): {"do_not_contact": True},
     ("DELETE", "/api/v1/customers/{external_id}"): None,
     ("GET", "/api/v1/customers/{external_id}/timeline"): None,
+    ("GET", "/api/v1/customers/{external_id}/consent-history"): None,
     ("GET", "/api/v1/processes/{process_id}"): None,
     ("GET", "/api/v1/processes/{process_id}/events"): None,
     ("POST", "/api/v1/processes/{process_id}/status-token"): None,
@@ -62,14 +63,16 @@ FILTERED = ["/api/v1/analytics/dfg", "/api/v1/analytics/performance-dfg", "/api/
 LISTS = ["/api/v1/services", "/api/v1/customers", "/api/v1/processes", "/api/v1/journey-models",
          "/api/v1/notifications", "/api/v1/webhook-endpoints", "/api/v1/notification-templates",
          "/api/v1/promises", "/api/v1/promises/indicators", "/api/v1/surveys", "/api/v1/feedback", "/api/v1/needs",
-         "/api/v1/listening/alerts", "/api/v1/imports", "/api/v1/ops/health", "/api/v1/segments", *FILTERED]
+         "/api/v1/listening/alerts", "/api/v1/imports", "/api/v1/ops/health", "/api/v1/segments",
+         "/api/v1/consent-mapping", *FILTERED]
 # Routes that create in the caller's organization or change its own settings (no other organization's ids).
 OWN = {("POST", "/api/v1/services"), ("POST", "/api/v1/journey-models"), ("POST", "/api/v1/events"),
        ("POST", "/api/v1/cloudevents"), ("PUT", "/api/v1/contact-rules/organization"),
        ("POST", "/api/v1/webhook-endpoints"), ("PUT", "/api/v1/notification-templates/{purpose}/{language}"),
        ("POST", "/api/v1/notification-templates/{purpose}/preview"), ("POST", "/api/v1/promises"),
        ("POST", "/api/v1/surveys"), ("POST", "/api/v1/feedback"), ("POST", "/api/v1/feedback/analysis"),
-       ("GET", "/api/v1/listening/settings"), ("PUT", "/api/v1/listening/settings"), ("POST", "/api/v1/segments")}
+       ("GET", "/api/v1/listening/settings"), ("PUT", "/api/v1/listening/settings"), ("POST", "/api/v1/segments"),
+       ("PUT", "/api/v1/consent-mapping")}
 
 
 def _seed(db: Session, org: OrgHandle) -> dict[str, str]:
@@ -95,6 +98,9 @@ def _seed(db: Session, org: OrgHandle) -> dict[str, str]:
     db.add(ImportRecord(org_id=org.id, file_name="victim.csv", format="csv", service="private-shop",
                         actor_kind="user", actor="victim@example.com", started_at=utcnow(), finished_at=utcnow(),
                         status="failed", error="victim.csv:2: bad row"))
+    from momentos.customers import consent
+
+    consent.set_mapping(db, org.id, {"victim-category": ["marketing"]})
     db.flush()
     return {"key": "private-shop", "service_key": "private-shop", "external_id": "victim", "process_id": str(pid),
             "notification_id": str(notification), "endpoint_id": str(endpoint.id), "purpose": "status",

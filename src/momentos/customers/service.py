@@ -11,15 +11,18 @@ import polars as pl
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from momentos.customers.schemas import PROTECTED_TRAITS, AliasIn, CustomerUpdate, GroupIn, IdentifyIn
+from momentos.customers import consent
+from momentos.customers.schemas import PROTECTED_TRAITS, AliasIn, CustomerUpdate, GroupIn, IdentifyIn, IngestWarning
 from momentos.db import table_of
 from momentos.dialect import PG_TIMESTAMP, BulkWriter, insert_ignore, pg_time_text
 from momentos.errors import NotFound, ValidationFailed
-from momentos.kit.clock import utcnow
+from momentos.kit.clock import ensure_utc, utcnow
 from momentos.kit.ids import digest
-from momentos.models import Consent, Customer, CustomerAlias, ErasedIdentity
+from momentos.models import Consent, ConsentEvent, Customer, CustomerAlias, ErasedIdentity
 
 _TABLE = table_of(Customer)
+ADMIN_SOURCE = "admin"
+"""The source of statements made through ``PATCH /api/v1/customers/{id}`` (an admin key or a user)."""
 _INSERT_COLUMNS = ("org_id", "external_id", "preferred_channels", "do_not_contact", "traits", "account_traits",
                    "first_seen_at", "created_at", "updated_at")
 
@@ -129,13 +132,32 @@ def _apply_traits(customer: Customer, traits: Mapping[str, Any]) -> list[str]:
     return refused
 
 
-def identify(session: Session, org_id: int, data: IdentifyIn) -> Customer | None:
-    """Create or update a customer from an identify call. Returns None for an erased identity."""
+def identify(session: Session, org_id: int, data: IdentifyIn, *, source: str = "api",
+             mapping: Mapping[str, tuple[str, ...]] | None = None,
+             warnings: list[IngestWarning] | None = None) -> Customer | None:
+    """Create or update a customer from an identify call. Returns None for an erased identity.
+
+    Its consent statements and do-not-contact are recorded with ``source``, its message id and timestamp
+    (``customers.consent``); Segment's consent categories go through ``mapping`` (the organization's, loaded when
+    not given). Refused traits and unknown consent categories are appended to ``warnings``, by name.
+    """
     ids = resolve(session, org_id, {data.customer: data.timestamp})
     if data.customer not in ids:
         return None
     customer = session.get_one(Customer, ids[data.customer])
-    _apply_traits(customer, data.traits)
+    refused = _apply_traits(customer, data.traits)
+    if refused and warnings is not None:
+        warnings.append(consent.warning_protected(data.customer, data.message_id, refused))
+    statements: list[consent.Statement] = []
+    if data.consent_categories:
+        statements, unknown = consent.from_categories(
+            data.consent_categories, mapping if mapping is not None else consent.mapping_of(session, org_id))
+        if unknown and warnings is not None:
+            warnings.append(consent.warning_unknown_categories(data.customer, data.message_id, unknown))
+    if data.consents or statements or data.do_not_contact is not None:
+        consent.record(session, customer, consent.merged([*data.consents, *statements]),
+                       do_not_contact=data.do_not_contact, source=source, message_id=data.message_id,
+                       occurred_at=ensure_utc(data.timestamp))
     if lang := normalize_language(data.language):
         customer.language = customer.language or lang
     if tz := valid_timezone(data.timezone):
@@ -176,12 +198,15 @@ def alias(session: Session, org_id: int, data: AliasIn) -> None:
     session.flush()
 
 
-def group(session: Session, org_id: int, data: GroupIn) -> None:
+def group(session: Session, org_id: int, data: GroupIn, *, warnings: list[IngestWarning] | None = None) -> None:
     ids = resolve(session, org_id, {data.customer: data.timestamp})
     if data.customer in ids:
         customer = session.get_one(Customer, ids[data.customer])
         customer.account_id = data.group_id
         customer.account_traits = {k: v for k, v in data.traits.items() if k.lower() not in PROTECTED_TRAITS}
+        refused = [k for k in data.traits if k.lower() in PROTECTED_TRAITS]
+        if refused and warnings is not None:
+            warnings.append(consent.warning_protected(data.customer, None, refused))
         customer.updated_at = utcnow()
         session.flush()
 
@@ -206,6 +231,11 @@ def list_customers(session: Session, org_id: int, *, limit: int = 50, after: str
     return session.scalars(stmt.order_by(Customer.external_id).limit(limit)).all()
 
 
+def consent_history(session: Session, customer_id: int, *, limit: int = 200) -> Sequence[ConsentEvent]:
+    """The customer's consent and do-not-contact statements, newest first."""
+    return consent.history(session, customer_id, limit=limit)
+
+
 def consents_of(session: Session, customer_id: int) -> Sequence[Consent]:
     return session.scalars(select(Consent).where(Consent.customer_id == customer_id)
                            .order_by(Consent.channel, Consent.purpose)).all()
@@ -213,8 +243,6 @@ def consents_of(session: Session, customer_id: int) -> Sequence[Consent]:
 
 def update_customer(session: Session, org_id: int, external_id: str, data: CustomerUpdate) -> Customer:
     customer = get_customer(session, org_id, external_id)
-    if data.do_not_contact is not None:
-        customer.do_not_contact = data.do_not_contact
     if data.preferred_channels is not None:
         customer.preferred_channels = list(dict.fromkeys(data.preferred_channels))
     if data.language is not None:
@@ -224,14 +252,9 @@ def update_customer(session: Session, org_id: int, external_id: str, data: Custo
             raise ValidationFailed("Unknown time zone.", code="unknown_timezone", detail={"timezone": data.timezone})
         customer.timezone = data.timezone
     now = utcnow()
-    for c in data.consents:
-        row = session.scalar(select(Consent).where(Consent.customer_id == customer.id, Consent.channel == c.channel,
-                                                   Consent.purpose == c.purpose))
-        if row is None:
-            session.add(Consent(org_id=org_id, customer_id=customer.id, channel=c.channel, purpose=c.purpose,
-                                granted=c.granted, updated_at=now))
-        else:
-            row.granted, row.updated_at = c.granted, now
+    if data.consents or data.do_not_contact is not None:
+        consent.record(session, customer, consent.merged(data.consents), do_not_contact=data.do_not_contact,
+                       source=ADMIN_SOURCE, message_id=None, occurred_at=now)
     customer.updated_at = now
     session.flush()
     return customer

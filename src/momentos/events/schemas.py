@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from momentos.customers.schemas import AliasIn, GroupIn, IdentifyIn
+from momentos.customers.schemas import AliasIn, GroupIn, IdentifyIn, IngestWarning
 from momentos.kit.clock import ensure_utc
 
 UTC_DT = Annotated[datetime, AfterValidator(ensure_utc)]
@@ -48,17 +48,29 @@ class Batch(BaseModel):
     events: list[EventIn] = Field(default_factory=list)
 
 
+MAX_WARNINGS = 100
+
+
+def _empty(value: list[IngestWarning]) -> bool:
+    return not value
+
+
 class IngestResult(BaseModel):
     accepted: int = 0
     duplicates: int = 0
     dropped_erased: int = 0
     profiles: int = 0
+    warnings: list[IngestWarning] = Field(default_factory=list, exclude_if=_empty)
+    """What was accepted but not applied, by name: traits a write key may not set (``protected_trait``), consent
+    categories the organization's mapping does not know (``unknown_consent_category``); the first
+    ``MAX_WARNINGS``. Left out of the answer when there is none."""
 
     def add(self, other: IngestResult) -> None:
         self.accepted += other.accepted
         self.duplicates += other.duplicates
         self.dropped_erased += other.dropped_erased
         self.profiles += other.profiles
+        self.warnings.extend(other.warnings[:max(0, MAX_WARNINGS - len(self.warnings))])
 
 
 class EventRead(BaseModel):

@@ -20,12 +20,14 @@ from sqlalchemy.orm import Session
 
 from momentos.catalog import snapshot as catalog_snapshot
 from momentos.catalog.snapshot import CatalogSnapshot
+from momentos.customers import consent
 from momentos.customers import service as customers
+from momentos.customers.schemas import IngestWarning
 from momentos.dialect import BulkWriter
 from momentos.errors import ValidationFailed
 from momentos.events import routing as routing_mod
 from momentos.events.reactions import Reaction, StoredBatch, StoredEvent
-from momentos.events.schemas import Batch, EventIn, IngestResult
+from momentos.events.schemas import MAX_WARNINGS, Batch, EventIn, IngestResult
 from momentos.kit.clock import utcnow
 from momentos.models import Event, Service
 from momentos.processes import service as processes
@@ -58,15 +60,18 @@ def ingest(session: Session, org_id: int, batch: Batch, *, source: str, reaction
     snapshot = catalog_snapshot.load(session, org_id)
     prepared = _prepare(snapshot, batch.events)
     result = IngestResult()
+    warnings: list[IngestWarning] = []
+    mapping = consent.mapping_of(session, org_id) if any(i.consent_categories for i in batch.identifies) else None
     for ident in batch.identifies:
-        if customers.identify(session, org_id, ident) is not None:
+        if customers.identify(session, org_id, ident, source=source, mapping=mapping, warnings=warnings) is not None:
             result.profiles += 1
     for a in batch.aliases:
         customers.alias(session, org_id, a)
         result.profiles += 1
     for g in batch.groups:
-        customers.group(session, org_id, g)
+        customers.group(session, org_id, g, warnings=warnings)
         result.profiles += 1
+    result.warnings = warnings[:MAX_WARNINGS]
     stored: list[StoredEvent] = []
     for start in range(0, len(prepared), CHUNK):
         result.add(_ingest_events(session, org_id, snapshot, prepared[start:start + CHUNK], source, received_at,

@@ -12,7 +12,7 @@ from momentos.models.analytics import (
     AnalyticsVariant,
 )
 from momentos.models.catalog import JourneyModel, Service, Touchpoint
-from momentos.models.customer import Consent, Customer, CustomerAlias, ErasedIdentity
+from momentos.models.customer import Consent, ConsentEvent, ConsentMapping, Customer, CustomerAlias, ErasedIdentity
 from momentos.models.event import Event
 from momentos.models.listening import (
     Feedback,
@@ -50,6 +50,8 @@ __all__ = [
     "AnalyticsVariant",
     "ApiKey",
     "Consent",
+    "ConsentEvent",
+    "ConsentMapping",
     "ContactDecision",
     "ContactRule",
     "Customer",

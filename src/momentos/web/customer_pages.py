@@ -29,6 +29,7 @@ PAGE_SIZE = 25
 TIMELINE_SIZE = 100
 PROCESS_LIMIT = 50
 MAX_SEARCH = 100
+CONSENT_HISTORY_SIZE = 100
 
 
 class StayRow(Protocol):
@@ -139,6 +140,7 @@ def customer_page(external_id: str, request: Request, viewer: AnyRole, session: 
     return pages.render(request, "customer.html", {
         "customer": customer, "span": customers.activity_span(session, [customer.id]).get(customer.id),
         "consents": customers.consents_of(session, customer.id),
+        "consent_history": customers.consent_history(session, customer.id, limit=CONSENT_HISTORY_SIZE),
         "processes": process_views, "timeline": timeline, "timeline_size": TIMELINE_SIZE,
         "decisions": customer_view.decisions(session, viewer.org_id, customer.id, lang),
         "promises": customer_view.promises_of(session, viewer.org_id, customer.id, lang),

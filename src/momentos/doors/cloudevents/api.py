@@ -41,15 +41,19 @@ async def ingest_cloudevents(request: Request, p: Writer, session: DbSession) ->
     check_rate(request, p)
     body = await read_raw(request, settings.ingest, settings.ingest.max_batch_bytes)
     received_at = utcnow()
-    batch = cloudevents.to_batch(request.headers, body, received_at=received_at,
-                                 max_event_bytes=settings.ingest.max_event_bytes)
-    return await run_in_threadpool(ingest, session, p.org_id, batch, received_at, reactions(request))
+    batch, positions = cloudevents.to_batch(request.headers, body, received_at=received_at,
+                                            max_event_bytes=settings.ingest.max_event_bytes)
+    return await run_in_threadpool(ingest, session, p.org_id, batch, positions, received_at, reactions(request))
 
 
-def ingest(session: Session, org_id: int, batch: Batch, received_at: datetime,
+def ingest(session: Session, org_id: int, batch: Batch, positions: list[int], received_at: datetime,
            reacting: Sequence[Reaction]) -> IngestResult:
-    """Run the ingestion service; its validation errors (unknown moment or service) become 400s."""
+    """Run the ingestion service; its validation errors (unknown moment or service) become 400s naming the event's
+    index in the request."""
     try:
         return events.ingest(session, org_id, batch, source=SOURCE, reactions=reacting, received_at=received_at)
     except ValidationFailed as exc:
-        raise BadRequest(exc.message, code=exc.code, detail=exc.detail) from exc
+        detail = exc.detail
+        if isinstance(detail, dict) and isinstance(detail.get("index"), int):
+            detail = {**detail, "index": positions[detail["index"]]}
+        raise BadRequest(exc.message, code=exc.code, detail=detail) from exc

@@ -20,6 +20,11 @@ Then each event becomes an ``EventIn``:
 - ``data`` → properties when it is an object; any other data is kept under ``properties.data`` (and binary data
   under ``properties.data_base64``).
 
+**Profiles**: an event of type ``momentos.identify`` is a profile update, not an interaction: its data object may
+carry ``traits`` (an object), ``language``, ``timezone``, ``consents`` (``[{"channel": "email"|…|"*", "purpose":
+"marketing"|…|"*", "granted": true}]``) and ``do_not_contact`` (true/false). They are recorded with the event's
+message id and ``time`` (source ``cloudevents``), like a native identify.
+
 The first bad event rejects the whole request with ``BadRequest`` naming its ``index``; an event larger than
 ``max_event_bytes`` once serialised as structured JSON raises ``PayloadTooLarge``.
 """
@@ -37,6 +42,7 @@ from urllib.parse import unquote
 
 from pydantic import ValidationError
 
+from momentos.customers.schemas import IdentifyIn
 from momentos.doors.body import parse_json
 from momentos.errors import BadRequest, PayloadTooLarge, pydantic_detail
 from momentos.events.schemas import Batch, EventIn
@@ -48,6 +54,8 @@ SPECVERSION = "1.0"
 CE_PREFIX = "ce-"
 MAX_MESSAGE_ID = 255
 ROUTED_FIELDS = ("service", "moment", "process", "channel", "initiator")
+IDENTIFY_TYPE = "momentos.identify"
+PROFILE_FIELDS = ("traits", "language", "timezone", "consents", "do_not_contact")
 _JSON_MEDIA = re.compile(r"^(application|text)/([a-z0-9.\-]+\+)?json$")
 
 
@@ -56,14 +64,20 @@ def media_type(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
-def to_batch(headers: Mapping[str, str], body: bytes, *, received_at: datetime, max_event_bytes: int) -> Batch:
-    """Map one HTTP request (headers with lower-case names, decompressed body) in any content mode."""
+def to_batch(headers: Mapping[str, str], body: bytes, *, received_at: datetime,
+             max_event_bytes: int) -> tuple[Batch, list[int]]:
+    """Map one HTTP request (headers with lower-case names, decompressed body) in any content mode. Returns the
+    batch and, for each of its events, its index in the request (``momentos.identify`` events are profiles)."""
     raw = _raw_events(headers, body)
-    events: list[EventIn] = []
+    batch, positions = Batch(), []
     for index, ce in enumerate(raw):
         _check_size(ce, index, max_event_bytes)
-        events.append(to_event(ce, index, received_at))
-    return Batch(events=events)
+        if isinstance(ce, dict) and ce.get("type") == IDENTIFY_TYPE:
+            batch.identifies.append(to_identify(ce, index, received_at))
+        else:
+            batch.events.append(to_event(ce, index, received_at))
+            positions.append(index)
+    return batch, positions
 
 
 def _raw_events(headers: Mapping[str, str], body: bytes) -> list[Any]:
@@ -164,7 +178,8 @@ def _field(ce: Mapping[str, Any], data: Mapping[str, Any], index: int, name: str
     return _optional_ref(data.get(name), index, f"data.{name}")
 
 
-def to_event(ce: Any, index: int, received_at: datetime) -> EventIn:
+def _envelope(ce: Any, index: int) -> tuple[str, str, str, dict[str, Any], dict[str, Any], str]:
+    """(source, id, type, properties, data object, customer) of a valid event."""
     if not isinstance(ce, dict):
         _fail(index, "event", "must be a JSON object")
     if ce.get("specversion") != SPECVERSION:
@@ -176,6 +191,24 @@ def to_event(ce: Any, index: int, received_at: datetime) -> EventIn:
     if customer is None:
         _fail(index, "customer", "is required: set the 'customer' extension, data.customer or 'subject'",
               code="missing_customer")
+    return source, event_id, kind, properties, data, customer
+
+
+def to_identify(ce: dict[str, Any], index: int, received_at: datetime) -> IdentifyIn:
+    """A ``momentos.identify`` event: a profile update with consent statements and do-not-contact."""
+    source, event_id, _, _, data, customer = _envelope(ce, index)
+    try:
+        return IdentifyIn.model_validate({
+            "customer": customer, "message_id": message_id(source, event_id),
+            "timestamp": _time(ce, index, received_at),
+            **{name: data[name] for name in PROFILE_FIELDS if data.get(name) is not None}})
+    except ValidationError as exc:
+        raise BadRequest(f"Event {index} is not valid.", code="invalid_cloudevent",
+                         detail={"index": index, "errors": pydantic_detail(exc)}) from exc
+
+
+def to_event(ce: Any, index: int, received_at: datetime) -> EventIn:
+    source, event_id, kind, properties, data, customer = _envelope(ce, index)
     fields = {name: _field(ce, data, index, name) for name in ROUTED_FIELDS}
     try:
         return EventIn.model_validate({

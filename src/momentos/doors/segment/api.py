@@ -21,11 +21,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from momentos.auth.deps import DbSession, key_from_request, principal_for
 from momentos.config import Settings
+from momentos.customers.schemas import IngestWarning
 from momentos.doors.body import parse_json, read_raw
 from momentos.doors.ratelimit import check_rate
 from momentos.doors.segment import mapping as segment
@@ -33,6 +34,7 @@ from momentos.doors.wiring import reactions
 from momentos.errors import BadRequest, ValidationFailed
 from momentos.events import service as events
 from momentos.events.reactions import Reaction
+from momentos.events.schemas import IngestResult
 from momentos.kit.clock import utcnow
 from momentos.orgs.service import Principal
 
@@ -41,9 +43,12 @@ SOURCE = "segment"
 
 
 class SegmentAck(BaseModel):
-    """Segment's own success answer."""
+    """Segment's own success answer, with what was accepted but not applied (``IngestResult.warnings``: refused
+    traits, unknown consent categories); clients read only ``success``."""
 
     success: bool = True
+    warnings: list[IngestWarning] = Field(default_factory=list, exclude_if=lambda v: not v)
+    """Present only when there is something to say (the answer is otherwise exactly ``{"success": true}``)."""
 
 
 def header_principal(request: Request, session: DbSession) -> Principal | None:
@@ -92,15 +97,16 @@ async def accept(request: Request, principal: Principal | None, session: Session
     received_at = utcnow()
     mapped = segment.to_batch(payload, kind=kind, received_at=received_at,
                               max_event_bytes=settings.ingest.max_event_bytes)
-    await run_in_threadpool(ingest, session, principal.org_id, mapped, received_at, reactions(request))
-    return SegmentAck()
+    result = await run_in_threadpool(ingest, session, principal.org_id, mapped, received_at, reactions(request))
+    return SegmentAck(warnings=result.warnings)
 
 
 def ingest(session: Session, org_id: int, mapped: segment.Mapped, received_at: datetime,
-           reacting: Sequence[Reaction]) -> None:
+           reacting: Sequence[Reaction]) -> IngestResult:
     """Run the ingestion service; its validation errors become 400s naming the message's index in the request."""
     try:
-        events.ingest(session, org_id, mapped.batch, source=SOURCE, reactions=reacting, received_at=received_at)
+        return events.ingest(session, org_id, mapped.batch, source=SOURCE, reactions=reacting,
+                             received_at=received_at)
     except ValidationFailed as exc:
         detail = exc.detail
         if isinstance(detail, dict) and isinstance(detail.get("index"), int):

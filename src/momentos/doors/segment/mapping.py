@@ -20,6 +20,11 @@ Conventions (what each Segment field becomes):
 - **identify** → traits from ``traits`` over ``context.traits`` (RudderStack puts them there), language from
   ``context.locale``, time zone from ``context.timezone``. **group** → ``groupId`` and ``traits``. **alias** →
   ``userId`` becomes the customer that ``previousId`` is merged into.
+- **consent** (Segment's Consent Management, also RudderStack): ``context.consent.categoryPreferences``, a map
+  category → granted, on an identify or on any event, is recorded on the message's customer, with the message id
+  and timestamp; categories become purposes through the organization's mapping (``customers.consent``). An event's
+  consent is taken once per customer and preferences in a request. **do-not-contact**: the identify trait
+  ``do_not_contact`` (or ``doNotContact``), true or false; it is taken out of the traits.
 - A batch's own ``context`` is the default for each message's ``context`` (the message's keys win). The
   single-message endpoints (``/v1/track`` …) take the message type from the path.
 
@@ -47,6 +52,8 @@ MESSAGE_TYPES = ("track", "page", "screen", "identify", "group", "alias")
 EVENT_TYPES = ("track", "page", "screen")
 TRANSPORT_FIELDS = frozenset({"sentAt", "receivedAt", "writeKey"})
 _DEFAULT_CHANNELS = {"page": "web", "screen": "app"}
+DO_NOT_CONTACT_TRAITS = ("do_not_contact", "doNotContact")
+MAX_CATEGORIES = 100
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -58,6 +65,8 @@ class Mapped:
     batch: Batch = field(default_factory=Batch)
     event_positions: list[int] = field(default_factory=list)
     aliased_pairs: set[tuple[str, str]] = field(default_factory=set)
+    consents_seen: set[tuple[str, str]] = field(default_factory=set)
+    """(customer, preferences as canonical JSON) whose consent from an event is already in the batch."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +119,7 @@ def _add(mapped: Mapped, m: _Message, env: Envelope) -> None:
         mapped.batch.events.append(event)
         mapped.event_positions.append(m.index or 0)
         _alias_anonymous(mapped, m, env, event.customer, event.timestamp)
+        _event_consent(mapped, m, env, event)
     elif m.kind == "identify":
         mapped.batch.identifies.append(_identify(m, env))
     elif m.kind == "group":
@@ -246,7 +256,44 @@ def _identify(m: _Message, env: Envelope) -> IdentifyIn:
     user_id, anonymous_id = m.ident("userId"), m.ident("anonymousId")
     return m.build(IdentifyIn, customer=_customer(m), traits=traits, timestamp=_timestamp(m, env),
                    language=m.text("locale", context, "context."), timezone=m.text("timezone", context, "context."),
-                   anonymous_id=anonymous_id if user_id else None)
+                   anonymous_id=anonymous_id if user_id else None, message_id=_message_id(m),
+                   consent_categories=_categories(m, context), do_not_contact=_do_not_contact(m, traits))
+
+
+def _categories(m: _Message, context: dict[str, Any]) -> dict[str, bool]:
+    """``context.consent.categoryPreferences``: category → granted."""
+    prefs = m.obj("categoryPreferences", m.obj("consent", context, "context."), "context.consent.")
+    name = "context.consent.categoryPreferences"
+    if len(prefs) > MAX_CATEGORIES:
+        m.fail(name, f"has more than {MAX_CATEGORIES} categories")
+    if not all(isinstance(v, bool) for v in prefs.values()):
+        m.fail(name, "must map each category to true or false")
+    return prefs
+
+
+def _do_not_contact(m: _Message, traits: dict[str, Any]) -> bool | None:
+    """The ``do_not_contact`` (or ``doNotContact``) trait, taken out of the traits."""
+    value: bool | None = None
+    for key in DO_NOT_CONTACT_TRAITS:
+        if key in traits:
+            given = traits.pop(key)
+            if given is not None and not isinstance(given, bool):
+                m.fail(f"traits.{key}", "must be true or false")
+            value = given if given is not None else value
+    return value
+
+
+def _event_consent(mapped: Mapped, m: _Message, env: Envelope, event: EventIn) -> None:
+    """An event carrying the consent context records it too: once per customer and preferences in a request."""
+    prefs = _categories(m, _context(m, env))
+    if not prefs:
+        return
+    key = (event.customer, json.dumps(prefs, sort_keys=True))
+    if key in mapped.consents_seen:
+        return
+    mapped.consents_seen.add(key)
+    mapped.batch.identifies.append(m.build(IdentifyIn, customer=event.customer, timestamp=event.timestamp,
+                                           message_id=event.message_id, consent_categories=prefs))
 
 
 def _alias_anonymous(mapped: Mapped, m: _Message, env: Envelope, customer: str, when: datetime) -> None:
