@@ -64,3 +64,19 @@ def test_consent_history_in_spanish_and_english(page: Page, live_server: LiveSer
     expect(rows.nth(1).get_by_test_id("source")).to_have_text("Events API")
     expect(rows.nth(2).get_by_test_id("channel")).to_have_text("All channels")
     expect(rows.nth(2).get_by_test_id("statement")).to_have_text("Granted")
+
+
+def test_the_contact_decision_page_shows_the_consent_history_too(page: Page, live_server: LiveServer,
+                                                                  org: OrgHandle) -> None:
+    sign_in(page, live_server, org.keys.admin_key)
+    page.goto(f"{live_server.url}/customers/ana/contact-decisions")
+    section = page.locator("#consent-history")
+    expect(section.get_by_role("heading", level=2)).to_have_text("Historial de consentimientos")
+    rows = section.get_by_test_id("consent-event")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0).get_by_test_id("statement")).to_have_text("Pidió no ser contactado")
+    expect(rows.nth(2).get_by_test_id("source")).to_have_text("SDK de Segment o RudderStack")
+    assert serious_violations(page, axe_source()) == []
+    page.get_by_role("link", name="English").click()
+    expect(section.get_by_role("heading", level=2)).to_have_text("Consent history")
+    expect(rows.nth(1).get_by_test_id("statement")).to_have_text("Withdrawn")

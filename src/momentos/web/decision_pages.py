@@ -17,7 +17,7 @@ from momentos.models import ContactDecision, Notification, NotificationAttempt
 from momentos.notify import attempts as delivery
 from momentos.policy import service as policy
 from momentos.policy.messages import explain
-from momentos.web.customer_pages import Catalog
+from momentos.web.customer_pages import CONSENT_HISTORY_SIZE, Catalog
 from momentos.web.rendering import PagesDep
 from momentos.web.session import SignedIn
 
@@ -83,4 +83,5 @@ def decisions_page(external_id: str, request: Request, viewer: SignedIn, session
             [SwitchView(s, explain(s.code, s.params, lang)) for s in switched[n.id]] if first and n else []))
     return pages.render(request, "contact_decisions.html", {
         "customer": customer, "views": views, "limit": DECISION_LIMIT,
+        "consent_history": customers.consent_history(session, customer.id, limit=CONSENT_HISTORY_SIZE),
         "customer_timezone": customer.timezone or viewer.timezone}, viewer=viewer)
