@@ -20,7 +20,7 @@ from momentos.models import Organization
 from tests.analytics.scenario import load_shop
 from tests.analytics.test_incremental import QUERIES, VIEWS, _as_list, _same, stored_aggregates
 from tests.conftest import make_org
-from tests.factories import event, make_service, send
+from tests.factories import REACTIONS, event, make_service, send
 
 
 @pytest.fixture
@@ -98,7 +98,8 @@ def test_an_import_refreshes_its_organization_after_committing(engine: Engine, t
         path = tmp_path / "log.csv"
         path.write_text("case,activity,timestamp\nc1,ad_clicked,2025-01-01T10:00:00Z\n"
                         "c1,signed_up,2025-01-01T11:00:00Z\nc2,ad_clicked,2025-01-02T10:00:00Z\n")
-        outcome = run_import(factory, org_id, path, ImportOptions(service="shop"), Actor.command_line())
+        outcome = run_import(factory, org_id, path, ImportOptions(service="shop"), Actor.command_line(),
+                             reactions=REACTIONS)
         assert outcome.report is not None and outcome.report.accepted == 3
         with unit_of_work(factory) as session:
             assert not incremental.is_behind(session, org_id)
@@ -123,7 +124,8 @@ def test_a_failed_refresh_after_an_import_leaves_the_import_ok(engine: Engine, t
     try:
         path = tmp_path / "log.csv"
         path.write_text("case,activity,timestamp\nc1,ad_clicked,2025-01-01T10:00:00Z\n")
-        outcome = run_import(factory, org_id, path, ImportOptions(service="shop"), Actor.command_line())
+        outcome = run_import(factory, org_id, path, ImportOptions(service="shop"), Actor.command_line(),
+                             reactions=REACTIONS)
         assert outcome.error is None and outcome.record.status == "ok"
         with unit_of_work(factory) as session:
             assert incremental.pending(session, org_id) is None  # never refreshed: reads take the full path
