@@ -34,6 +34,7 @@ SCOPED = {
     ("PUT", "/api/v1/contact-rules/services/{service_key}"): {"channel_order": ["email"]},
     ("PUT", "/api/v1/contact-rules/customers/{external_id}"): {"channel_order": ["email"]},
     ("GET", "/api/v1/customers/{external_id}/contact-decisions"): None,
+    ("GET", "/api/v1/notifications/{notification_id}"): None,
     ("POST", "/api/v1/notifications/{notification_id}/replay"): None,
     ("POST", "/api/v1/webhook-endpoints/{endpoint_id}/rotate"): None,
     ("PATCH", "/api/v1/webhook-endpoints/{endpoint_id}"): {"enabled": False, "rotate_secret": True},
