@@ -136,15 +136,8 @@ def webhook_receiver(secret: str = "", fail_first: int = 0) -> Iterator[Hooks]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    hooks.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with _serving(Handler) as hooks.port:
         yield hooks
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @dataclass
@@ -180,12 +173,18 @@ def sms_provider(status: int = 202) -> Iterator[Texts]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    texts.port = server.server_address[1]
+    with _serving(Handler) as texts.port:
+        yield texts
+
+
+@contextmanager
+def _serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[int]:
+    """A threaded HTTP server on a free loopback port for the duration of the block; yields the port."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield texts
+        yield server.server_address[1]
     finally:
         server.shutdown()
         server.server_close()
