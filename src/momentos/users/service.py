@@ -16,6 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from momentos.dialect import hold_advisory_locks
 from momentos.errors import Conflict, NotFound, ValidationFailed
 from momentos.kit.ids import digest, new_token
 from momentos.models import LoginFailure, Membership, Organization, User, WebSession
@@ -113,6 +114,22 @@ def _subjects(email: str | None, address: str | None) -> list[tuple[str, int]]:
     if address:
         subjects.append((f"ip:{address}"[:300], ADDRESS_LIMIT))
     return subjects
+
+
+THROTTLE_LOCKS = "momentos.sign-in"
+"""The advisory lock space of sign-in attempts (PostgreSQL), one lock per subject."""
+
+
+def begin_attempt(session: Session, email: str | None, address: str | None, now: datetime) -> int:
+    """Start a sign-in attempt: hold its subjects (account and client address) until the transaction ends, then
+    return the seconds to wait (0: the password may be checked now).
+
+    Holding the subjects makes check-and-count atomic: a parallel attempt for the same account or address waits
+    until this one has committed its failure, so it counts it. PostgreSQL: an advisory lock per subject; SQLite:
+    the prune below is a write, which takes the database's write lock for the rest of the transaction."""
+    hold_advisory_locks(session, THROTTLE_LOCKS, [subject for subject, _ in _subjects(email, address)])
+    session.execute(delete(LoginFailure).where(LoginFailure.failed_at < now - 4 * THROTTLE_WINDOW))
+    return locked_for(session, email, address, now)
 
 
 def locked_for(session: Session, email: str | None, address: str | None, now: datetime) -> int:
