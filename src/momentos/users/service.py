@@ -16,6 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from momentos.db import is_postgres
 from momentos.dialect import hold_advisory_locks
 from momentos.errors import Conflict, NotFound, ValidationFailed
 from momentos.kit.ids import digest, new_token
@@ -126,10 +127,15 @@ def begin_attempt(session: Session, email: str | None, address: str | None, now:
 
     Holding the subjects makes check-and-count atomic: a parallel attempt for the same account or address waits
     until this one has committed its failure, so it counts it. PostgreSQL: an advisory lock per subject; SQLite:
-    the prune below is a write, which takes the database's write lock for the rest of the transaction."""
+    a write (the prune of old failures) takes the database's write lock for the rest of the transaction."""
     hold_advisory_locks(session, THROTTLE_LOCKS, [subject for subject, _ in _subjects(email, address)])
-    session.execute(delete(LoginFailure).where(LoginFailure.failed_at < now - 4 * THROTTLE_WINDOW))
+    if not is_postgres(session):
+        _prune(session, now)
     return locked_for(session, email, address, now)
+
+
+def _prune(session: Session, now: datetime) -> None:
+    session.execute(delete(LoginFailure).where(LoginFailure.failed_at < now - 4 * THROTTLE_WINDOW))
 
 
 def locked_for(session: Session, email: str | None, address: str | None, now: datetime) -> int:
@@ -147,7 +153,7 @@ def locked_for(session: Session, email: str | None, address: str | None, now: da
 def record_failure(session: Session, email: str | None, address: str | None, now: datetime) -> None:
     for subject, _ in _subjects(email, address):
         session.add(LoginFailure(subject=subject, failed_at=now))
-    session.execute(delete(LoginFailure).where(LoginFailure.failed_at < now - 4 * THROTTLE_WINDOW))
+    _prune(session, now)
     session.flush()
 
 
