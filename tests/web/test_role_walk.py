@@ -77,7 +77,6 @@ PAGES: dict[tuple[str, str], str] = {
     ("POST", "/f/{token}"): PUBLIC,
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
-    ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
 }
 
