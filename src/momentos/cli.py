@@ -66,12 +66,15 @@ def org_create(slug: str, name: Annotated[str | None, typer.Option(help="Display
 @app.command("serve")
 def serve(host: Annotated[str | None, typer.Option()] = None, port: Annotated[int | None, typer.Option()] = None,
           workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1) -> None:
-    """Serve the API, the ingestion endpoints and the pages."""
+    """Serve the API, the ingestion endpoints and the pages. Forwarded headers (X-Forwarded-For) are honoured only
+    from MOMENTOS_TRUSTED_PROXIES."""
     import uvicorn
+
+    from momentos.web.proxies import SERVER_OPTIONS
 
     settings = Settings()
     uvicorn.run("momentos.app:create_app", factory=True, host=host or settings.host, port=port or settings.port,
-                workers=workers, log_level="info")
+                workers=workers, log_level="info", **SERVER_OPTIONS)
 
 
 @app.command("demo")

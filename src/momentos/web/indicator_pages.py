@@ -23,11 +23,11 @@ from momentos.catalog import service as catalog
 from momentos.kit import i18n
 from momentos.kit.i18n import N_
 from momentos.segments import service as segments
+from momentos.web.access import Reader
 from momentos.web.charts import Fmt, Series, bar_chart
 from momentos.web.labels import LABELS, message_id
 from momentos.web.process_map import MapLabels, moment_graph, variant_rows
 from momentos.web.rendering import PagesDep
-from momentos.web.session import SignedIn
 
 router = APIRouter()
 
@@ -144,7 +144,7 @@ def _day(value: str | None) -> datetime | None:
 
 
 @router.get("/services/{key}/indicators", name="service_indicators")
-def indicators_page(key: str, request: Request, viewer: SignedIn, session: DbSession, pages: PagesDep,
+def indicators_page(key: str, request: Request, viewer: Reader, session: DbSession, pages: PagesDep,
                     channel: Annotated[str | None, Query()] = None,
                     start: Annotated[str | None, Query(alias="from")] = None,
                     end: Annotated[str | None, Query(alias="to")] = None,
