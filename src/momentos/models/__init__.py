@@ -11,6 +11,7 @@ from momentos.models.analytics import (
     AnalyticsState,
     AnalyticsVariant,
 )
+from momentos.models.audit import AuditEntry
 from momentos.models.catalog import JourneyModel, Service, Touchpoint
 from momentos.models.customer import Consent, ConsentEvent, ConsentMapping, Customer, CustomerAlias, ErasedIdentity
 from momentos.models.event import Event
@@ -49,6 +50,7 @@ __all__ = [
     "AnalyticsState",
     "AnalyticsVariant",
     "ApiKey",
+    "AuditEntry",
     "Consent",
     "ConsentEvent",
     "ConsentMapping",

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from momentos.audit.service import Actor
 from momentos.errors import Conflict, NotFound, ValidationFailed
 from momentos.kit.clock import utcnow
 from momentos.kit.ids import digest, new_secret
@@ -24,10 +25,17 @@ class Principal:
     org_id: int
     org_slug: str
     kind: str
+    key_id: int | None = None
+    key_prefix: str = ""
 
     @property
     def is_admin(self) -> bool:
         return self.kind == "admin"
+
+    @property
+    def actor(self) -> Actor:
+        """Who this principal is in the audit log: its key, by id and visible prefix."""
+        return Actor.key(self.key_id, f"{self.kind} key {self.key_prefix}".strip())
 
 
 def create_organization(session: Session, data: OrganizationCreate) -> tuple[Organization, IssuedKeys]:
@@ -63,13 +71,13 @@ def authenticate(session: Session, secret: str) -> Principal | None:
 def authenticate_digest(session: Session, key_digest: str) -> Principal | None:
     """The principal of a key known by its digest (what a page session keeps instead of the key itself)."""
     row = session.execute(
-        select(ApiKey.kind, Organization.id, Organization.slug)
+        select(ApiKey.kind, Organization.id, Organization.slug, ApiKey.id, ApiKey.prefix)
         .join(Organization, Organization.id == ApiKey.org_id)
         .where(ApiKey.digest == key_digest, ApiKey.revoked_at.is_(None))
     ).first()
     if row is None:
         return None
-    return Principal(org_id=row[1], org_slug=row[2], kind=row[0])
+    return Principal(org_id=row[1], org_slug=row[2], kind=row[0], key_id=row[3], key_prefix=row[4])
 
 
 def get_organization(session: Session, slug: str) -> Organization:

@@ -17,6 +17,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
+from momentos.audit.service import Actor
 from momentos.config import Settings
 from momentos.dashboard.cache import ViewCache
 from momentos.kit import i18n
@@ -61,6 +62,11 @@ class Viewer:
 
     def can(self, permission: Permission) -> bool:
         return allows(self.role, permission)
+
+    @property
+    def actor(self) -> Actor:
+        """Who this viewer is in the audit log: the signed-in person, or the admin key a session was opened with."""
+        return Actor.user(self.email) if self.email else Actor.key(None, "admin key (pages)")
 
 
 def _lang(ctx: Context) -> str:
