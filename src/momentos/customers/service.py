@@ -259,12 +259,18 @@ def update_customer(session: Session, org_id: int, external_id: str, data: Custo
     return customer
 
 
-def delete_customer(session: Session, org_id: int, customer: Customer) -> None:
-    """Delete a customer with all their events and processes (cascade), and keep a tombstone of their external id
-    and aliases against replays. Erasure across every domain is ``privacy.service.erase_customer``."""
+def tombstone(session: Session, org_id: int, customer: Customer) -> None:
+    """Keep the digests of the customer's external id and aliases, so nothing naming them is linked or stored
+    again (``customers.erased``)."""
     aliases = session.scalars(select(CustomerAlias.alias).where(CustomerAlias.customer_id == customer.id)).all()
     rows = tombstone_rows(org_id, [customer.external_id, *aliases], utcnow())
     insert_ignore(session, table_of(ErasedIdentity), rows, ["org_id", "digest"])
+
+
+def delete_customer(session: Session, org_id: int, customer: Customer) -> None:
+    """Delete a customer with all their events and processes (cascade), and keep a tombstone of their external id
+    and aliases against replays. Erasure across every domain is ``privacy.service.erase_customer``."""
+    tombstone(session, org_id, customer)
     session.delete(customer)
     session.flush()
 
