@@ -19,8 +19,9 @@ from momentos.privacy import scope
 from momentos.privacy.export import audit_target
 
 
-def erase_customer(session: Session, org_id: int, external_id: str, actor: Actor) -> dict[str, int]:
-    """Forget a customer everywhere; raises NotFound for an unknown one. Returns the rows removed per section."""
+def erase_customer(session: Session, org_id: int, external_id: str, actor: Actor | None = None) -> dict[str, int]:
+    """Forget a customer everywhere; raises NotFound for an unknown one. Returns the rows removed per section.
+    ``actor``: who asked, for the audit log (Momentos itself when not given)."""
     customer = customers.get_customer(session, org_id, external_id)
     incremental.forget_customer(session, org_id, customer.id)
     customers.tombstone(session, org_id, customer)
@@ -33,7 +34,7 @@ def erase_customer(session: Session, org_id: int, external_id: str, actor: Actor
                             execution_options={"synchronize_session": False})
     removed["contact_rules"] = int(getattr(rules, "rowcount", 0) or 0)
     customers.delete_customer(session, org_id, customer)
-    record(session, org_id, actor, "customer.erase", audit_target(external_id),
+    record(session, org_id, actor or Actor.system(), "customer.erase", audit_target(external_id),
            before={k: v for k, v in removed.items() if v})
     session.flush()
     return removed
