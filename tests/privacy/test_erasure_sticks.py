@@ -172,3 +172,17 @@ def test_the_xes_bulk_road_drops_an_erased_case(db: Session, client: TestClient,
     report = import_file(db, org.id, path, ImportOptions(), reactions=REACTIONS)
     assert (report.bulk, report.accepted, report.dropped_erased) == (True, 1, 1)
     assert events_of(db, org) == {"bob": 1}
+
+
+def test_a_live_customer_whose_id_was_also_an_erased_customers_alias_keeps_their_events(
+        db: Session, client: TestClient, org: OrgHandle) -> None:
+    """Erasing 'ana', who was once also known by 'bob' (a mistaken anonymous id), does not silence the customer 'bob'
+    of his own: only ids that are not a live customer's own are held to the tombstones."""
+    make_service(db, org.id)
+    client.post("/api/v1/events", headers=org.writer, json={"events": [native(50, "bob", "order_placed")]})
+    client.post("/api/v1/events", headers=org.writer, json={
+        "identifies": [{"customer": "ana", "timestamp": T, "anonymous_id": "bob"}]})
+    assert client.delete("/api/v1/customers/ana", headers=org.admin).status_code == 204
+    r = client.post("/api/v1/events", headers=org.writer, json={"events": [native(51, "bob")]})
+    assert (r.json()["accepted"], r.json()["dropped_erased"]) == (1, 0)
+    assert events_of(db, org) == {"bob": 2}

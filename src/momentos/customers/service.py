@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -46,17 +46,25 @@ def valid_timezone(value: Any) -> str | None:
 
 
 def _lookup(session: Session, org_id: int, ids: list[str]) -> dict[str, int]:
-    own, aliased = _lookup_split(session, org_id, ids)
-    return {**own, **aliased}
-
-
-def _lookup_split(session: Session, org_id: int, ids: list[str]) -> tuple[dict[str, int], dict[str, int]]:
-    """(customers found by their own external id, customers found through an alias)."""
     bulk = BulkWriter(session)
-    own: dict[str, int] = dict(bulk.lookup("customers", ("external_id", "id"), org_id, "external_id", ids))
-    missing = [i for i in ids if i not in own]
-    aliased = dict(bulk.lookup("customer_aliases", ("alias", "customer_id"), org_id, "alias", missing))
-    return own, aliased
+    found: dict[str, int] = dict(bulk.lookup("customers", ("external_id", "id"), org_id, "external_id", ids))
+    missing = [i for i in ids if i not in found]
+    if missing:
+        found.update(bulk.lookup("customer_aliases", ("alias", "customer_id"), org_id, "alias", missing))
+    return found
+
+
+def _without_erased(session: Session, org_id: int, seen: Iterable[str], found: dict[str, int]) -> set[str]:
+    """The erased ones among ``seen``, taken out of ``found`` (a live customer's own external id stays: erasing
+    someone who once had it as an alias does not silence a customer of their own)."""
+    erased = erased_ids(session, org_id, seen)
+    if erased & found.keys():
+        own = BulkWriter(session).lookup("customers", ("external_id",), org_id, "external_id",
+                                         sorted(erased & found.keys()))
+        erased -= {i for (i,) in own}
+        for i in erased:
+            found.pop(i, None)
+    return erased
 
 
 def resolve(session: Session, org_id: int, seen: Mapping[str, datetime], *, copy: bool = False) -> dict[str, int]:
@@ -71,11 +79,9 @@ def resolve(session: Session, org_id: int, seen: Mapping[str, datetime], *, copy
     ids drawn beforehand. A customer created meanwhile by a concurrent transaction then fails the statement (unique
     violation) instead of being looked up: the bulk road falls back to the general path.
     """
-    own, aliased = _lookup_split(session, org_id, sorted(seen))
-    erased = erased_ids(session, org_id, [i for i in seen if i not in own])
-    found = {**own, **{i: cid for i, cid in aliased.items() if i not in erased}}
-    # one lock order for concurrent batches (no deadlock)
-    missing = sorted(i for i in seen if i not in found and i not in erased)
+    found = _lookup(session, org_id, sorted(seen))
+    erased = _without_erased(session, org_id, seen, found)
+    missing = sorted(i for i in seen if i not in found and i not in erased)  # one lock order (no deadlock)
     if missing:
         now = utcnow()
         writer = BulkWriter(session)
