@@ -207,8 +207,14 @@ def set_password(session: Session, user: User, password: str) -> None:
 DEMO_EMAIL = "demo@momentos.example"
 
 
-def demo_login(session: Session, org_id: int, now: datetime) -> dict[str, str]:
-    """The demo organization's owner account, with a fresh random password on every call (shown once)."""
+def demo_login(session: Session, org_id: int, now: datetime, keep: str | None = None) -> dict[str, str]:
+    """The demo organization's owner account. ``keep``: the password a previous run printed, kept while it still
+    signs in; otherwise a fresh random one is set (shown once)."""
+    if keep and check_password(session, DEMO_EMAIL, keep) is not None:
+        user = get_user_by_email(session, DEMO_EMAIL)
+        assert user is not None
+        add_membership(session, user.id, org_id, "owner", now)
+        return {"email": DEMO_EMAIL, "password": keep}
     password = new_token(12)
     user = get_user_by_email(session, DEMO_EMAIL)
     if user is None:

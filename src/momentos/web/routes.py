@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from momentos.config import Settings
 from momentos.dashboard.cache import ViewCache
 from momentos.web import (
+    api_docs,
     catalog_pages,
     config_messages,
     config_pages,
@@ -39,6 +40,7 @@ def set_up(app: FastAPI) -> None:
     install_sessions(app, settings)
     install_error_pages(app, pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(api_docs.router)
 
 
 def pages_router() -> APIRouter:
