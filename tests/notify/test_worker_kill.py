@@ -21,45 +21,18 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from uuid import uuid4
 
 from sqlalchemy import Engine, select
 
 from momentos.db import make_session_factory, unit_of_work
-from momentos.kit.clock import utcnow
-from momentos.models import Customer, Notification, NotificationAttempt
+from momentos.models import Notification, NotificationAttempt
 from momentos.notify.smtp import message_id
-from tests.conftest import make_org
-from tests.notify.helpers import webhook_endpoint
-from tests.notify.receivers import Hooks, Inbox, smtp_server, webhook_receiver
+from tests.notify.helpers import seed_notifications
+from tests.notify.receivers import Inbox, smtp_server, webhook_receiver
 
 DOMAIN = "kill.test"
 STALL = 120.0
 """Seconds without any progress after which a test gives up (a worker starting on a loaded machine is slow)."""
-
-
-def _seed(engine: Engine, count: int, hooks: Hooks | None = None) -> int:
-    """``count`` transactional notifications, one per customer; with ``hooks``, odd customers have no e-mail
-    address and get the webhook."""
-    factory = make_session_factory(engine)
-    with unit_of_work(factory) as session:
-        org = make_org(session)
-        if hooks is not None:
-            hooks.secret = webhook_endpoint(session, org.id, hooks.url)
-        now = utcnow()
-        people = [Customer(org_id=org.id, external_id=f"c{i}",
-                           email=f"c{i}@example.com" if hooks is None or i % 2 == 0 else None,
-                           language="en", preferred_channels=[], traits={}, account_traits={}, first_seen_at=now,
-                           created_at=now, updated_at=now) for i in range(count)]
-        session.add_all(people)
-        session.flush()
-        session.add_all([Notification(org_id=org.id, customer_id=c.id, purpose="transactional",
-                                      priority="transactional", proactive=False, template="message", dedup_key=f"k{i}",
-                                      delivery_id=uuid4().hex, status="pending", attempts=0, next_attempt_at=now,
-                                      created_at=now, params={"subject": "Hi", "text": f"n{i}", "customer_name": "",
-                                                              "status_url": ""})
-                         for i, c in enumerate(people)])
-        return org.id
 
 
 def _worker(engine: Engine, name: str, inbox: Inbox, log: Path, *, batch: int, lease: float,
@@ -137,7 +110,7 @@ def test_ten_sigkills_while_150_emails_go_out_lose_none_and_repeat_at_most_one_e
     log = tmp_path / "workers.log"
     with smtp_server() as inbox, _reaped([]) as workers:
         inbox.delay = 0.01  # each message takes a while: kills land in the middle of a batch
-        org_id = _seed(engine, EMAILS)
+        org_id = seed_notifications(engine, EMAILS)
 
         def received() -> int:
             return len(inbox.messages)
@@ -178,7 +151,7 @@ def test_sigkill_of_one_of_three_workers_loses_nothing_and_repeats_at_most_the_m
     log = tmp_path / "workers.log"
     with smtp_server() as inbox, webhook_receiver() as hooks, _reaped([]) as workers:
         inbox.delay = hooks.delay = 0.002
-        org_id = _seed(engine, MIXED, hooks)
+        org_id = seed_notifications(engine, MIXED, hooks)
 
         def received() -> int:
             return len(inbox.messages) + len(hooks.received)

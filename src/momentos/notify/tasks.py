@@ -24,7 +24,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
@@ -57,11 +57,15 @@ STAFF_ALERT = "staff_alert"
 consent, caps or quiet hours apply and they never count against a customer's."""
 
 
-def claim(session: Session, owner: str, settings: NotifySettings, now: datetime) -> list[Notification]:
+def claim(session: Session, owner: str, settings: NotifySettings, now: datetime,
+          in_flight: Collection[int] = ()) -> list[Notification]:
     """Lease up to ``batch_size`` due rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite's BEGIN IMMEDIATE
-    already serializes writers)."""
+    already serializes writers). ``in_flight``: rows this worker is delivering right now, never claimed again by
+    it even if their lease has run out meanwhile (one of them may be on the wire)."""
     due = or_((Notification.status == "pending") & (Notification.next_attempt_at <= now),
               (Notification.status == "claimed") & (Notification.lease_until < now))
+    if in_flight:
+        due = due & Notification.id.not_in(list(in_flight))
     ids = list(session.scalars(select(Notification.id).where(due).order_by(Notification.next_attempt_at)
                                .limit(settings.batch_size).with_for_update(skip_locked=True)))
     if not ids:
@@ -230,16 +234,16 @@ def prepare(session: Session, claimed: list[Notification], now: datetime, public
 
 
 def claim_jobs(factory: sessionmaker[Session], owner: str, settings: NotifySettings,
-               channels: frozenset[str] | None = None) -> tuple[int, list[Job]]:
+               channels: frozenset[str] | None = None, in_flight: Collection[int] = ()) -> tuple[int, list[Job]]:
     """One short transaction: lease a batch and decide on each row (the decisions are recorded).
     Returns how many rows were claimed and the jobs to deliver. ``channels``: what the worker can deliver on
-    (default: what ``settings`` configure)."""
+    (default: what ``settings`` configure); ``in_flight``: the rows of the batch being delivered meanwhile."""
     now = utcnow()
     with unit_of_work(factory) as session:
         # organization facts, endpoints, templates and journey models: once per batch
         session.info.update({"policy.org_facts": {}, "notify.endpoints": {}, "notify.templates": {},
                              "notify.models": {}, "notify.rows": {}})
-        claimed = claim(session, owner, settings, now)
+        claimed = claim(session, owner, settings, now, in_flight)
         if not claimed:
             return 0, []
         return len(claimed), prepare(session, claimed, now, settings.public_url,
@@ -354,6 +358,9 @@ class DeliverJob:
         self._deliverer: Deliverer | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._inflight: Future[Results] | None = None
+        self._in_flight: frozenset[int] = frozenset()
+        """The rows of the batch being delivered: a claim made meanwhile leaves them alone, even once their lease
+        has run out (the batch outlasted it), so this worker never sends a message twice at once."""
         self._turn = threading.Lock()
         """Held by a claim (main thread) or a record (delivery thread): the two never use the database at once."""
 
@@ -380,14 +387,17 @@ class DeliverJob:
         self._factory = factory
         lease_ends = time.monotonic() + self.settings.lease_seconds
         inflight, self._inflight = self._inflight, None
+        in_flight, self._in_flight = self._in_flight, frozenset()
         try:
             with self._turn:
-                claimed, jobs = claim_jobs(factory, self._context.owner, self.settings, self._deliverer.channels)
+                claimed, jobs = claim_jobs(factory, self._context.owner, self.settings, self._deliverer.channels,
+                                           in_flight)
         finally:  # the batch in flight is counted even when claiming failed
             recorded = self._done(inflight) if inflight is not None else 0
         if jobs:
             record = functools.partial(self._record_one, factory, self._deliverer.channels)
             self._inflight = self._pool.submit(deliver_batch, self._deliverer, jobs, lease_ends, record)
+            self._in_flight = frozenset(j.notification_id for j in jobs)
         return claimed + recorded
 
     def close(self) -> None:
