@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 
-from momentos.auth.deps import Admin, DbSession
+from momentos.auth.deps import Admin, DbSession, reads
 from momentos.customers import service as customers
 from momentos.errors import NotFound
 from momentos.kit.clock import utcnow
@@ -92,6 +92,7 @@ def preview(purpose: str, p: Admin, session: DbSession, request: Request, lang: 
 
 
 @router.post("/{purpose}/preview")
+@reads
 def preview_draft(purpose: str, data: TemplateOverrideIn, _: Admin, request: Request,
                   lang: Lang = "es") -> TemplatePreview:
     """Check and render a draft override with the sample parameters (nothing is stored), within the template
