@@ -37,7 +37,13 @@ from momentos.errors import MomentosError, NotFound, ValidationFailed
 from momentos.kit import i18n
 from momentos.kit.i18n import LANGUAGES
 from momentos.models import NotificationTemplate
-from momentos.notify.template_sandbox import TemplateBudget, TemplateTagForbidden, TemplateTooCostly, render_budgeted
+from momentos.notify.template_sandbox import (
+    TemplateBudget,
+    TemplateTagForbidden,
+    TemplateTooCostly,
+    one_budget,
+    render_budgeted,
+)
 
 log = logging.getLogger("momentos.notify")
 
@@ -191,6 +197,11 @@ BUDGET_KEY = "notify.budget"
 """``session.info`` key of the :class:`TemplateBudget` a worker batch renders with (``notify.tasks``)."""
 
 
+COSTLY_KEY = "notify.costly_templates"
+"""``session.info`` key of the overrides that went over the budget in this session (a worker batch renders each
+such override once: the next messages using it fail at once, so a batch costs at most one budget per override)."""
+
+
 def budget_of(session: Session) -> TemplateBudget:
     """The budget set on the session by the worker, else the default one."""
     budget = session.info.get(BUDGET_KEY)
@@ -199,14 +210,15 @@ def budget_of(session: Session) -> TemplateBudget:
 
 def render_override(row: NotificationTemplate, params: Mapping[str, Any], *, strict: bool = False,
                     budget: TemplateBudget | None = None) -> Rendered:
-    """An override in the budgeted sandbox (subject and body as text, the HTML body autoescaped), each part under
-    ``budget``. Raises ``TemplateTooCostly`` / ``TemplateTagForbidden`` (domain errors) or the template's own
-    error."""
+    """An override in the budgeted sandbox (subject and body as text, the HTML body autoescaped), the three parts
+    under one ``budget``. Raises ``TemplateTooCostly`` / ``TemplateTagForbidden`` (domain errors) or the template's
+    own error."""
     budget = budget or TemplateBudget()
     context = _context(params, row.language)
-    subject = render_budgeted(budget, row.subject, context, strict=strict)
-    body = render_budgeted(budget, row.body, context, strict=strict)
-    html = render_budgeted(budget, row.html, context, html=True, strict=strict) if row.html else None
+    with one_budget(budget):
+        subject = render_budgeted(budget, row.subject, context, strict=strict)
+        body = render_budgeted(budget, row.body, context, strict=strict)
+        html = render_budgeted(budget, row.html, context, html=True, strict=strict) if row.html else None
     if len(body) + len(html or "") > MAX_OUTPUT:
         raise ValidationFailed("The rendered template is too long.", code="template_too_long",
                                detail={"limit": MAX_OUTPUT})
@@ -222,9 +234,15 @@ def render_notification(session: Session, org_id: int, purpose: str, moment: str
     lang = _language(lang)
     row = find_override(overrides_of(session, org_id), purpose, moment, channel, lang)
     if row is not None:
+        costly: dict[int, TemplateTooCostly] = session.info.setdefault(COSTLY_KEY, {})
+        if row.id in costly:  # over the budget earlier in this batch: not rendered again
+            raise costly[row.id]
         try:
             return render_override(row, params, budget=budget or budget_of(session))
-        except (TemplateTooCostly, TemplateTagForbidden):
+        except TemplateTooCostly as exc:
+            costly[row.id] = exc
+            raise
+        except TemplateTagForbidden:
             raise
         except Exception as exc:  # stored templates were checked; keep delivering anyway
             log.warning("template override %s failed (%s); using the packaged default", row.id, exc)

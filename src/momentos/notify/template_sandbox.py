@@ -24,6 +24,7 @@ import functools
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -140,17 +141,29 @@ class _Counted(Iterator[Any]):
         return item
 
 
+@contextmanager
+def one_budget(budget: TemplateBudget) -> Iterator[None]:
+    """Renderings inside share one budget (the subject, text and HTML of one message: one deadline, one count of
+    iterations), unless an outer ``one_budget`` is already running."""
+    if _METER.get() is not None:
+        yield
+        return
+    token = _METER.set(_Meter(budget))
+    try:
+        yield
+    finally:
+        _METER.reset(token)
+
+
 class BudgetedTemplate(Template):
-    """A template whose :meth:`render` runs under its environment's budget."""
+    """A template whose :meth:`render` runs under its environment's budget (shared with the other renderings of a
+    :func:`one_budget` block)."""
 
     def render(self, *args: Any, **kwargs: Any) -> str:
         environment = self.environment
         assert isinstance(environment, BudgetedEnvironment)
-        token = _METER.set(_Meter(environment.budget))
-        try:
+        with one_budget(environment.budget):
             return super().render(*args, **kwargs)
-        finally:
-            _METER.reset(token)
 
 
 class BudgetedCodeGenerator(CodeGenerator):
@@ -199,10 +212,8 @@ class BudgetedEnvironment(ImmutableSandboxedEnvironment):
 
     def _meter(self) -> _Meter:
         meter = _METER.get()
-        if meter is None:  # rendered outside BudgetedTemplate.render (e.g. a stream): a meter of its own
-            meter = _Meter(self.budget)
-            _METER.set(meter)
-        return meter
+        # outside a rendering (constant folding while compiling): a meter for this one check, never kept
+        return meter if meter is not None else _Meter(self.budget)
 
     def _check_size(self, value: Any) -> Any:
         """Refuse a produced value above the size or item budget; lazy iterables count their items as steps."""
