@@ -3,6 +3,7 @@ sandbox shared by previews, saving and the worker; loader tags are refused with 
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -191,3 +192,28 @@ def test_the_parts_of_one_message_share_one_budget() -> None:
     with pytest.raises(MomentosError) as caught:
         validate_override("status", half, half, None, "es")  # 12,000 for the message: refused
     assert caught.value.detail == {"budget": "iterations", "limit": 10_000}
+
+
+def test_one_rendering_at_a_time_per_organization_within_the_deadline() -> None:
+    budget = TemplateBudget(seconds=0.5)
+    results: dict[str, tuple[str, float]] = {}
+
+    def render(name: str, org_id: int, body: str) -> None:
+        started = time.monotonic()
+        try:
+            validate_override("status", "s", body, None, "es", budget=budget, org_id=org_id)
+            results[name] = ("ok", time.monotonic() - started)
+        except MomentosError as exc:
+            results[name] = (str(exc.detail["budget"]), time.monotonic() - started)
+
+    costly = [threading.Thread(target=render, args=(f"a{i}", 10**9 + 1, SLOW)) for i in range(2)]
+    for t in costly:
+        t.start()
+    time.sleep(0.1)
+    render("b", 10**9 + 2, "Hola {{ customer_name }}")  # another organization does not wait for them
+    for t in costly:
+        t.join()
+    assert results["b"][0] == "ok" and results["b"][1] < 0.4, results
+    # the one that waited for its organization's slot is refused when its own deadline passes
+    assert [results[f"a{i}"][0] for i in range(2)] == ["seconds", "seconds"]
+    assert max(results[f"a{i}"][1] for i in range(2)) < 0.5 + 1.0, results

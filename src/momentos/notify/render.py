@@ -42,6 +42,7 @@ from momentos.notify.template_sandbox import (
     TemplateTagForbidden,
     TemplateTooCostly,
     one_budget,
+    organization_slot,
     render_budgeted,
 )
 
@@ -215,7 +216,7 @@ def render_override(row: NotificationTemplate, params: Mapping[str, Any], *, str
     own error."""
     budget = budget or TemplateBudget()
     context = _context(params, row.language)
-    with one_budget(budget):
+    with one_budget(budget), organization_slot(row.org_id):
         subject = render_budgeted(budget, row.subject, context, strict=strict)
         body = render_budgeted(budget, row.body, context, strict=strict)
         html = render_budgeted(budget, row.html, context, html=True, strict=strict) if row.html else None
@@ -250,12 +251,12 @@ def render_notification(session: Session, org_id: int, purpose: str, moment: str
 
 
 def validate_override(purpose: str, subject: str, body: str, html: str | None, lang: str, *,
-                      budget: TemplateBudget | None = None) -> Rendered:
+                      budget: TemplateBudget | None = None, org_id: int | None = None) -> Rendered:
     """Parse and render an override with the sample parameters in the budgeted sandbox (unknown variables, syntax
     errors, unsafe attribute access, loader tags and templates over ``budget`` are refused). Returns the sample
     rendering."""
-    row = NotificationTemplate(id=0, purpose=purpose, moment=ANY, channel=ANY, language=_language(lang),
-                               subject=subject, body=body, html=html)
+    row = NotificationTemplate(id=0, org_id=org_id, purpose=purpose, moment=ANY, channel=ANY,
+                               language=_language(lang), subject=subject, body=body, html=html)
     try:
         return render_override(row, SAMPLE, strict=True, budget=budget)
     except MomentosError:

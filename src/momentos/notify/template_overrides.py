@@ -45,7 +45,7 @@ def put_override(session: Session, org_id: int, purpose: str, moment: str, chann
     """Create or replace the override for (purpose, moment, channel, language), once it renders in the sandbox
     with the sample parameters under ``budget`` (the one the worker renders with)."""
     _check_key(purpose, channel)
-    validate_override(purpose, subject, body, html, lang, budget=budget)
+    validate_override(purpose, subject, body, html, lang, budget=budget, org_id=org_id)
     row = _find(session, org_id, purpose, moment, channel, lang)
     if row is None:
         row = NotificationTemplate(org_id=org_id, purpose=purpose, moment=moment, channel=channel, language=lang,

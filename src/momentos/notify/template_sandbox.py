@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -153,6 +154,30 @@ def one_budget(budget: TemplateBudget) -> Iterator[None]:
         yield
     finally:
         _METER.reset(token)
+
+
+_SLOTS: dict[int, threading.Semaphore] = {}
+_SLOTS_LOCK = threading.Lock()
+
+
+@contextmanager
+def organization_slot(org_id: int | None) -> Iterator[None]:
+    """One rendering at a time per organization in this process, waited for within the running budget's deadline
+    (refused with ``seconds`` when it passes). Renderings are CPU work under Python's GIL: four costly ones of one
+    organization would otherwise share the interpreter with every other organization's requests for their whole
+    budget; this way one organization costs at most one rendering thread. Use inside :func:`one_budget`."""
+    meter = _METER.get()
+    if org_id is None or meter is None:
+        yield
+        return
+    with _SLOTS_LOCK:
+        slot = _SLOTS.setdefault(org_id, threading.Semaphore(1))
+    if not slot.acquire(timeout=max(0.0, meter.deadline - time.monotonic())):
+        raise TemplateTooCostly("seconds", meter.budget.seconds)
+    try:
+        yield
+    finally:
+        slot.release()
 
 
 class BudgetedTemplate(Template):

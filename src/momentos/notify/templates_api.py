@@ -93,12 +93,13 @@ def preview(purpose: str, p: Admin, session: DbSession, request: Request, lang: 
 
 @router.post("/{purpose}/preview")
 @reads
-def preview_draft(purpose: str, data: TemplateOverrideIn, _: Admin, request: Request,
+def preview_draft(purpose: str, data: TemplateOverrideIn, p: Admin, request: Request,
                   lang: Lang = "es") -> TemplatePreview:
     """Check and render a draft override with the sample parameters (nothing is stored), within the template
     budget (422 ``template_too_costly``; 400 ``template_tag_forbidden`` for include/import/extends)."""
     if purpose not in render.PURPOSE_TEMPLATES:
         raise NotFound("Template not found.", code="template_not_found", detail={"purpose": purpose})
-    rendered = render.validate_override(purpose, data.subject, data.body, data.html, lang, budget=_budget(request))
+    rendered = render.validate_override(purpose, data.subject, data.body, data.html, lang, budget=_budget(request),
+                                        org_id=p.org_id)
     return TemplatePreview(template=purpose, language=lang, subject=rendered.subject, text=rendered.text,
                            html=rendered.html, source="draft")

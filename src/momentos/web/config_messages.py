@@ -117,7 +117,8 @@ def _show_draft(request: Request, viewer: Viewer, session: Session, pages: Pages
                 draft: dict[str, str]) -> Response:
     budget = TemplateBudget.of(request.app.state.settings.notify)
     try:
-        shown = render.validate_override(purpose, draft["subject"], draft["body"], None, lang, budget=budget)
+        shown = render.validate_override(purpose, draft["subject"], draft["body"], None, lang, budget=budget,
+                                         org_id=viewer.org_id)
     except MomentosError as exc:
         return _templates(request, viewer, session, pages, purpose, draft=draft, error=exc, status=400)
     return _templates(request, viewer, session, pages, purpose, draft=draft, draft_preview=shown)
