@@ -65,6 +65,7 @@ PAGES: dict[tuple[str, str], str] = {
     ("POST", "/config/surveys"): "configure",
     ("GET", "/config/templates"): "read",
     ("POST", "/config/templates"): "configure",
+    ("POST", "/config/templates/preview"): "configure",
     ("GET", "/config/segments"): "read",
     ("POST", "/config/segments"): "configure",
     ("POST", "/config/segments/{key}/delete"): "configure",

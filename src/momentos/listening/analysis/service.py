@@ -20,6 +20,12 @@ def settings_of(session: Session, org_id: int, now: datetime) -> ListeningSettin
     return row
 
 
+def read_settings(session: Session, org_id: int, now: datetime) -> ListeningSettings:
+    """The organization's listening settings for reading: the stored row, or the defaults (not stored)."""
+    row = session.scalar(select(ListeningSettings).where(ListeningSettings.org_id == org_id))
+    return row if row is not None else ListeningSettings(org_id=org_id, adapter_labels=0, updated_at=now)
+
+
 def mark_for_analysis(session: Session, org_id: int) -> int:
     """Queue every text of the organization for a new analysis (the worker picks them up); returns how many."""
     result = session.execute(update(Feedback).where(Feedback.org_id == org_id, Feedback.text.is_not(None))

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 
 from momentos.auth.deps import Admin, DbSession
 from momentos.kit.clock import utcnow
-from momentos.listening.analysis.service import settings_of
+from momentos.listening.analysis.service import read_settings, settings_of
 from momentos.listening.warning import service as early_warning
 from momentos.listening.warning.schemas import AlertRead, SettingsIn, SettingsRead
 from momentos.models import ListeningSettings
@@ -27,7 +27,7 @@ def _settings_read(row: ListeningSettings) -> SettingsRead:
 
 @router.get("/listening/settings")
 def get_settings(p: Admin, session: DbSession) -> SettingsRead:
-    return _settings_read(settings_of(session, p.org_id, utcnow()))
+    return _settings_read(read_settings(session, p.org_id, utcnow()))
 
 
 @router.put("/listening/settings")
