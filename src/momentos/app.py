@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         owns_engine = not hasattr(app.state, "engine")
         if owns_engine:
             app.state.engine = make_engine(settings.effective_database_url, echo=settings.sql_echo)
-            app.state.session_factory = make_session_factory(app.state.engine)
+            app.state.session_factory = make_session_factory(app.state.engine, settings.secret_key)
         yield
         if owns_engine:
             app.state.engine.dispose()
