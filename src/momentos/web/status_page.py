@@ -140,6 +140,7 @@ def status_page(token: str, request: Request, session: DbSession) -> Response:
     lang = _language(request, view)
     context = _context(session, view, lang)
     context["thanks"] = request.query_params.get("sent") == "1"
+    context["throttled"] = False
     return _render(request, get_pages(request), lang, context)
 
 
