@@ -3,6 +3,7 @@ with the server's secret; the link opens its page, revoking ends it, and staff c
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -10,6 +11,8 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from momentos.app import create_app
+from momentos.config import Settings
 from momentos.db import LINK_KEY, make_session_factory, session_link_key
 from momentos.kit.clock import utcnow
 from momentos.kit.ids import link_key
@@ -84,3 +87,11 @@ def test_entry_points_give_their_sessions_the_key_of_the_secret(engine: Any) -> 
         assert session_link_key(session) == link_key("a real secret")
     with make_session_factory(engine)() as session:
         assert session_link_key(session) == link_key("dev-only-secret-change-me")
+
+
+def test_the_app_gives_its_request_sessions_the_key_of_its_secret(tmp_path: Path) -> None:
+    settings = Settings(environment="test", database_url=f"sqlite:///{tmp_path / 'app.db'}",
+                        secret_key=SecretStr("app secret"))
+    app = create_app(settings)
+    with TestClient(app), app.state.session_factory() as session:
+        assert session_link_key(session) == link_key("app secret")
