@@ -1,4 +1,4 @@
-"""Migration 0014: status and survey tokens stored before it become digests, and their links keep working."""
+"""The token-digests migration: status and survey tokens stored before it become digests; their links still work."""
 
 from __future__ import annotations
 
@@ -11,17 +11,17 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from momentos.db import make_engine
 from momentos.listening.surveys import service as surveys
-from momentos.migrate import upgrade
+from momentos.migrate import alembic_config, upgrade
 from momentos.notify import status_tokens
 from tests.conftest import BACKENDS, PG_URL
 
-REVISION = "0014_token_digests"
-BEFORE = "0013"
+REVISION = "0015_token_digests"
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
 
@@ -72,8 +72,16 @@ def _insert(conn: sa.Connection, name: str, **given: Any) -> int:
     return int(conn.execute(table.insert().values(**row).returning(table.c.id)).scalar_one())
 
 
-def test_tokens_stored_before_0014_become_digests_and_still_open_their_links(fresh: Engine) -> None:
-    upgrade(fresh, BEFORE)
+def _before(engine: Engine) -> str:
+    """The revision the migration follows (whatever it is re-chained onto)."""
+    script = ScriptDirectory.from_config(alembic_config(engine.url.render_as_string(hide_password=False)))
+    revision = script.get_revision(REVISION)
+    assert revision is not None and isinstance(revision.down_revision, str)
+    return revision.down_revision
+
+
+def test_tokens_stored_before_the_migration_become_digests_and_still_open_their_links(fresh: Engine) -> None:
+    upgrade(fresh, _before(fresh))
     status_token, survey_token = "old-status-token-" + "s" * 20, "old-survey-token-" + "f" * 20
     with fresh.begin() as conn:
         org = _insert(conn, "organizations", slug="old-org")

@@ -7,8 +7,8 @@ in the outbox keeps working; their ``nonce`` stays empty (such a link cannot be 
 process's next link instead). Downgrading cannot bring the tokens back: ``token`` is refilled with the digest, so
 links made before the downgrade stop working.
 
-Revision ID: 0014_token_digests
-Revises: 0013
+Revision ID: 0015_token_digests
+Revises: 0014
 Create Date: 2026-12-07 21:30:00
 """
 
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0014_token_digests'
-down_revision: str | None = '0013'
+revision: str = '0015_token_digests'
+down_revision: str | None = '0014'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
