@@ -55,10 +55,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         owns_engine = not hasattr(app.state, "engine")
         if owns_engine:
             app.state.engine = make_engine(settings.effective_database_url, echo=settings.sql_echo)
-            app.state.session_factory = make_session_factory(app.state.engine)
+            app.state.session_factory = make_session_factory(app.state.engine, settings.secret_key)
         if owns_engine or not hasattr(app.state, "read_session_factory"):
             # requests that only read (GET, HEAD, routes marked ``auth.deps.reads``) never take the write lock
-            app.state.read_session_factory = make_read_session_factory(app.state.engine)
+            app.state.read_session_factory = make_read_session_factory(app.state.engine, settings.secret_key)
         yield
         if owns_engine:
             app.state.engine.dispose()

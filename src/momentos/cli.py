@@ -103,7 +103,7 @@ def demo(serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True
     previous = _read_json(saved)
     engine = make_engine(settings.effective_database_url)
     upgrade(engine)
-    with unit_of_work(make_session_factory(engine)) as session:
+    with unit_of_work(make_session_factory(engine, settings.secret_key)) as session:
         info = load_demo(session, customers=customers, reactions=bootstrap(settings).reactions,
                          public_url=settings.public_url, keep=previous)
         found = previous.get("login")
@@ -151,7 +151,7 @@ def worker(once: Annotated[bool, typer.Option(help="Exit when nothing is due")] 
     engine = make_engine(settings.effective_database_url)
     owner = name or f"{socket.gethostname()}:{os.getpid()}"
     try:
-        heartbeat = loop.serve(make_session_factory(engine), wiring.jobs, owner,
+        heartbeat = loop.serve(make_session_factory(engine, settings.secret_key), wiring.jobs, owner,
                                poll_seconds=settings.notify.poll_seconds,
                                heartbeat_seconds=settings.notify.heartbeat_seconds, once=once, idle_exit=idle_exit)
     finally:

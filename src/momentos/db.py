@@ -8,11 +8,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
 from sqlalchemy import JSON, BigInteger, DateTime, Engine, Integer, MetaData, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from momentos.config import DEV_SECRET
+from momentos.kit.ids import link_key
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -106,8 +110,23 @@ def make_engine(url: str, *, echo: bool = False, deferred: bool = False) -> Engi
     return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+LINK_KEY = "momentos.link_key"
+"""Where a session carries the key customer link tokens are derived with (:func:`momentos.kit.ids.link_token`)."""
+_DEV_LINK_KEY = link_key(DEV_SECRET)
+
+
+def make_session_factory(engine: Engine, secret_key: SecretStr | None = None) -> sessionmaker[Session]:
+    """Sessions for ``engine``; given the server's secret key, they carry the link key (:func:`session_link_key`).
+    Every entry point that may make a customer link (app, worker, demo, import) passes it."""
+    info = {LINK_KEY: link_key(secret_key.get_secret_value())} if secret_key is not None else {}
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False, info=info)
+
+
+def session_link_key(session: Session) -> bytes:
+    """The link key the session's entry point gave it; without one (tests, tools) the development key, which
+    production refuses as a secret (:class:`~momentos.config.Settings`)."""
+    key = session.info.get(LINK_KEY)
+    return key if isinstance(key, bytes) else _DEV_LINK_KEY
 
 
 def reads_only_engine(engine: Engine) -> Engine:
@@ -120,9 +139,10 @@ def reads_only_engine(engine: Engine) -> Engine:
     return engine.execution_options(**options)
 
 
-def make_read_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions for requests that only read (see ``auth.deps.get_session``)."""
-    return make_session_factory(reads_only_engine(engine))
+def make_read_session_factory(engine: Engine, secret_key: SecretStr | None = None) -> sessionmaker[Session]:
+    """Sessions for requests that only read (see ``auth.deps.get_session``); ``secret_key`` as
+    :func:`make_session_factory` (a page that reads may show a customer's link)."""
+    return make_session_factory(reads_only_engine(engine), secret_key)
 
 
 @contextmanager

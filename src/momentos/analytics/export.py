@@ -4,7 +4,9 @@ Rows are written case by case, each case's events in (timestamp, event id) order
 ``case:concept:name``, ``concept:name``, ``time:timestamp`` (ISO 8601 with offset in CSV), ``channel``, ``moment``,
 ``service`` and ``customer``, then one column per event property key (``org:resource``, ``lifecycle:transition``,
 ``case:…`` for the trace attributes of an imported XES…), as text; keys that would shadow a standard column are
-left out. In XES, ``case:`` properties become trace attributes (from the case's first event) and the others event
+left out. In CSV, a text cell a spreadsheet would run as a formula (``=…``, ``+…``, ``@…``, ``-1+1``) gets a
+leading apostrophe (:mod:`momentos.kit.csv_cells`; plain numbers stay as they are); XES and Parquet keep the stored
+text. In XES, ``case:`` properties become trace attributes (from the case's first event) and the others event
 attributes, all as ``string``. XES is built with vectorised escaping: every value is escaped for XML attributes
 (``& < > "`` and line breaks as character references) and characters XML 1.0 forbids become U+FFFD, so any stored
 text gives a well-formed document. A ``.gz`` file name writes gzip.
@@ -24,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from momentos.analytics.log import ACTIVITY, CASE, PM4PY_COLUMNS, TIMESTAMP, LogFilter, load_log
 from momentos.analytics.views import activity_steps
+from momentos.kit.csv_cells import neutralized_frame
 
 ExportFormat = Literal["xes", "csv", "parquet"]
 _XES_HEAD = (
@@ -46,7 +49,7 @@ def export_log(session: Session, org_id: int, out: Path, fmt: ExportFormat, flt:
     frame = pm4py_frame(session, org_id, flt)
     if fmt == "csv":
         with _open(out) as fh:
-            frame.write_csv(fh, datetime_format="%Y-%m-%dT%H:%M:%S%.6f%:z")
+            neutralized_frame(frame).write_csv(fh, datetime_format="%Y-%m-%dT%H:%M:%S%.6f%:z")
     elif fmt == "parquet":
         frame.write_parquet(out)
     else:

@@ -61,5 +61,5 @@ def status_links(session: Session, process_ids: Sequence[int]) -> dict[int, str]
     for pid in process_ids:
         token = status_tokens.active_token(session, pid)
         if token is not None:
-            links[pid] = f"/s/{token.token}"
+            links[pid] = f"/s/{token}"
     return links

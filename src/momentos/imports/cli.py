@@ -94,7 +94,7 @@ def import_command(
     settings = Settings()
     reactions_of: ReactionsOf = ctx.obj
     engine = make_engine(settings.effective_database_url)
-    factory = make_session_factory(engine)
+    factory = make_session_factory(engine, settings.secret_key)
     try:
         with unit_of_work(factory) as session:
             org_id = get_organization(session, org).id

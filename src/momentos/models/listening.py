@@ -39,7 +39,8 @@ class Survey(Base):
 
 
 class SurveyInvitation(Base):
-    """One invitation to answer a survey: its unguessable token (``/f/<token>``), its notification, its answer."""
+    """One invitation to answer a survey (``/f/<token>``), its notification, its answer. Like a status link, only
+    the token's SHA-256 ``digest`` and the ``nonce`` it is derived from are stored (``nonce`` None: issued before)."""
 
     __tablename__ = "survey_invitations"
     __table_args__ = (UniqueConstraint("org_id", "dedup_key"), Index("ix_survey_invitations_process", "process_id"),
@@ -55,7 +56,8 @@ class SurveyInvitation(Base):
     notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id", ondelete="SET NULL"),
                                                         default=None)
     dedup_key: Mapped[str] = mapped_column(String(255))
-    token: Mapped[str] = mapped_column(String(64), unique=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    nonce: Mapped[str | None] = mapped_column(String(32), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -125,7 +125,10 @@ class NotificationTemplate(Base):
 
 
 class StatusToken(Base):
-    """The unguessable token of a process's status page (``/s/<token>``); revoked tokens stop working."""
+    """A process's status-page link (``/s/<token>``): only the token's SHA-256 ``digest`` is stored, and the
+    ``nonce`` it is derived from with the server's secret (:func:`momentos.kit.ids.link_token`); ``nonce`` is None
+    for a token issued before tokens were derived (its link still works, but cannot be shown again). Revoked tokens
+    stop working."""
 
     __tablename__ = "status_tokens"
     __table_args__ = (Index("ix_status_tokens_process", "process_id"),)
@@ -133,7 +136,8 @@ class StatusToken(Base):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     process_id: Mapped[int] = mapped_column(ForeignKey("processes.id", ondelete="CASCADE"))
-    token: Mapped[str] = mapped_column(String(64), unique=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    nonce: Mapped[str | None] = mapped_column(String(32), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 

@@ -75,7 +75,7 @@ def preview_params(session: Session, org_id: int, customer: Customer | None, pro
         active = status_tokens.active_token(session, process.id)  # a preview creates no token
         params.update(status_params(session, org_id, process.service_id, process.customer_id, process.id,
                                     process.current_moment, now, public_url,
-                                    token=active.token if active else "preview"))
+                                    token=active or "preview"))
         customer = customer or session.get_one(Customer, process.customer_id)
     if customer is not None:
         params["customer_name"] = customer.name or ""

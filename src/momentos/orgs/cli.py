@@ -18,9 +18,10 @@ def org_session(slug: str) -> Iterator[tuple[Session, int]]:
     from momentos.errors import MomentosError
     from momentos.orgs.service import get_organization
 
-    engine = make_engine(Settings().effective_database_url)
+    settings = Settings()
+    engine = make_engine(settings.effective_database_url)
     try:
-        with unit_of_work(make_session_factory(engine)) as session:
+        with unit_of_work(make_session_factory(engine, settings.secret_key)) as session:
             yield session, get_organization(session, slug).id
     except MomentosError as exc:
         typer.echo(f"error: {exc.message}", err=True)

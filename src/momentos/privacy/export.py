@@ -28,9 +28,11 @@ from momentos.privacy import scope
 from momentos.processes.moves import Stay, with_left_times
 
 FORMAT = "momentos.customer-export/1"
-HIDDEN = frozenset({"org_id", "customer_id", "token", "token_hash", "lease_owner", "lease_until", "analysis_lease"})
-"""Columns never exported: the organization (implied), the customer (the document's subject), access tokens (a
-status or survey link is a credential) and workers' bookkeeping. Binary values (embeddings) are left out too."""
+HIDDEN = frozenset({"org_id", "customer_id", "token", "token_hash", "digest", "nonce", "lease_owner", "lease_until",
+                    "analysis_lease"})
+"""Columns never exported: the organization (implied), the customer (the document's subject), access tokens and
+what they are derived from or looked up by (a status or survey link is a credential) and workers' bookkeeping.
+Binary values (embeddings) are left out too."""
 _REFERENCES: dict[str, tuple[str, type[Service] | type[PromiseDefinition] | type[Survey]]] = {
     "service_id": ("services", Service), "definition_id": ("promises", PromiseDefinition),
     "survey_id": ("surveys", Survey)}

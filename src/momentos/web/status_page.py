@@ -4,15 +4,22 @@ Shows where the process stands and what comes next, the promises that apply with
 moment history, the channels to reach the company (the service's customer-started touchpoints) and a feedback box.
 Spanish or English: ``?lang=`` (remembered in the language cookie), else the customer's language, else the
 browser's. Unknown, revoked or malformed tokens are 404.
+
+The feedback form is rate-limited per link (process) and per client address (token buckets of
+:mod:`momentos.kit.token_bucket`, in process memory): a throttled post shows the page again with a polite message
+(429) and stores nothing. The same text sent again for the same process within :data:`DUPLICATE_WINDOW` is thanked
+for but not stored twice.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from momentos.auth.deps import DbSession
@@ -21,6 +28,7 @@ from momentos.catalog.presets import JourneyModelDef
 from momentos.errors import NotFound
 from momentos.kit import i18n
 from momentos.kit.clock import utcnow
+from momentos.kit.token_bucket import RateLimiter, limiter_of
 from momentos.listening.feedback import service as listening_feedback
 from momentos.listening.surveys import service as surveys
 from momentos.models import Customer, Organization, Process, Service, StatusFeedback
@@ -28,10 +36,32 @@ from momentos.notify import status_tokens
 from momentos.processes import service as processes
 from momentos.promises import service as promises
 from momentos.web.errors import mark_page
+from momentos.web.login import client_address
 from momentos.web.rendering import LANG_COOKIE, LANG_COOKIE_AGE, SECURITY_HEADERS, Pages, get_pages, lang_url
 
 router = APIRouter(dependencies=[Depends(mark_page)], include_in_schema=False)
 FEEDBACK_MAX = 2000
+PER_LINK = (1 / 60, 5)
+"""Feedback posts per status link: a burst of 5, then one a minute (rate per second, burst)."""
+PER_ADDRESS = (1 / 10, 20)
+"""Feedback posts per client address, across links: a burst of 20, then one every 10 s."""
+DUPLICATE_WINDOW = timedelta(hours=1)
+
+
+@dataclass
+class FeedbackLimits:
+    per_link: RateLimiter
+    per_address: RateLimiter
+
+    def allows(self, process_id: int, address: str) -> bool:
+        """Take a token from both buckets; False if either is empty."""
+        return self.per_address.take(address) == 0 and self.per_link.take(process_id) == 0
+
+
+def _limits(request: Request) -> FeedbackLimits:
+    state = request.app.state
+    return FeedbackLimits(limiter_of(state, "status_feedback_per_link", *PER_LINK),
+                          limiter_of(state, "status_feedback_per_address", *PER_ADDRESS))
 
 
 @dataclass(frozen=True)
@@ -88,14 +118,15 @@ def _context(session: Session, view: StatusView, lang: str) -> dict[str, Any]:
 def _survey_url(session: Session, process: Process) -> str | None:
     """The open survey invitation of this process, if any (answering it is the richer kind of feedback)."""
     invitation = surveys.open_invitation(session, process.id, utcnow())
-    return f"/f/{invitation.token}" if invitation is not None else None
+    token = surveys.link_token_of(session, invitation) if invitation is not None else None
+    return f"/f/{token}" if token is not None else None
 
 
-def _render(request: Request, pages: Pages, lang: str, context: dict[str, Any]) -> HTMLResponse:
+def _render(request: Request, pages: Pages, lang: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
     html = pages.env.get_template("status/status.html").render({
         **context, "lang": lang, "viewer": None, "path": request.url.path,
         "lang_urls": {x: lang_url(request, x) for x in i18n.LANGUAGES}, "static_version": pages.static_version})
-    response = HTMLResponse(html, headers={**SECURITY_HEADERS, "Referrer-Policy": "no-referrer",
+    response = HTMLResponse(html, status_code=status, headers={**SECURITY_HEADERS, "Referrer-Policy": "no-referrer",
                                            "X-Robots-Tag": "noindex"})
     if i18n.supported(request.query_params.get("lang")):
         response.set_cookie(LANG_COOKIE, lang, max_age=LANG_COOKIE_AGE, httponly=True, samesite="lax",
@@ -109,18 +140,34 @@ def status_page(token: str, request: Request, session: DbSession) -> Response:
     lang = _language(request, view)
     context = _context(session, view, lang)
     context["thanks"] = request.query_params.get("sent") == "1"
+    context["throttled"] = False
     return _render(request, get_pages(request), lang, context)
 
 
 @router.post("/s/{token}/feedback")
 def leave_feedback(token: str, request: Request, session: DbSession,
                    text: Annotated[str, Form(max_length=FEEDBACK_MAX)] = "") -> Response:
-    """Store only the text, the moment it was about, the language and the time."""
+    """Store only the text, the moment it was about, the language and the time; throttled and deduplicated."""
     view = _view(session, token)
-    if text.strip():
+    text = text.strip()[:FEEDBACK_MAX]
+    if not text:
+        return RedirectResponse(f"/s/{token}?sent=1", status_code=303)
+    if not _limits(request).allows(view.process.id, client_address(request)):
+        lang = _language(request, view)
+        context = {**_context(session, view, lang), "throttled": True, "thanks": False}
+        return _render(request, get_pages(request), lang, context, status=429)
+    now = utcnow()
+    if not _sent_lately(session, view.process.id, text, now):
         row = StatusFeedback(org_id=view.org.id, process_id=view.process.id, moment=view.process.current_moment,
-                             text=text.strip()[:FEEDBACK_MAX], language=_language(request, view), created_at=utcnow())
+                             text=text, language=_language(request, view), created_at=now)
         session.add(row)
         session.flush()
         listening_feedback.from_status_page(session, row, view.customer.id, view.service.id)
     return RedirectResponse(f"/s/{token}?sent=1", status_code=303)
+
+
+def _sent_lately(session: Session, process_id: int, text: str, now: datetime) -> bool:
+    """Whether the same text came for this process within the duplicate window."""
+    return session.scalar(select(StatusFeedback.id).where(
+        StatusFeedback.process_id == process_id, StatusFeedback.text == text,
+        StatusFeedback.created_at >= now - DUPLICATE_WINDOW).limit(1)) is not None

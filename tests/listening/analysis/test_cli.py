@@ -72,3 +72,14 @@ def test_bad_input_names_file_line_and_reason_and_writes_nothing(tmp_path: Path,
 def test_a_missing_file_is_an_error(tmp_path: Path) -> None:
     result = run(tmp_path / "nope.csv", "--out", tmp_path / "out.csv")
     assert result.exit_code == 1 and "cannot read the file" in result.output
+
+
+def test_formula_cells_are_neutralised_in_the_scored_csv(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text('text,n\n"=HYPERLINK(""http://evil.example"",""ok"") great service",-3\n', encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert run(source, "--out", out).exit_code == 0
+    with out.open(encoding="utf-8", newline="") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert row["text"] == "'=HYPERLINK(\"http://evil.example\",\"ok\") great service"
+    assert row["n"] == "-3" and -1.0 <= float(row["sentiment_score"]) <= 1.0

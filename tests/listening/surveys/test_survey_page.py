@@ -22,7 +22,9 @@ def _token(db: Session, org: OrgHandle) -> tuple[str, int]:
     ana: Customer = opted_in(db, org.id, "ana", email="ana@example.com", language="en", now=now)
     invitation = surveys.invite(db, org.id, survey, ana.id, "page-test", now)
     assert invitation is not None
-    return invitation.token, invitation.id
+    token = surveys.link_token_of(db, invitation)
+    assert token is not None
+    return token, invitation.id
 
 
 def test_the_survey_page_checks_and_stores_answers(db: Session, client: TestClient, org: OrgHandle) -> None:

@@ -47,7 +47,7 @@ def test_entering_the_moment_invites_once_and_a_replay_invites_nobody(db: Sessio
     _ship(db, org.id, "ana", "ship-1")  # the same event again
     [(invitation, notification)] = invitations(db, org.id)
     assert (notification.purpose, notification.template, notification.status) == ("survey", "survey", "pending")
-    assert notification.params["survey_url"] == f"/f/{invitation.token}"
+    assert notification.params["survey_url"] == f"/f/{surveys.link_token_of(db, invitation)}"
     assert invitation.moment == "delivery" and invitation.process_id is not None
     decision = db.scalar(select(ContactDecision).where(ContactDecision.notification_id == notification.id))
     assert decision is not None and decision.outcome == "send"

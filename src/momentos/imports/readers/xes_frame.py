@@ -14,7 +14,7 @@ bulk road waits for them before it keeps anything (:meth:`FastRead.confirmed`):
 - a value r4pm complains about on stderr (it then stores a default such as 0, false or a nil UUID);
 - a list attribute, a non-finite number, a column of an unexpected type.
 
-The same prolog check as the streaming reader refuses a DTD or entity declaration before either parser runs.
+The streaming reader's prolog guard (:mod:`.xml_guard`) refuses a DTD or entity declaration before either parser runs.
 
 The frame has pm4py's columns: ``case:concept:name``, ``concept:name``, ``time:timestamp`` (naive UTC), every other
 event attribute by its key and every trace attribute as ``case:<key>``, typed; a missing attribute is null.
@@ -39,7 +39,7 @@ import polars as pl
 from lxml import etree
 
 from momentos.imports.readers import ImportOptions, open_log
-from momentos.imports.readers.xes_reader import read_prolog, refuse_declarations
+from momentos.imports.readers.xml_guard import check_prolog
 from momentos.kit.background import in_background
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
@@ -208,13 +208,12 @@ def _all_explicit(frame: pl.DataFrame, keys: set[str], found: _Counts) -> bool:
 
 
 def _check_prolog(path: Path) -> None:
-    """Refuse a DTD or entity declaration in the document's prolog, as the streaming reader does."""
+    """Refuse a DTD or entity declaration in the document's prolog: the streaming reader's guard, the same errors."""
     with open_log(path) as opened:
         try:
-            head = read_prolog(opened.stream)
+            check_prolog(opened.stream, str(path))
         except (OSError, EOFError, zlib.error):
             return  # unreadable: the fast reader fails too, and the streaming reader says why
-    refuse_declarations(head, str(path))
 
 
 def _usable(frame: pl.DataFrame) -> bool:

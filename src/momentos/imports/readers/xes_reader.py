@@ -1,7 +1,8 @@
 """XES event logs (IEEE 1849): streamed trace by trace with lxml, in constant memory, as safe XML.
 
-Safety: a document type declaration (and with it any entity declaration) is refused before the parser sees it,
-and the parser itself never resolves entities, loads a DTD or touches the network. Memory: each trace is
+Safety: a document type declaration (and with it any entity declaration) is refused before the parser sees it
+(:mod:`.xml_guard`, shared with the bulk road), and the parser itself never resolves entities, loads a DTD or touches
+the network. Memory: each trace is
 turned into records and then removed from the tree, so only one trace is held at a time.
 
 Mapping (pm4py's conventions): the trace's ``concept:name`` is the case; the event's ``concept:name`` the
@@ -13,7 +14,6 @@ properties prefixed ``case:``.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, tzinfo
 from typing import Any
@@ -22,16 +22,13 @@ from lxml import etree
 
 from momentos.errors import ImportFailed
 from momentos.imports.readers import ByteStream, ImportOptions, Record, load_timezone
+from momentos.imports.readers.xml_guard import REFUSED, check_prolog
 
-PROLOG_BYTES = 64 * 1024
-MAX_PROLOG_BYTES = 4 * 1024 * 1024
-_DECLARATION = re.compile(rb"<!(DOCTYPE|ENTITY)")
-_ROOT_START = re.compile(rb"<[A-Za-z_:]")
 _LOCAL: dict[str, str] = {}
 
 
 class _GuardedStream:
-    """A file-like view of ``stream`` that refuses a DTD or entity declaration in the document's prolog."""
+    """A file-like view of ``stream`` that first checks the prolog (:func:`~.xml_guard.check_prolog`)."""
 
     def __init__(self, stream: ByteStream, file: str) -> None:
         self._stream = stream
@@ -40,8 +37,7 @@ class _GuardedStream:
 
     def read(self, size: int = -1) -> bytes:
         if self._head is None:
-            self._head = self._read_prolog(size)
-            refuse_declarations(self._head, self._file)
+            self._head = check_prolog(self._stream, self._file, size).head
         if self._head:
             if size < 0 or size >= len(self._head):
                 data, self._head = self._head, b""
@@ -49,32 +45,6 @@ class _GuardedStream:
                 data, self._head = self._head[:size], self._head[size:]
             return data
         return self._stream.read(size)
-
-
-    def _read_prolog(self, size: int) -> bytes:
-        return read_prolog(self._stream, size)
-
-
-def read_prolog(stream: ByteStream, size: int = PROLOG_BYTES) -> bytes:
-    """The first block of the document, extended until the root element starts (or 4 MiB)."""
-    head = stream.read(max(size, PROLOG_BYTES))
-    while head and not _ROOT_START.search(head) and len(head) < MAX_PROLOG_BYTES:
-        more = stream.read(PROLOG_BYTES)
-        if not more:
-            break
-        head += more
-    return head
-
-
-def refuse_declarations(head: bytes, file: str) -> None:
-    """Raise ImportFailed if the prolog in ``head`` declares a DTD or an entity."""
-    root = _ROOT_START.search(head)
-    prolog = head[:root.start()] if root else head
-    found = _DECLARATION.search(prolog)
-    if found:
-        line = prolog.count(b"\n", 0, found.start()) + 1
-        raise ImportFailed(file, line, "DTD and entity declarations (<!DOCTYPE>, <!ENTITY>) are not allowed in "
-                                       "XES files")
 
 
 def _local(tag: str) -> str:
@@ -115,7 +85,7 @@ def read_xes(stream: ByteStream, file: str, options: ImportOptions) -> Iterator[
     """Yield the events of every trace in the XES document in ``stream``, in document order."""
     context = etree.iterparse(_GuardedStream(stream, file), events=("end",), tag="{*}trace",
                               resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                              remove_comments=True, remove_pis=True)
+                              huge_tree=False, remove_comments=True, remove_pis=True)
     checked = False
     zone = load_timezone(options.timezone)
     etree.clear_error_log()
@@ -150,8 +120,7 @@ def _check_document(tree: Any, file: str) -> None:
     """Second line of defence: refuse a DTD the prolog scan could not see (e.g. in UTF-16)."""
     docinfo = tree.docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
-        raise ImportFailed(file, 1, "DTD and entity declarations (<!DOCTYPE>, <!ENTITY>) are not allowed in "
-                                    "XES files")
+        raise ImportFailed(file, 1, REFUSED)
     root = tree.getroot()
     if _local(root.tag) != "log":
         raise ImportFailed(file, root.sourceline, "not an XES log (the root element must be <log>)")

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from momentos.kit.csv_cells import neutralized
 from momentos.listening.analysis.text import MAX_CHARS, clean
 
 ADDED = ("language", "sentiment", "sentiment_score", "theme")
@@ -114,7 +115,7 @@ def write_atomically(out: Path, columns: list[str], rows: list[dict[str, str]]) 
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=columns)
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows({key: neutralized(value) for key, value in row.items()} for row in rows)
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

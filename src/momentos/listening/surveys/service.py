@@ -16,8 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from momentos.catalog import service as catalog
+from momentos.db import session_link_key
 from momentos.errors import Conflict, NotFound, ValidationFailed
-from momentos.kit.ids import new_token
+from momentos.kit.ids import digest, link_token, new_nonce
 from momentos.listening.surveys.schemas import AnswerIn, SurveyCreate, SurveyResponseIn
 from momentos.models import Customer, Feedback, Organization, Process, Survey, SurveyInvitation, Touchpoint
 from momentos.notify import outbox
@@ -25,6 +26,7 @@ from momentos.policy import service as policy
 from momentos.policy.engine import Decision, Reason
 
 TOKEN_MAX = 64
+LINK_PURPOSE = "survey"
 
 
 def create_survey(session: Session, org_id: int, data: SurveyCreate, now: datetime) -> Survey:
@@ -90,7 +92,8 @@ def invite(session: Session, org_id: int, survey: Survey, customer_id: int, dedu
            process_id: int | None = None, service_id: int | None = None,
            moment: str | None = None) -> SurveyInvitation | None:
     """Queue an invitation (policy decided now); None when one with the same dedup key exists already."""
-    token = new_token(24)
+    nonce = new_nonce()
+    token = link_token(session_link_key(session), LINK_PURPOSE, nonce)
     expires_at = now + timedelta(hours=survey.valid_hours)
     customer = session.get_one(Customer, customer_id)
     org = session.get_one(Organization, org_id)
@@ -113,7 +116,8 @@ def invite(session: Session, org_id: int, survey: Survey, customer_id: int, dedu
                       notification_id=notification.id)
     invitation = SurveyInvitation(org_id=org_id, survey_id=survey.id, customer_id=customer_id, process_id=process_id,
                                   service_id=item.service_id, moment=item.moment, notification_id=notification.id,
-                                  dedup_key=dedup_key, token=token, created_at=now, expires_at=expires_at)
+                                  dedup_key=dedup_key, digest=digest(token), nonce=nonce, created_at=now,
+                                  expires_at=expires_at)
     session.add(invitation)
     session.flush()
     return invitation
@@ -122,7 +126,13 @@ def invite(session: Session, org_id: int, survey: Survey, customer_id: int, dedu
 def invitation_by_token(session: Session, token: str) -> SurveyInvitation | None:
     if not token or len(token) > TOKEN_MAX:
         return None
-    return session.scalar(select(SurveyInvitation).where(SurveyInvitation.token == token))
+    return session.scalar(select(SurveyInvitation).where(SurveyInvitation.digest == digest(token)))
+
+
+def link_token_of(session: Session, invitation: SurveyInvitation) -> str | None:
+    """The invitation's token (derived again: only its digest is stored); None for one issued before tokens were
+    derived."""
+    return None if invitation.nonce is None else link_token(session_link_key(session), LINK_PURPOSE, invitation.nonce)
 
 
 def open_invitation(session: Session, process_id: int, now: datetime) -> SurveyInvitation | None:
