@@ -60,7 +60,9 @@ def test_a_revoked_key_is_refused_on_the_next_request(db: Session, client: TestC
     assert ingest.status_code == 401
     revokes = entries(db, org.id, action="key.revoke")
     assert [e.target for e in revokes] == [f"api_key:{writer_id}", f"api_key:{second['id']}"]
-    assert revokes[1].before["state"] == "active" and revokes[1].after["state"] == "revoked"
+    assert revokes[1].before == {"kind": "admin", "name": "ci", "prefix": second["prefix"], "state": "active",
+                                 "expires_at": None}
+    assert revokes[1].after is not None and revokes[1].after["state"] == "revoked"
     assert revokes[1].actor_label.startswith("admin key ma_")
 
 
@@ -93,7 +95,8 @@ def test_rotation_keeps_the_old_key_for_the_grace_period_only(db: Session, clien
     r = client.post(f"/api/v1/keys/{own['id']}/rotate", headers=bearer(body["key"]))
     assert (r.status_code, r.json()["code"]) == (409, "key_expired")
     rotation = entries(db, org.id, action="key.rotate")[0]
-    assert rotation.target == f"api_key:{own['id']}" and rotation.after["replaced_by"] == body["id"]
+    assert rotation.after is not None and rotation.target == f"api_key:{own['id']}"
+    assert rotation.after["replaced_by"] == body["id"]
     assert rotation.after["grace_seconds"] == 3600 and body["key"] not in str(rotation.after)
 
 
