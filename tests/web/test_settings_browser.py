@@ -72,9 +72,11 @@ def test_an_owner_disables_and_enables_a_person_in_english(page: Page, chromium:
     assert live_server.read(lambda s: users.check_password(s, agent, "a long enough test password")) is None
     row.get_by_role("button", name=f"Enable {agent}").click()
     expect(page.locator(f'tr[data-person="{agent}"]')).to_have_attribute("data-state", "active")
-    page.locator(f'tr[data-person="{agent}"]').get_by_label(f"Role of {agent}", exact=True).select_option("analyst")
+    role = page.locator(f'tr[data-person="{agent}"]').get_by_label(f"Role of {agent}", exact=True)
+    role.select_option("analyst")
     page.get_by_role("button", name=f"Change the role of {agent}").click()
-    expect(page.locator(f'tr[data-person="{agent}"]').get_by_label(f"Role of {agent}", exact=True)).to_have_value("analyst")
+    expect(page.locator(f'tr[data-person="{agent}"]').get_by_label(f"Role of {agent}", exact=True)
+           ).to_have_value("analyst")
     expect(page.locator(f'tr[data-person="{owner}"]')).to_contain_text("(you)")
     log = live_server.read(lambda s: [(e.action, e.actor_label) for e in entries(s, shop.id, action="user")])
     assert log == [("user.role", owner), ("user.enable", owner), ("user.disable", owner)]
