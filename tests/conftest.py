@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from momentos.migrate import upgrade
 from momentos.models import Organization
 from momentos.orgs.schemas import IssuedKeys, OrganizationCreate
 from momentos.orgs.service import create_organization
+from momentos.web.proxies import SERVER_OPTIONS
 
 PG_URL = os.environ.get("MOMENTOS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 DATA = Path(__file__).parent / "data"
@@ -176,15 +178,16 @@ class LiveServer:
             return fn(session)
 
 
-@pytest.fixture
-def live_server(engine: Engine) -> Iterator[LiveServer]:
-    """A real uvicorn server on loopback over the run's migrated database (data is committed; tests use
-    their own organizations, so they do not see each other)."""
+@contextmanager
+def running_server(engine: Engine, **settings: Any) -> Iterator[LiveServer]:
+    """A real uvicorn server on loopback over ``engine``, with uvicorn's options of ``momentos serve`` (forwarded
+    headers left to the app) and test settings (``settings`` override them). Organizations made while it runs
+    are deleted after it."""
     port = free_port()
-    app = create_app(test_settings(public_url=f"http://127.0.0.1:{port}"))
+    app = create_app(test_settings(**{"public_url": f"http://127.0.0.1:{port}", **settings}))
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", **SERVER_OPTIONS)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -204,3 +207,11 @@ def live_server(engine: Engine) -> Iterator[LiveServer]:
         # committed data must not leak into later tests (e.g. pending notifications a worker test would claim)
         with unit_of_work(factory) as session:
             session.execute(delete(Organization).where(Organization.id >= first_new_org))
+
+
+@pytest.fixture
+def live_server(engine: Engine) -> Iterator[LiveServer]:
+    """A real uvicorn server on loopback over the run's migrated database (data is committed; tests use
+    their own organizations, so they do not see each other)."""
+    with running_server(engine) as server:
+        yield server

@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if owns_engine:
             app.state.engine.dispose()
 
-    app = FastAPI(title="Momentos", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="Momentos", version="0.1.0", lifespan=lifespan, docs_url=None)
     app.state.settings = settings
     app.state.wiring = bootstrap(settings)
     _install_error_handlers(app)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -64,18 +66,27 @@ def org_create(slug: str, name: Annotated[str | None, typer.Option(help="Display
 @app.command("serve")
 def serve(host: Annotated[str | None, typer.Option()] = None, port: Annotated[int | None, typer.Option()] = None,
           workers: Annotated[int, typer.Option(help="uvicorn worker processes")] = 1) -> None:
-    """Serve the API, the ingestion endpoints and the pages."""
+    """Serve the API, the ingestion endpoints and the pages. Forwarded headers (X-Forwarded-For) are honoured only
+    from MOMENTOS_TRUSTED_PROXIES."""
     import uvicorn
+
+    from momentos.web.proxies import SERVER_OPTIONS
 
     settings = Settings()
     uvicorn.run("momentos.app:create_app", factory=True, host=host or settings.host, port=port or settings.port,
-                workers=workers, log_level="info")
+                workers=workers, log_level="info", **SERVER_OPTIONS)
 
 
 @app.command("demo")
 def demo(serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True,
-         customers: Annotated[int, typer.Option(help="demo customers")] = 300) -> None:
-    """Migrate, load the demo organization (once), print its keys and serve on 127.0.0.1."""
+         customers: Annotated[int, typer.Option(help="demo customers")] = 300,
+         port: Annotated[int | None, typer.Option(help="port to serve on (default MOMENTOS_PORT or 8000)")] = None,
+         ) -> None:
+    """Migrate, load the demo organization (once), print its keys and serve on 127.0.0.1.
+
+    The keys and the demo password are kept in ``DATA_DIR/demo-credentials.json`` (readable by you only), so a
+    second run prints the same ones; if they no longer work (revoked, file removed), new ones are issued and the
+    output says so."""
     from momentos.bootstrap import bootstrap
     from momentos.demo.loader import load_demo
     from momentos.kit.clock import utcnow
@@ -83,18 +94,42 @@ def demo(serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True
     from momentos.orgs.service import get_organization
     from momentos.users.service import demo_login
 
+    if port is not None:
+        # The served app reads its settings from the environment: the port, and links built on it.
+        os.environ["MOMENTOS_PORT"] = str(port)
+        os.environ.setdefault("MOMENTOS_PUBLIC_URL", f"http://{Settings().host}:{port}")
     settings = Settings()
+    saved = settings.data_dir / "demo-credentials.json"
+    previous = _read_json(saved)
     engine = make_engine(settings.effective_database_url)
     upgrade(engine)
     with unit_of_work(make_session_factory(engine)) as session:
         info = load_demo(session, customers=customers, reactions=bootstrap(settings).reactions,
-                         public_url=settings.public_url)
-        info["login"] = demo_login(session, get_organization(session, info["organization"]).id, utcnow())
+                         public_url=settings.public_url, keep=previous)
+        found = previous.get("login")
+        login: dict[str, Any] = found if isinstance(found, dict) else {}
+        info["login"] = demo_login(session, get_organization(session, info["organization"]).id, utcnow(),
+                                   keep=login.get("password"))
+        if info["login"]["password"] != login.get("password"):
+            info["credentials"] = "new"
     engine.dispose()
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    saved.touch(mode=0o600)
+    saved.write_text(json.dumps({key: info[key] for key in ("admin_key", "write_key", "login")}))
     typer.echo(json.dumps(info, indent=2, ensure_ascii=False))
+    if info["credentials"] == "new" and previous:
+        typer.echo("The previous demo keys or password no longer worked: new ones were issued (above).")
     if serve_after:
         typer.echo(f"Momentos demo: open {settings.public_url}/?lang=es  (demo login or admin key above)")
-        serve(None, None, 1)
+        serve(None, settings.port, 1)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        found = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 @app.command("worker")
@@ -106,7 +141,6 @@ def worker(once: Annotated[bool, typer.Option(help="Exit when nothing is due")] 
 
     The worker writes a heartbeat row (``momentos ops health``); SIGTERM or Ctrl-C stop it cleanly after the
     current round."""
-    import os
     import socket
 
     from momentos.bootstrap import bootstrap

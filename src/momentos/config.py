@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEV_SECRET = "dev-only-secret-change-me"  # noqa: S105 - refused outside development
 
@@ -20,6 +22,15 @@ class IngestSettings(BaseModel):
     burst: int = 1000
     max_upload_bytes: int = 50 * 1024 * 1024
     """Largest event-log file accepted by the upload form of the operations page (the CLI has no limit)."""
+
+
+class ApiSettings(BaseModel):
+    """The read API (``/api/v1/…`` with an admin key): a token bucket per key, beside ingestion's own."""
+
+    rate_per_second: float = 50.0
+    """Sustained requests per second allowed per admin key (``MOMENTOS_API__RATE_PER_SECOND``)."""
+    burst: int = 200
+    """Requests a key may make at once before the rate applies (``MOMENTOS_API__BURST``)."""
 
 
 class NotifySettings(BaseSettings):
@@ -78,8 +89,30 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     default_language: Literal["es", "en"] = "es"
     sql_echo: bool = False
+    trusted_proxies: Annotated[list[str], NoDecode] = []
+    """Reverse proxies (IPs or CIDR networks) whose ``X-Forwarded-For`` / ``X-Forwarded-Proto`` are believed
+    (``MOMENTOS_TRUSTED_PROXIES=10.0.0.5,10.1.0.0/16`` or a JSON list). Empty: forwarded headers are ignored and
+    the client is the connection's peer."""
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: Any) -> Any:
+        """A comma-separated string or a JSON list; every entry must be an IP address or network."""
+        if isinstance(value, str):
+            value = json.loads(value) if value.strip().startswith("[") else value.split(",")
+        if not isinstance(value, list):
+            return value
+        entries = []
+        for entry in (str(v).strip() for v in value if str(v).strip()):
+            try:
+                network = ipaddress.ip_network(entry, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"trusted_proxies: {entry!r} is not an IP address or network") from exc
+            entries.append(str(network) if "/" in entry else entry)
+        return entries
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

@@ -16,7 +16,7 @@ from typing import Any, Literal, cast
 
 import polars as pl
 from psycopg.types.json import Jsonb
-from sqlalchemy import Boolean, Float, Select, String, Table, bindparam
+from sqlalchemy import Boolean, Float, Select, String, Table, bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -383,3 +383,15 @@ def positional_sql(session: Session, stmt: Select[Any]) -> tuple[str, list[Any]]
         processor = bind.type.dialect_impl(dialect).bind_processor(dialect) if bind is not None else None
         values.append(processor(value) if processor is not None else value)
     return str(compiled), values
+
+
+def hold_advisory_locks(session: Session, space: str, names: Sequence[str]) -> None:
+    """PostgreSQL: hold a transaction-scoped advisory lock per name of ``space`` (in the current schema) until the
+    session's transaction ends; others asking for one of them wait. Names are locked in sorted order, so two
+    transactions asking for overlapping names cannot deadlock. SQLite has no such locks (nothing is done): its
+    writers are serialised by the database's single write lock, which a transaction holds from its first write."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for name in sorted(set(names)):
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:space || current_schema()), hashtext(:name))"),
+                        {"space": space, "name": name})

@@ -97,11 +97,16 @@ def test_customers_are_bilingual_with_time_zones_and_events_are_recent(db: Sessi
     assert demo["events"] == db.scalar(select(func.count()).select_from(Event).where(Event.org_id == org_id))
 
 
-def test_second_run_loads_nothing_again_and_issues_working_keys(db: Session, demo: dict[str, Any]) -> None:
-    again = load_demo(db, customers=CUSTOMERS, reactions=REACTIONS)
-    assert (again["customers"], again["processes"], again["events"]) == (
+def test_second_run_loads_nothing_again_and_keeps_the_keys_it_printed(db: Session, demo: dict[str, Any]) -> None:
+    kept = load_demo(db, customers=CUSTOMERS, reactions=REACTIONS, keep=demo)
+    assert (kept["customers"], kept["processes"], kept["events"]) == (
         demo["customers"], demo["processes"], demo["events"])
-    assert again["organization"] == "demo"
+    assert (kept["admin_key"], kept["write_key"], kept["credentials"]) == (demo["admin_key"], demo["write_key"],
+                                                                           "kept")
+    # Keys that do not work for the demo organization (or none remembered) are replaced, and the answer says so.
+    again = load_demo(db, customers=CUSTOMERS, reactions=REACTIONS,
+                      keep={"admin_key": demo["write_key"], "write_key": "mw_not-a-key"})
+    assert again["organization"] == "demo" and again["credentials"] == "new"
     assert again["admin_key"] != demo["admin_key"]
     assert again["write_key"] != demo["write_key"]
     admin, writer = authenticate(db, again["admin_key"]), authenticate(db, again["write_key"])

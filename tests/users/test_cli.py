@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -22,6 +23,7 @@ register(app)
 def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("MOMENTOS_DATABASE_URL", url)
+    monkeypatch.setenv("MOMENTOS_DATA_DIR", str(tmp_path))
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     assert runner.invoke(app, ["org", "create", "acme"]).exit_code == 0
     return url
@@ -72,4 +74,36 @@ def test_demo_prints_a_working_login_beside_the_keys(db_url: str) -> None:
         user = users.check_password(session, info["login"]["email"], info["login"]["password"])
         assert user is not None
         assert users.role_in(session, user.id, get_organization(session, "demo").id) == "owner"
+    engine.dispose()
+
+
+def _demo(*args: str) -> dict[str, Any]:
+    result = runner.invoke(app, ["demo", "--no-serve", "--customers", "20", *args])
+    assert result.exit_code == 0, result.output
+    info: dict[str, Any] = json.loads(result.output[result.output.index("{"):result.output.rindex("}") + 1])
+    return info
+
+
+def test_demo_run_again_prints_the_same_keys_and_password(db_url: str, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("MOMENTOS_PORT", "MOMENTOS_PUBLIC_URL"):  # `--port` sets them for the served app: undo afterwards
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    first = _demo()
+    saved = tmp_path / "demo-credentials.json"
+    assert saved.stat().st_mode & 0o777 == 0o600
+    second = _demo("--port", "8765")
+    assert second["credentials"] == "kept"
+    assert (second["admin_key"], second["write_key"], second["login"]) == (
+        first["admin_key"], first["write_key"], first["login"])
+    assert second["url"].startswith("http://127.0.0.1:8765/")
+    # Without the remembered credentials, new ones are issued and the output says so.
+    saved.unlink()
+    third = _demo()
+    assert third["credentials"] == "new"
+    assert third["admin_key"] != first["admin_key"] and third["login"]["password"] != first["login"]["password"]
+    engine = make_engine(db_url)
+    with unit_of_work(make_session_factory(engine)) as session:
+        assert users.check_password(session, third["login"]["email"], third["login"]["password"]) is not None
+        assert users.check_password(session, first["login"]["email"], first["login"]["password"]) is None
     engine.dispose()

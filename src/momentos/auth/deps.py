@@ -10,7 +10,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from momentos.auth.rate_limits import check_api_rate
 from momentos.errors import Forbidden, Unauthorized
+from momentos.kit.ids import digest
 from momentos.orgs.service import Principal, authenticate
 
 
@@ -60,9 +62,12 @@ def require_writer(request: Request, session: DbSession) -> Principal:
 
 
 def require_admin(request: Request, session: DbSession) -> Principal:
-    principal = principal_for(session, key_from_request(request))
+    """Admin key: the API beside ingestion, within the key's rate limit (``auth.rate_limits``)."""
+    key = key_from_request(request)
+    principal = principal_for(session, key)
     if not principal.is_admin:
         raise Forbidden("An admin key is required.", code="admin_key_required")
+    check_api_rate(request, digest(key or ""))
     return principal
 
 

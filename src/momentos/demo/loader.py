@@ -10,7 +10,7 @@ transaction).
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,7 +38,7 @@ from momentos.listening.surveys import service as surveys
 from momentos.listening.surveys.schemas import SurveyCreate, SurveyResponseIn
 from momentos.models import Customer, Organization, Process
 from momentos.orgs.schemas import OrganizationCreate
-from momentos.orgs.service import create_organization, get_organization, issue_key
+from momentos.orgs.service import authenticate, create_organization, get_organization, issue_key
 from momentos.promises import definitions
 from momentos.promises.schemas import PromiseCreate
 from momentos.segments import service as segments
@@ -56,15 +56,20 @@ SEGMENTS: tuple[dict[str, Any], ...] = (
 
 
 def load_demo(session: Session, customers: int = 300, *, reactions: Sequence[Reaction], seed: int = SEED,
-              now: datetime | None = None, public_url: str | None = None) -> dict[str, Any]:
-    """Create and fill the ``demo`` organization unless it exists; always return new admin and write keys.
-    ``reactions``: what reacts to the stored events (``momentos.bootstrap.reactions()``)."""
+              now: datetime | None = None, public_url: str | None = None,
+              keep: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Create and fill the ``demo`` organization unless it exists; return its admin and write keys.
+    ``reactions``: what reacts to the stored events (``momentos.bootstrap.reactions()``). ``keep``: the keys a
+    previous run printed (``admin_key``, ``write_key``); they are returned again while they still work for the demo
+    organization, otherwise new ones are issued. ``credentials`` in the answer says which (``kept`` or ``new``)."""
     try:
         org = get_organization(session, DEMO_SLUG)
     except NotFound:
         org = _create(session, customers, seed, now or utcnow(), reactions)
-    admin_key = issue_key(session, org.id, "admin", name="momentos demo")
-    write_key = issue_key(session, org.id, "write", name="momentos demo")
+    admin_key, write_key = _still_working(session, org.id, keep or {})
+    kept = bool(admin_key and write_key)
+    admin_key = admin_key or issue_key(session, org.id, "admin", name="momentos demo")
+    write_key = write_key or issue_key(session, org.id, "write", name="momentos demo")
     base = (public_url or Settings().public_url).rstrip("/")
     return {
         "organization": org.slug,
@@ -77,7 +82,18 @@ def load_demo(session: Session, customers: int = 300, *, reactions: Sequence[Rea
         "processes": _count(session, Process, org.id),
         "events": count_events(session, org.id),
         "url": f"{base}/?lang={org.default_language}",
+        "credentials": "kept" if kept else "new",
     }
+
+
+def _still_working(session: Session, org_id: int, keep: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    found: dict[str, str | None] = {"admin": None, "write": None}
+    for kind in found:
+        key = keep.get(f"{kind}_key")
+        principal = authenticate(session, key) if isinstance(key, str) and key else None
+        if principal is not None and principal.org_id == org_id and principal.kind == kind:
+            found[kind] = key
+    return found["admin"], found["write"]
 
 
 def _count(session: Session, model: type[Customer] | type[Process], org_id: int) -> int:

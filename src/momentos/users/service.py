@@ -16,6 +16,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from momentos.db import is_postgres
+from momentos.dialect import hold_advisory_locks
 from momentos.errors import Conflict, NotFound, ValidationFailed
 from momentos.kit.ids import digest, new_token
 from momentos.models import LoginFailure, Membership, Organization, User, WebSession
@@ -115,6 +117,27 @@ def _subjects(email: str | None, address: str | None) -> list[tuple[str, int]]:
     return subjects
 
 
+THROTTLE_LOCKS = "momentos.sign-in"
+"""The advisory lock space of sign-in attempts (PostgreSQL), one lock per subject."""
+
+
+def begin_attempt(session: Session, email: str | None, address: str | None, now: datetime) -> int:
+    """Start a sign-in attempt: hold its subjects (account and client address) until the transaction ends, then
+    return the seconds to wait (0: the password may be checked now).
+
+    Holding the subjects makes check-and-count atomic: a parallel attempt for the same account or address waits
+    until this one has committed its failure, so it counts it. PostgreSQL: an advisory lock per subject; SQLite:
+    a write (the prune of old failures) takes the database's write lock for the rest of the transaction."""
+    hold_advisory_locks(session, THROTTLE_LOCKS, [subject for subject, _ in _subjects(email, address)])
+    if not is_postgres(session):
+        _prune(session, now)
+    return locked_for(session, email, address, now)
+
+
+def _prune(session: Session, now: datetime) -> None:
+    session.execute(delete(LoginFailure).where(LoginFailure.failed_at < now - 4 * THROTTLE_WINDOW))
+
+
 def locked_for(session: Session, email: str | None, address: str | None, now: datetime) -> int:
     """Seconds until another attempt is allowed for this account or client address (0: allowed now)."""
     wait = 0
@@ -130,7 +153,7 @@ def locked_for(session: Session, email: str | None, address: str | None, now: da
 def record_failure(session: Session, email: str | None, address: str | None, now: datetime) -> None:
     for subject, _ in _subjects(email, address):
         session.add(LoginFailure(subject=subject, failed_at=now))
-    session.execute(delete(LoginFailure).where(LoginFailure.failed_at < now - 4 * THROTTLE_WINDOW))
+    _prune(session, now)
     session.flush()
 
 
@@ -214,8 +237,14 @@ def set_password(session: Session, user: User, password: str) -> None:
 DEMO_EMAIL = "demo@momentos.example"
 
 
-def demo_login(session: Session, org_id: int, now: datetime) -> dict[str, str]:
-    """The demo organization's owner account, with a fresh random password on every call (shown once)."""
+def demo_login(session: Session, org_id: int, now: datetime, keep: str | None = None) -> dict[str, str]:
+    """The demo organization's owner account. ``keep``: the password a previous run printed, kept while it still
+    signs in; otherwise a fresh random one is set (shown once)."""
+    if keep and check_password(session, DEMO_EMAIL, keep) is not None:
+        user = get_user_by_email(session, DEMO_EMAIL)
+        assert user is not None
+        add_membership(session, user.id, org_id, "owner", now)
+        return {"email": DEMO_EMAIL, "password": keep}
     password = new_token(12)
     user = get_user_by_email(session, DEMO_EMAIL)
     if user is None:

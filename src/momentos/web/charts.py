@@ -44,7 +44,7 @@ def bar_chart(title: str, categories: Sequence[str], series: Sequence[Series], *
     chart_id = chart_id or f"chart-{next(_ids)}"
     rows_per_cat = 1 if stacked else max(len(series), 1)
     band = rows_per_cat * _BAR_H + _GAP * 2
-    legend_h = 22 if len(series) > 1 else 0
+    legend, legend_h = _legend(series) if len(series) > 1 else ([], 0)
     height = legend_h + band * len(categories) + 4
     scale = _scale(categories, series, stacked)
     plot_w = _WIDTH - _LABEL_W - _VALUE_W
@@ -52,7 +52,7 @@ def bar_chart(title: str, categories: Sequence[str], series: Sequence[Series], *
              f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">',
              f'<title id="{chart_id}-title">{escape(title)}</title>',
              f'<desc id="{chart_id}-desc">{escape(description or title)}</desc>']
-    parts += _legend(series) if legend_h else []
+    parts += legend
     for i, category in enumerate(categories):
         top = legend_h + i * band + _GAP
         parts.append(f'<text x="{_LABEL_W - 8}" y="{top + rows_per_cat * _BAR_H / 2 + 4}" text-anchor="end" '
@@ -89,13 +89,22 @@ def _scale(categories: Sequence[str], series: Sequence[Series], stacked: bool) -
     return max((value(s, i) for s in series for i in range(len(categories))), default=0.0)
 
 
-def _legend(series: Sequence[Series]) -> list[str]:
-    out, x = [], _LABEL_W
+_LEGEND_ROW = 20
+
+
+def _legend(series: Sequence[Series]) -> tuple[list[str], int]:
+    """The legend's swatches, wrapped onto as many rows as the chart's width needs, and its height."""
+    out, x, row = [], 8, 0
     for j, s in enumerate(series):
-        out.append(f'<rect x="{x}" y="4" width="12" height="12" rx="2" fill="{PALETTE[j % len(PALETTE)]}"/>'
-                   f'<text x="{x + 16}" y="14" font-size="12" fill="#1f2937">{escape(s.name)}</text>')
-        x += 28 + 7 * len(s.name)
-    return out
+        name = _short(s.name, 40)
+        width = 28 + 7 * len(name)
+        if x + width > _WIDTH and x > 8:
+            x, row = 8, row + 1
+        y = 4 + row * _LEGEND_ROW
+        out.append(f'<rect x="{x}" y="{y}" width="12" height="12" rx="2" fill="{PALETTE[j % len(PALETTE)]}"/>'
+                   f'<text x="{x + 16}" y="{y + 10}" font-size="12" fill="#1f2937">{escape(name)}</text>')
+        x += width
+    return out, (row + 1) * _LEGEND_ROW + 2
 
 
 def _short(label: str, limit: int = 26) -> str:

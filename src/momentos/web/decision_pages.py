@@ -17,9 +17,9 @@ from momentos.models import ContactDecision, Notification, NotificationAttempt
 from momentos.notify import attempts as delivery
 from momentos.policy import service as policy
 from momentos.policy.messages import explain
+from momentos.web.access import AnyRole
 from momentos.web.customer_pages import CONSENT_HISTORY_SIZE, Catalog
 from momentos.web.rendering import PagesDep
-from momentos.web.session import SignedIn
 
 router = APIRouter()
 DECISION_LIMIT = 200
@@ -60,7 +60,7 @@ def _attempt(a: NotificationAttempt, lang: str) -> AttemptView:
 
 
 @router.get("/customers/{external_id:path}/contact-decisions", name="contact_decisions")
-def decisions_page(external_id: str, request: Request, viewer: SignedIn, session: DbSession,
+def decisions_page(external_id: str, request: Request, viewer: AnyRole, session: DbSession,
                    pages: PagesDep) -> Response:
     customer = customers.get_customer(session, viewer.org_id, external_id)
     lang = pages.language(request)

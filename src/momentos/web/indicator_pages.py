@@ -23,10 +23,11 @@ from momentos.catalog import service as catalog
 from momentos.kit import i18n
 from momentos.kit.i18n import N_
 from momentos.segments import service as segments
+from momentos.web.access import Reader
 from momentos.web.charts import Fmt, Series, bar_chart
 from momentos.web.labels import LABELS, message_id
+from momentos.web.process_map import MapLabels, moment_graph, variant_rows
 from momentos.web.rendering import PagesDep
-from momentos.web.session import SignedIn
 
 router = APIRouter()
 
@@ -86,6 +87,44 @@ def build_charts(ind: MomentIndicators, names: dict[str, str], lang: str) -> Ind
     return IndicatorCharts(funnel, conversion, times, contacts, _channel_chart(ind, cats, t, percent))
 
 
+@dataclass(frozen=True)
+class ProcessMapView:
+    graph: Markup
+    variants: Markup
+
+
+def build_process_map(session: Session, org_id: int, q: AnalyticsQuery, ind: MomentIndicators,
+                      names: dict[str, str], lang: str) -> ProcessMapView:
+    """The service's process map at the level of moments (the directly-follows graph with counts and median times,
+    and its most common variants), for the indicators page and the report: same filters as the indicators."""
+    by_moment = q.model_copy(update={"by": "moment", "view": "model"})
+    edges = analytics.performance_dfg(session, org_id, by_moment)
+    top = analytics.variants(session, org_id, by_moment, limit=10)
+
+    def t(message: str) -> str:
+        return i18n.gettext(lang, message)
+
+    labels = MapLabels(
+        title=t(N_("Process map")), description=t(N_(
+            "How processes moved between the moments: arrows down move to the next moment, arrows on the right "
+            "jump ahead, arrows on the left go back; each arrow shows how many moves and their median time.")),
+        source=t(N_("From")), target=t(N_("To")), moves=t(N_("moves")), median=t(N_("median time")),
+        variants=t(N_("Most common paths")), processes=t(N_("processes")), share=t(N_("Share")),
+        arcs_shown=t(N_("Arrows shown")), no_moves=t(N_("No process has moved between moments yet.")))
+
+    def duration(seconds: float) -> str:
+        return i18n.format_duration(timedelta(seconds=seconds), lang)
+
+    def number(value: float) -> str:
+        return i18n.format_number(value, lang)
+
+    def percent(value: float) -> str:
+        return f"{i18n.format_number(round(value, 1), lang)} %"
+
+    return ProcessMapView(moment_graph(edges, ind.moments, names, labels, duration, number),
+                          variant_rows(top, names, labels, number, percent))
+
+
 def _channel_chart(ind: MomentIndicators, cats: list[str], t: Callable[[str], str], percent: Fmt) -> Markup:
     channels = sorted({c.channel for mix in ind.channel_mix for c in mix.channels})
     series = []
@@ -105,7 +144,7 @@ def _day(value: str | None) -> datetime | None:
 
 
 @router.get("/services/{key}/indicators", name="service_indicators")
-def indicators_page(key: str, request: Request, viewer: SignedIn, session: DbSession, pages: PagesDep,
+def indicators_page(key: str, request: Request, viewer: Reader, session: DbSession, pages: PagesDep,
                     channel: Annotated[str | None, Query()] = None,
                     start: Annotated[str | None, Query(alias="from")] = None,
                     end: Annotated[str | None, Query(alias="to")] = None,
@@ -122,6 +161,7 @@ def indicators_page(key: str, request: Request, viewer: SignedIn, session: DbSes
     names = moment_names(session, viewer.org_id, ind, lang)
     return pages.render(request, "indicators.html", {
         "service": service, "ind": ind, "names": names, "charts": build_charts(ind, names, lang),
+        "process": build_process_map(session, viewer.org_id, q, ind, names, lang),
         "channels": sorted(LABELS["channel"]), "channel": channel or "", "start": start or "", "end": end or "",
         "segments": segments.list_segments(session, viewer.org_id), "segment": segment or ""},
         viewer=viewer)

@@ -1,7 +1,10 @@
 """Sign-in (e-mail and password, or an organization's admin key), sign-out and the organization switcher.
 
 Failed attempts are counted per account and per client address (``users.service``): past the limit the form says
-how long to wait (HTTP 429) and even the right password is refused until then.
+how long to wait (HTTP 429) and even the right password is refused until then. An attempt holds its account and
+address from the check to the commit of its failure, so parallel attempts are counted one after another. The client
+address is the connection's peer (``request.client``); forwarded headers replace it only when they come from
+``MOMENTOS_TRUSTED_PROXIES`` (``web.proxies``).
 """
 
 from __future__ import annotations
@@ -98,7 +101,7 @@ def login(request: Request, session: DbSession, pages: PagesDep, key: Annotated[
         return _form(request, pages, next_url, "expired", 400, email=email)
     now, address = utcnow(), client_address(request)
     account = None if key else email
-    wait = users.locked_for(session, account, address, now)
+    wait = users.begin_attempt(session, account, address, now)  # held until this request's transaction ends
     if wait:
         return _form(request, pages, next_url, "locked", 429, email=email, wait_minutes=math.ceil(wait / 60))
     error = _key_sign_in(request, session, key) if key else _password_sign_in(request, session, email, password)

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from momentos.auth.deps import DbSession
+from momentos.catalog import service as catalog
 from momentos.dashboard import drill as drill_mod
 from momentos.dashboard import journey_map
 from momentos.dashboard.cache import ViewCache
@@ -78,10 +79,15 @@ def cell_page(key: str, request: Request, viewer: Reader, session: DbSession, pa
     filters = MapFilters.parse(start, end, channel, view, segment)
     data = drill_mod.drill(session, viewer.org_id, key, filters, moment[:64], kind[:32], cache)
     shown = journey_map.shown_model(session, viewer.org_id, data.service, filters)
-    name = shown.moment(moment).name(pages.language(request)) if shown.has(moment) else moment
+    lang = pages.language(request)
+    name = shown.moment(moment).name(lang) if shown.has(moment) else moment
+    # Where each process stands now, by the moment's name (processes of another cycle may stand anywhere).
+    own = catalog.get_journey_model(session, viewer.org_id, data.service.journey_model_key)
+    names = {m.key: m.name(lang) for model in (shown, own) for m in model.moments}
     chosen = segments.get_segment(session, viewer.org_id, filters.segment) if filters.segment else None
     return pages.render(request, "cell.html", {"drill": data, "filters": filters, "moment_name": name,
-                                               "segment": chosen, "limit": drill_mod.LIMIT}, viewer=viewer)
+                                               "moment_names": names, "segment": chosen,
+                                               "limit": drill_mod.LIMIT}, viewer=viewer)
 
 
 @router.get("/services/{key}/report.html", name="map_report")

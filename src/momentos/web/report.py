@@ -19,7 +19,7 @@ from momentos.kit.clock import utcnow
 from momentos.kit.i18n import N_
 from momentos.models import Organization
 from momentos.segments import service as segments
-from momentos.web.indicator_pages import build_charts, moment_names
+from momentos.web.indicator_pages import build_charts, build_process_map, moment_names
 from momentos.web.rendering import STATIC_DIR, build_environment
 
 
@@ -41,6 +41,7 @@ def render_report(session: Session, org_id: int, q: AnalyticsQuery, lang: str, n
     template = build_environment().get_template("report.html")
     return template.render(
         lang=lang, timezone="UTC", ind=ind, names=names, charts=build_charts(ind, names, lang), css=css,
+        process=build_process_map(session, org_id, q, ind, names, lang),
         org_name=org.name, service_name=service_name, segment_name=segment_name, model_name=model.name(lang),
         period=_period(q, lang), generated=i18n.format_datetime(now or utcnow(), lang, "UTC"))
 

@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from momentos.config import Settings
 from momentos.dashboard.cache import ViewCache
 from momentos.web import (
+    api_docs,
     catalog_pages,
     config_messages,
     config_pages,
@@ -25,21 +26,24 @@ from momentos.web import (
     survey_page,
 )
 from momentos.web.errors import install_error_pages, mark_page
+from momentos.web.proxies import install_proxy_headers
 from momentos.web.rendering import STATIC_DIR, Pages
 from momentos.web.session import install_sessions
 
 
 def set_up(app: FastAPI) -> None:
-    """What the pages need besides their routes: templates, the view cache, the session cookie, error pages and
-    static files."""
+    """What the pages need besides their routes: templates, the view cache, the session cookie, forwarded headers
+    from trusted proxies only, error pages and static files."""
     settings = app.state.settings
     assert isinstance(settings, Settings)
     pages = Pages(settings)
     app.state.pages = pages
     app.state.view_cache = ViewCache()
     install_sessions(app, settings)
+    install_proxy_headers(app, settings)
     install_error_pages(app, pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(api_docs.router)
 
 
 def pages_router() -> APIRouter:
