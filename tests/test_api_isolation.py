@@ -27,6 +27,7 @@ SCOPED = {
     ("DELETE", "/api/v1/customers/{external_id}"): None,
     ("GET", "/api/v1/customers/{external_id}/timeline"): None,
     ("GET", "/api/v1/customers/{external_id}/consent-history"): None,
+    ("GET", "/api/v1/customers/{external_id}/export"): None,
     ("GET", "/api/v1/processes/{process_id}"): None,
     ("GET", "/api/v1/processes/{process_id}/events"): None,
     ("POST", "/api/v1/processes/{process_id}/status-token"): None,

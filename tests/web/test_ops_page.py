@@ -165,7 +165,8 @@ def test_the_page_warns_when_notifications_wait_and_no_worker_is_alive(
     row = page.locator(f'tr[data-worker="{stale_worker}"]')
     expect(row).to_have_attribute("data-status", "dead")
     expect(row).to_contain_text("No responde")
-    expect(row).to_contain_text("OperationalError: database is locked")
+    # workers serve every organization: their errors are not shown to one (``momentos ops workers`` shows them)
+    expect(page.locator("main")).not_to_contain_text("database is locked")
     expect(row.locator('[data-job="promises.clock"]')).to_contain_text("Reloj de promesas")
     due = live_server.read(lambda s: health.check(s, shop.id, utcnow()).outbox.due.count)
     assert due >= 1

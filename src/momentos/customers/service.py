@@ -12,12 +12,12 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from momentos.customers import consent
+from momentos.customers.erased import erased_ids, tombstone_rows
 from momentos.customers.schemas import PROTECTED_TRAITS, AliasIn, CustomerUpdate, GroupIn, IdentifyIn, IngestWarning
 from momentos.db import table_of
 from momentos.dialect import PG_TIMESTAMP, BulkWriter, insert_ignore, pg_time_text
 from momentos.errors import NotFound, ValidationFailed
 from momentos.kit.clock import ensure_utc, utcnow
-from momentos.kit.ids import digest
 from momentos.models import Consent, ConsentEvent, Customer, CustomerAlias, ErasedIdentity
 
 _TABLE = table_of(Customer)
@@ -45,15 +45,6 @@ def valid_timezone(value: Any) -> str | None:
     return value
 
 
-def erased_digests(session: Session, org_id: int, ids: Iterable[str]) -> set[str]:
-    wanted = {digest(i): i for i in ids}
-    if not wanted or session.scalar(select(ErasedIdentity.org_id).where(ErasedIdentity.org_id == org_id)
-                                    .limit(1)) is None:
-        return set()  # the usual case: nobody of this organization was ever erased
-    rows = BulkWriter(session).lookup("erased_identities", ("digest",), org_id, "digest", list(wanted))
-    return {wanted[d] for (d,) in rows}
-
-
 def _lookup(session: Session, org_id: int, ids: list[str]) -> dict[str, int]:
     bulk = BulkWriter(session)
     found: dict[str, int] = dict(bulk.lookup("customers", ("external_id", "id"), org_id, "external_id", ids))
@@ -63,21 +54,35 @@ def _lookup(session: Session, org_id: int, ids: list[str]) -> dict[str, int]:
     return found
 
 
+def _without_erased(session: Session, org_id: int, seen: Iterable[str], found: dict[str, int]) -> set[str]:
+    """The erased ones among ``seen``, taken out of ``found`` (a live customer's own external id stays: erasing
+    someone who once had it as an alias does not silence a customer of their own)."""
+    erased = erased_ids(session, org_id, seen)
+    if erased & found.keys():
+        own = BulkWriter(session).lookup("customers", ("external_id",), org_id, "external_id",
+                                         sorted(erased & found.keys()))
+        erased -= {i for (i,) in own}
+        for i in erased:
+            found.pop(i, None)
+    return erased
+
+
 def resolve(session: Session, org_id: int, seen: Mapping[str, datetime], *, copy: bool = False) -> dict[str, int]:
     """Map external ids (or aliases) to customer ids, creating the missing ones.
 
-    Erased identities are left out of the result: their events are dropped, so they do not come back.
-    (An existing customer cannot be erased, so only ids without a customer are checked against tombstones.)
+    Erased identities are left out of the result: their events are dropped, so they do not come back. Every id
+    that is not a live customer's own external id is checked against the tombstones, those found through an alias
+    too (``customers.erased``: an alias to an erased id is never recorded, but one recorded before that rule held
+    must not bring the customer's events back either).
 
     ``copy`` (the bulk road; PostgreSQL only, elsewhere ignored): the new customers are written with one COPY and
     ids drawn beforehand. A customer created meanwhile by a concurrent transaction then fails the statement (unique
     violation) instead of being looked up: the bulk road falls back to the general path.
     """
     found = _lookup(session, org_id, sorted(seen))
-    missing = sorted(i for i in seen if i not in found)  # one lock order for concurrent batches (no deadlock)
+    erased = _without_erased(session, org_id, seen, found)
+    missing = sorted(i for i in seen if i not in found and i not in erased)  # one lock order (no deadlock)
     if missing:
-        erased = erased_digests(session, org_id, missing)
-        missing = [i for i in missing if i not in erased]
         now = utcnow()
         writer = BulkWriter(session)
         if copy and writer.postgres and missing:
@@ -260,12 +265,18 @@ def update_customer(session: Session, org_id: int, external_id: str, data: Custo
     return customer
 
 
+def tombstone(session: Session, org_id: int, customer: Customer) -> None:
+    """Keep the digests of the customer's external id and aliases, so nothing naming them is linked or stored
+    again (``customers.erased``)."""
+    aliases = session.scalars(select(CustomerAlias.alias).where(CustomerAlias.customer_id == customer.id)).all()
+    rows = tombstone_rows(org_id, [customer.external_id, *aliases], utcnow())
+    insert_ignore(session, table_of(ErasedIdentity), rows, ["org_id", "digest"])
+
+
 def delete_customer(session: Session, org_id: int, customer: Customer) -> None:
     """Delete a customer with all their events and processes (cascade), and keep a tombstone of their external id
     and aliases against replays. Erasure across every domain is ``privacy.service.erase_customer``."""
-    aliases = session.scalars(select(CustomerAlias.alias).where(CustomerAlias.customer_id == customer.id)).all()
-    rows = [{"org_id": org_id, "digest": digest(i), "erased_at": utcnow()} for i in {customer.external_id, *aliases}]
-    insert_ignore(session, table_of(ErasedIdentity), rows, ["org_id", "digest"])
+    tombstone(session, org_id, customer)
     session.delete(customer)
     session.flush()
 

@@ -59,6 +59,9 @@ class IngestResult(BaseModel):
     accepted: int = 0
     duplicates: int = 0
     dropped_erased: int = 0
+    """Messages about an erased customer that were dropped: events, and identifies, aliases or groups naming an
+    erased id (an identify whose only erased id is its anonymous id is applied without that link, and counted);
+    see ``customers.erased``."""
     profiles: int = 0
     warnings: list[IngestWarning] = Field(default_factory=list, exclude_if=_empty)
     """What was accepted but not applied, by name: traits a write key may not set (``protected_trait``), consent

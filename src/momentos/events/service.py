@@ -20,9 +20,8 @@ from sqlalchemy.orm import Session
 
 from momentos.catalog import snapshot as catalog_snapshot
 from momentos.catalog.snapshot import CatalogSnapshot
-from momentos.customers import consent
+from momentos.customers import consent, erased
 from momentos.customers import service as customers
-from momentos.customers.schemas import IngestWarning
 from momentos.dialect import BulkWriter
 from momentos.errors import ValidationFailed
 from momentos.events import routing as routing_mod
@@ -53,22 +52,26 @@ class _Prepared:
 
 def ingest(session: Session, org_id: int, batch: Batch, *, source: str, reactions: Sequence[Reaction],
            received_at: datetime | None = None) -> IngestResult:
-    """Store the batch (profiles, aliases, groups, then events) and hand what was stored to ``reactions``."""
+    """Store the batch (profiles, aliases, groups, then events) and hand what was stored to ``reactions``.
+
+    Nothing that names an erased customer is linked or stored (``customers.erased``): such messages are dropped
+    and counted in ``dropped_erased``, so nothing is queued for them either."""
     for reaction in reactions:
         reaction.before_store(session, org_id)
     received_at = received_at or utcnow()
     snapshot = catalog_snapshot.load(session, org_id)
     prepared = _prepare(snapshot, batch.events)
     result = IngestResult()
-    warnings: list[IngestWarning] = []
     mapping = consent.mapping_of(session, org_id) if any(i.consent_categories for i in batch.identifies) else None
-    for ident in batch.identifies:
+    profiles = erased.screen(session, org_id, batch.identifies, batch.aliases, batch.groups)
+    result.dropped_erased, warnings = profiles.dropped, profiles.warnings
+    for ident in profiles.identifies:
         if customers.identify(session, org_id, ident, source=source, mapping=mapping, warnings=warnings) is not None:
             result.profiles += 1
-    for a in batch.aliases:
+    for a in profiles.aliases:
         customers.alias(session, org_id, a)
         result.profiles += 1
-    for g in batch.groups:
+    for g in profiles.groups:
         customers.group(session, org_id, g, warnings=warnings)
         result.profiles += 1
     result.warnings = warnings[:MAX_WARNINGS]

@@ -71,7 +71,8 @@ class NotificationAttempt(Base):
     """
 
     __tablename__ = "notification_attempts"
-    __table_args__ = (UniqueConstraint("notification_id", "number"),)
+    __table_args__ = (UniqueConstraint("notification_id", "number"),
+                      Index("ix_notification_attempts_org_ended", "org_id", "ended_at"))
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))

@@ -1,10 +1,12 @@
 """The delivery job (``notify.deliver``, ``DeliverJob``): claims due notifications with a lease, re-checks the policy,
 delivers, and ends each in ``sent`` or ``dead`` (retrying with exponential backoff and jitter in between).
 
-It owns its transactions: a short one to claim, one to decide, none while talking to the receiver, one to
-record the result — and only while it still holds the lease. A worker killed at any point leaves rows that
-another worker claims once the lease expires; the delivery id is the same on every attempt, so receivers see
-each effect once by id.
+It owns its transactions: a short one to claim and decide, none while talking to the receiver, and one per
+message to record its outcome, committed right after that message is sent and before the next one goes — and only
+while it still holds the lease. A worker killed at any point leaves rows that another worker claims once the lease
+expires: the rows it had not sent yet, and at most the one message it was sending (which may then reach its
+receiver twice). The delivery id is the same on every attempt (the e-mail Message-ID, the webhook-id, the SMS
+idempotency key), so receivers can drop such a repeat by id.
 
 The policy only chooses channels the worker can deliver on (its SMTP server, its SMS / WhatsApp provider, the
 organization's enabled webhook endpoint). Each delivery is recorded as an attempt. A temporary failure retries the
@@ -16,18 +18,17 @@ channel is left.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import random
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 from jinja2 import TemplateError
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,13 +38,13 @@ from momentos.db import unit_of_work
 from momentos.errors import MomentosError
 from momentos.kit.clock import utcnow
 from momentos.models import Customer, Notification, WebhookEndpoint
-from momentos.notify import attempts, smtp, status_tokens, webhook
+from momentos.notify import attempts, status_tokens
 from momentos.notify.channels import DeliveryError, Message
+from momentos.notify.delivery import Delivered, Deliverer, Job, Results, deliver_batch
 from momentos.notify.endpoints import signing_secrets
 from momentos.notify.render import render_notification, render_packaged
 from momentos.notify.settings import NotifySettings
-from momentos.notify.sms import SmsProvider, provider_from
-from momentos.notify.ssrf import UnsafeUrl
+from momentos.notify.sms import SmsProvider
 from momentos.notify.triggers import status_params
 from momentos.policy import service as policy
 from momentos.policy.engine import Decision
@@ -56,21 +57,15 @@ STAFF_ALERT = "staff_alert"
 consent, caps or quiet hours apply and they never count against a customer's."""
 
 
-@dataclass(frozen=True)
-class Job:
-    notification_id: int
-    channel: str
-    address: str
-    message: Message
-    secrets: tuple[str, ...] = ()
-    body: bytes = b""
-
-
-def claim(session: Session, owner: str, settings: NotifySettings, now: datetime) -> list[Notification]:
+def claim(session: Session, owner: str, settings: NotifySettings, now: datetime,
+          in_flight: Collection[int] = ()) -> list[Notification]:
     """Lease up to ``batch_size`` due rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite's BEGIN IMMEDIATE
-    already serializes writers)."""
+    already serializes writers). ``in_flight``: rows this worker is delivering right now, never claimed again by
+    it even if their lease has run out meanwhile (one of them may be on the wire)."""
     due = or_((Notification.status == "pending") & (Notification.next_attempt_at <= now),
               (Notification.status == "claimed") & (Notification.lease_until < now))
+    if in_flight:
+        due = due & Notification.id.not_in(list(in_flight))
     ids = list(session.scalars(select(Notification.id).where(due).order_by(Notification.next_attempt_at)
                                .limit(settings.batch_size).with_for_update(skip_locked=True)))
     if not ids:
@@ -239,74 +234,26 @@ def prepare(session: Session, claimed: list[Notification], now: datetime, public
 
 
 def claim_jobs(factory: sessionmaker[Session], owner: str, settings: NotifySettings,
-               channels: frozenset[str] | None = None) -> tuple[int, list[Job]]:
+               channels: frozenset[str] | None = None, in_flight: Collection[int] = ()) -> tuple[int, list[Job]]:
     """One short transaction: lease a batch and decide on each row (the decisions are recorded).
     Returns how many rows were claimed and the jobs to deliver. ``channels``: what the worker can deliver on
-    (default: what ``settings`` configure)."""
+    (default: what ``settings`` configure); ``in_flight``: the rows of the batch being delivered meanwhile."""
     now = utcnow()
     with unit_of_work(factory) as session:
         # organization facts, endpoints, templates and journey models: once per batch
         session.info.update({"policy.org_facts": {}, "notify.endpoints": {}, "notify.templates": {},
                              "notify.models": {}, "notify.rows": {}})
-        claimed = claim(session, owner, settings, now)
+        claimed = claim(session, owner, settings, now, in_flight)
         if not claimed:
             return 0, []
         return len(claimed), prepare(session, claimed, now, settings.public_url,
                                      settings.channels if channels is None else channels)
 
 
-class Deliverer:
-    """The worker's channel clients, kept across deliveries: one SMTP connection, one HTTP client."""
-
-    def __init__(self, settings: NotifySettings, sms: SmsProvider | None = None) -> None:
-        self.settings = settings
-        self.sms = sms if sms is not None else provider_from(settings)
-        self.mailer = smtp.Mailer(settings)
-        self.http = httpx.Client(timeout=settings.timeout_seconds, follow_redirects=False, trust_env=False)
-        phones = frozenset(settings.sms_channels) if self.sms is not None else frozenset()
-        self.channels: frozenset[str] = (settings.channels - {"sms", "whatsapp"}) | phones
-        """What this worker delivers on (the webhook is added per organization, with an enabled endpoint)."""
-
-    def deliver(self, job: Job) -> None:
-        if job.channel == "webhook":
-            try:
-                webhook.post(self.http, job.address, job.secrets, job.message.delivery_id, int(time.time()),
-                             job.body, allow=self.settings.webhook_allow)
-            except UnsafeUrl as exc:  # checked again at send time: the host may resolve elsewhere by now
-                raise DeliveryError(f"webhook: {exc.message}", permanent=True, failure="unsafe_url") from exc
-        elif job.channel not in self.channels:
-            raise DeliveryError(f"no provider configured for {job.channel}", permanent=True, failure="no_provider")
-        elif job.channel == "email":
-            self.mailer.send(job.address, job.message)
-        elif self.sms is not None:
-            self.sms.send(job.channel, job.address, job.message)
-
-    def close(self) -> None:
-        self.mailer.close()
-        self.http.close()
-
-
 def backoff(attempts: int, settings: NotifySettings) -> float:
     """Exponential backoff with full jitter around the nominal delay (0.5×–1.5×), capped."""
     nominal = min(settings.backoff_max_seconds, settings.backoff_base_seconds * 2.0 ** max(0, attempts - 1))
     return nominal * random.uniform(0.5, 1.5)
-
-
-@dataclass(frozen=True)
-class Delivered:
-    """One delivery attempt of a job: its error (None: delivered) and when it started and ended. Unpacks as
-    ``(job, error)``."""
-
-    job: Job
-    error: DeliveryError | None
-    started_at: datetime
-    ended_at: datetime
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter((self.job, self.error))
-
-
-Results = list[Delivered]
 
 
 def _switch(batch: policy.PolicyBatch, n: Notification, error: DeliveryError, channel: str,
@@ -385,39 +332,19 @@ def finish(factory: sessionmaker[Session], results: Sequence[Delivered], owner: 
         attempts.add(session, log_rows)
 
 
-def deliver_batch(deliverer: Deliverer, jobs: list[Job], lease_ends: float) -> Results:
-    """Deliver in order while the lease surely holds (``lease_ends``: a ``time.monotonic()`` value); the rest stay
-    claimed and are picked up again when the lease expires. The first job is always tried."""
-    results: Results = []
-    for job in jobs:
-        if results and time.monotonic() + deliverer.settings.timeout_seconds >= lease_ends:
-            break
-        started = utcnow()
-        try:
-            deliverer.deliver(job)
-        except DeliveryError as exc:
-            log.warning("delivery %s failed: %s", job.message.delivery_id, exc)
-            results.append(Delivered(job, exc, started, utcnow()))
-        else:
-            results.append(Delivered(job, None, started, utcnow()))
-    return results
-
-
-def _record(factory: sessionmaker[Session], inflight: Future[Results], owner: str,
-            settings: NotifySettings, channels: frozenset[str] | None = None) -> tuple[int, int]:
-    """Record a delivered batch; returns (deliveries made, attempts that failed)."""
-    results = inflight.result()
-    if results:
-        finish(factory, results, owner, settings, channels)
+def _counts(results: Results) -> tuple[int, int]:
+    """(deliveries made, attempts that failed) of a delivered batch."""
     sent = sum(r.error is None for r in results)
     return sent, len(results) - sent
 
 
 class DeliverJob:
     """The worker's job ``notify.deliver``: each round claims and decides the next batch while the previous one is
-    delivered by one delivery thread (which never touches the database), so the receivers rather than our claiming
-    set the pace; each batch is recorded after its delivery, under the lease rules above. Opened by the loop
-    (channel clients, the thread) and closed after its last round, recording what was delivered by then."""
+    delivered by one delivery thread, so the receivers rather than our claiming set the pace. The delivery thread
+    records each message's outcome in a transaction of its own right after sending it (``finish``, under the lease
+    rules above), so a worker killed at any point leaves at most the message in flight to be delivered again. The
+    claims and the records of one worker take turns on the database (one lock), never overlapping. Opened by the
+    loop (channel clients, the thread) and closed after its last round, once the batch in flight is done."""
 
     name = "notify.deliver"
 
@@ -431,6 +358,11 @@ class DeliverJob:
         self._deliverer: Deliverer | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._inflight: Future[Results] | None = None
+        self._in_flight: frozenset[int] = frozenset()
+        """The rows of the batch being delivered: a claim made meanwhile leaves them alone, even once their lease
+        has run out (the batch outlasted it), so this worker never sends a message twice at once."""
+        self._turn = threading.Lock()
+        """Held by a claim (main thread) or a record (delivery thread): the two never use the database at once."""
 
     @classmethod
     def of(cls, settings: Settings) -> DeliverJob:
@@ -447,29 +379,35 @@ class DeliverJob:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notify-deliver")
 
     def run(self, factory: sessionmaker[Session], now: datetime) -> int:
-        """Claim and decide the next batch, record the one delivered meanwhile and hand the new one to the delivery
-        thread. Returns the rows claimed plus the attempts recorded (0: nothing due, nothing in flight)."""
+        """Claim and decide the next batch, wait for the one delivered meanwhile (each of its messages recorded as
+        it went) and hand the new one to the delivery thread. Returns the rows claimed plus the attempts recorded
+        (0: nothing due, nothing in flight)."""
         del now  # each transaction reads the clock itself (delivery takes time)
         assert self._context is not None and self._deliverer is not None and self._pool is not None, "not opened"
         self._factory = factory
         lease_ends = time.monotonic() + self.settings.lease_seconds
         inflight, self._inflight = self._inflight, None
+        in_flight, self._in_flight = self._in_flight, frozenset()
         try:
-            claimed, jobs = claim_jobs(factory, self._context.owner, self.settings, self._deliverer.channels)
-        finally:  # the batch in flight is recorded even when claiming failed
-            recorded = self._record(factory, inflight) if inflight is not None else 0
+            with self._turn:
+                claimed, jobs = claim_jobs(factory, self._context.owner, self.settings, self._deliverer.channels,
+                                           in_flight)
+        finally:  # the batch in flight is counted even when claiming failed
+            recorded = self._done(inflight) if inflight is not None else 0
         if jobs:
-            self._inflight = self._pool.submit(deliver_batch, self._deliverer, jobs, lease_ends)
+            record = functools.partial(self._record_one, factory, self._deliverer.channels)
+            self._inflight = self._pool.submit(deliver_batch, self._deliverer, jobs, lease_ends, record)
+            self._in_flight = frozenset(j.notification_id for j in jobs)
         return claimed + recorded
 
     def close(self) -> None:
-        """Stopping: record what was delivered (else the lease expires and the same ids go again)."""
+        """Stopping: let the batch in flight finish (each message is recorded as it goes)."""
         try:
-            if self._inflight is not None and self._factory is not None:
+            if self._inflight is not None:
                 try:
-                    self._record(self._factory, self._inflight)
+                    self._done(self._inflight)
                 except Exception:
-                    log.exception("could not record the last batch; its rows are delivered again after the lease")
+                    log.exception("the last batch failed; its unrecorded rows are delivered again after the lease")
         finally:
             self._inflight = None
             if self._pool is not None:
@@ -478,10 +416,16 @@ class DeliverJob:
                 self._deliverer.close()
             self._pool = self._deliverer = None
 
-    def _record(self, factory: sessionmaker[Session], inflight: Future[Results]) -> int:
+    def _record_one(self, factory: sessionmaker[Session], channels: frozenset[str], delivered: Delivered) -> None:
+        """The delivery thread's recorder: one message's outcome, committed before the next message goes."""
         assert self._context is not None
-        channels = self._deliverer.channels if self._deliverer is not None else None
-        sent, failed = _record(factory, inflight, self._context.owner, self.settings, channels)
+        with self._turn:
+            finish(factory, [delivered], self._context.owner, self.settings, channels)
+
+    def _done(self, inflight: Future[Results]) -> int:
+        """Wait for a delivered batch and count it (it is recorded already)."""
+        assert self._context is not None
+        sent, failed = _counts(inflight.result())
         self.sent += sent
         self._context.delivered(sent, failed)
         return sent + failed

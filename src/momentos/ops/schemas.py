@@ -12,7 +12,19 @@ from momentos.worker.heartbeats import WorkerStatus
 Warning = Literal["notifications_waiting", "work_waiting"]
 
 
+class JobRun(BaseModel):
+    """A background job's last run on a worker: when and how long (what it did and its errors concern every
+    organization, so they are not shown to one)."""
+
+    at: str | None = None
+    seconds: float | None = None
+
+
 class WorkerRead(BaseModel):
+    """A worker's liveness, as one organization sees it. Workers serve every organization: their delivery counts
+    and errors are not one organization's, so they are left out (``momentos ops workers`` shows them to whoever
+    runs the workers); the organization's own figures are in ``Health.deliveries``."""
+
     worker_id: str
     name: str
     hostname: str
@@ -25,12 +37,41 @@ class WorkerRead(BaseModel):
     seconds_since_beat: float
     interval_seconds: float
     rounds: int
+    jobs: dict[str, JobRun]
+    """Per job, its last run: ``at`` and ``seconds``."""
+
+
+class WorkerDetail(WorkerRead):
+    """A worker with its figures across every organization (``momentos ops workers``, for operators only)."""
+
     delivered: int
     failed: int
-    jobs: dict[str, Any]
-    """Per job module, its last run: ``at``, ``seconds``, ``done`` and ``error``."""
+    job_runs: dict[str, Any]
+    """Per job, its last run: ``at``, ``seconds``, ``done`` and ``error``."""
     last_error: str | None
     last_error_at: datetime | None
+
+
+class DeliveryErrorRead(BaseModel):
+    """One failed delivery attempt of the organization's notifications."""
+
+    notification_id: int
+    channel: str
+    outcome: str
+    reason: str | None
+    error: str | None
+    at: datetime
+
+
+class DeliveryHealth(BaseModel):
+    """The organization's own delivery attempts over the last ``window_hours``, and its latest failures."""
+
+    window_hours: int
+    sent: int
+    failed: int
+    """Attempts that failed (temporary or permanent, switches included)."""
+    last_errors: list[DeliveryErrorRead]
+    """Its most recent failed attempts (newest first, a few), at any time."""
 
 
 class Backlog(BaseModel):
@@ -57,12 +98,14 @@ class AnalyticsHealth(BaseModel):
 
 
 class Health(BaseModel):
-    """Global worker state and one organization's queues, with the warnings they call for."""
+    """Worker liveness (global) and one organization's own figures — queues, deliveries, delivery errors — with the
+    warnings they call for. Nothing in it comes from another organization."""
 
     checked_at: datetime
     workers_alive: int
     workers: list[WorkerRead]
     outbox: OutboxHealth
+    deliveries: DeliveryHealth
     analytics: AnalyticsHealth
     promise_checks_overdue: Backlog
     """Promise instances whose next check time has passed (the promise clock runs in the worker)."""

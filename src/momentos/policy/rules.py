@@ -33,6 +33,11 @@ def to_rules(raw: Mapping[str, Any]) -> Rules:
     )
 
 
+def customer_scope(customer_id: int) -> str:
+    """The scope of one customer's own rules (exported with the customer, removed by erasure)."""
+    return f"customer:{customer_id}"
+
+
 def scopes(service_id: int | None, moment: str | None, customer_id: int) -> list[str]:
     """The rule scopes that apply, from the most general to the most specific."""
     out = ["org"]
@@ -40,5 +45,5 @@ def scopes(service_id: int | None, moment: str | None, customer_id: int) -> list
         out.append(f"service:{service_id}")
         if moment:
             out.append(f"moment:{service_id}:{moment}")
-    out.append(f"customer:{customer_id}")
+    out.append(customer_scope(customer_id))
     return out
