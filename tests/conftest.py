@@ -14,12 +14,13 @@ from typing import Any
 
 import pytest
 import uvicorn
+from fastapi import Request
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, delete, func, select, text
+from sqlalchemy import Engine, delete, event, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from momentos.app import create_app
-from momentos.auth.deps import get_session
+from momentos.auth.deps import get_session, reads_only
 from momentos.config import Settings
 from momentos.db import make_engine, make_session_factory, unit_of_work
 from momentos.migrate import upgrade
@@ -147,14 +148,40 @@ def client(db: Session, engine: Engine, app_settings: Settings) -> Iterator[Test
     app = create_app(app_settings)
     app.state.engine = engine
     app.state.session_factory = sessionmaker(bind=db.get_bind())
+    wrote: list[str] = []
 
-    def _session() -> Iterator[Session]:
-        yield db
-        db.flush()
+    def _session(request: Request) -> Iterator[Session]:
+        with writes_refused(db, f"{request.method} {request.url.path}", wrote, active=reads_only(request)):
+            yield db
+            db.flush()
 
     app.dependency_overrides[get_session] = _session
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
+    assert not wrote, f"requests that only read (GET/HEAD, or marked auth.deps.reads) wrote: {wrote}; move the " \
+                      "write out of the request transaction or mark the route with auth.deps.writes"
+
+
+@contextmanager
+def writes_refused(session: Session, label: str, wrote: list[str], *, active: bool) -> Iterator[None]:
+    """Record every INSERT, UPDATE or DELETE run on ``session``'s connection while ``active`` (the shared test
+    session stands in for the read-only request transaction; reads never write)."""
+    if not active:
+        yield
+        return
+    session.flush()  # the test's own pending changes are not the request's
+    connection = session.connection()
+
+    def check(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        verb = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
+        if verb in ("INSERT", "UPDATE", "DELETE"):
+            wrote.append(f"{label}: {statement.strip()[:120]}")
+
+    event.listen(connection, "before_cursor_execute", check)
+    try:
+        yield
+    finally:
+        event.remove(connection, "before_cursor_execute", check)
 
 
 def free_port() -> int:

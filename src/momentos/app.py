@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from momentos.bootstrap import bootstrap
 from momentos.config import Settings
-from momentos.db import make_engine, make_session_factory
+from momentos.db import make_engine, make_read_session_factory, make_session_factory
 from momentos.errors import MomentosError, Throttled
 
 log = logging.getLogger("momentos")
@@ -56,6 +56,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if owns_engine:
             app.state.engine = make_engine(settings.effective_database_url, echo=settings.sql_echo)
             app.state.session_factory = make_session_factory(app.state.engine)
+        if owns_engine or not hasattr(app.state, "read_session_factory"):
+            # requests that only read (GET, HEAD, routes marked ``auth.deps.reads``) never take the write lock
+            app.state.read_session_factory = make_read_session_factory(app.state.engine)
         yield
         if owns_engine:
             app.state.engine.dispose()

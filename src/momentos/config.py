@@ -65,6 +65,16 @@ class NotifySettings(BaseSettings):
     """How long the worker sleeps after a round with nothing to do."""
     heartbeat_seconds: float = 5.0
     """How often a worker writes its heartbeat row (at most once per round of its loop)."""
+    template_max_output: int = Field(default=100_000, ge=1)
+    """The budget of organizations' templates (previews, saving, delivery): characters one rendering produces."""
+    template_max_iterations: int = Field(default=10_000, ge=1)
+    """Loop iterations of one rendering, counted together across nesting."""
+    template_max_size: int = Field(default=100_000, ge=1)
+    """Characters inside one string or list a template builds (operators, filters, method calls)."""
+    template_max_items: int = Field(default=10_000, ge=1)
+    """Elements of one list a template builds (``range``, ``list``, ``split``…)."""
+    template_seconds: float = Field(default=1.0, gt=0)
+    """Wall-clock time of one rendering."""
 
     @property
     def channels(self) -> frozenset[str]:

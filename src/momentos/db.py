@@ -77,10 +77,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READS_ONLY = "momentos_reads_only"
+"""Execution option of :func:`reads_only_engine`: transactions that only read."""
+
+
 def _sqlite_begin(conn: Any) -> None:
     # IMMEDIATE takes the write lock at BEGIN: with WAL, a deferred transaction that read and then writes after
     # another writer committed fails at once with SQLITE_BUSY (stale snapshot); IMMEDIATE waits (busy_timeout).
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Transactions of a reads-only engine begin deferred: they read a snapshot and never take the write lock.
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READS_ONLY) else "BEGIN IMMEDIATE")
 
 
 def _sqlite_begin_deferred(conn: Any) -> None:
@@ -103,6 +108,21 @@ def make_engine(url: str, *, echo: bool = False, deferred: bool = False) -> Engi
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+
+
+def reads_only_engine(engine: Engine) -> Engine:
+    """The same engine (and pool) for transactions that only read: a plain (deferred) BEGIN on SQLite, which never
+    takes the write lock, so reads neither wait for writers nor block them; ``READ ONLY`` transactions on
+    PostgreSQL (a write in one fails)."""
+    options: dict[str, Any] = {READS_ONLY: True}
+    if engine.dialect.name == "postgresql":
+        options["postgresql_readonly"] = True
+    return engine.execution_options(**options)
+
+
+def make_read_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for requests that only read (see ``auth.deps.get_session``)."""
+    return make_session_factory(reads_only_engine(engine))
 
 
 @contextmanager

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -15,10 +15,43 @@ from momentos.errors import Forbidden, Unauthorized
 from momentos.kit.ids import digest
 from momentos.orgs.service import Principal, authenticate
 
+TRANSACTION = "momentos_transaction"
+"""Attribute that :func:`reads` and :func:`writes` set on a route's endpoint."""
+READ_METHODS = frozenset({"GET", "HEAD"})
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def _mark(endpoint: Endpoint, kind: Literal["read", "write"]) -> Endpoint:
+    setattr(endpoint, TRANSACTION, kind)
+    return endpoint
+
+
+def reads(endpoint: Endpoint) -> Endpoint:
+    """Mark a route that only reads although its method is not GET or HEAD (previews, checks): its transaction is
+    a reading one. Put it under the ``@router.post(…)`` line."""
+    return _mark(endpoint, "read")
+
+
+def writes(endpoint: Endpoint) -> Endpoint:
+    """Mark a GET or HEAD route that writes in its request transaction: its transaction is a writing one."""
+    return _mark(endpoint, "write")
+
+
+def reads_only(request: Request) -> bool:
+    """Whether the request's transaction only reads: the route's mark (:func:`reads`, :func:`writes`), else its
+    method (GET and HEAD read; everything else writes)."""
+    marked = getattr(request.scope.get("endpoint"), TRANSACTION, None)
+    return marked == "read" if marked else request.method in READ_METHODS
+
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the route returns, before the response is sent."""
-    session: Session = request.app.state.session_factory()
+    """One transaction per request: committed when the route returns, before the response is sent. A request
+    that only reads (:func:`reads_only`) gets a reading transaction (``app.state.read_session_factory``: a deferred
+    BEGIN on SQLite, never the write lock; READ ONLY on PostgreSQL); the others take SQLite's write lock at BEGIN
+    (``app.state.session_factory``)."""
+    state = request.app.state
+    factory = state.read_session_factory if reads_only(request) else state.session_factory
+    session: Session = factory()
     try:
         yield session
         session.commit()

@@ -15,8 +15,10 @@ Where the text comes from, most specific first:
    translated through the Babel message catalogs; first line = subject).
 
 Parameters: see :data:`VARIABLES`; a value may be a ``{"es": …, "en": …}`` mapping, and the language's text is
-used. Overrides are Jinja run in a :class:`~jinja2.sandbox.SandboxedEnvironment` (HTML autoescaped), checked
-when stored (:func:`validate_override`); one that fails at send time falls back to the packaged default.
+used. Overrides are Jinja run in the budgeted sandbox (``notify.template_sandbox``: bounded output, loop
+iterations, string and list sizes and time; HTML autoescaped), checked when stored (:func:`validate_override`) under
+the same budget the worker renders with; one that fails at send time falls back to the packaged default, one that
+exceeds the budget fails that message (``template_too_costly``).
 """
 
 from __future__ import annotations
@@ -27,15 +29,22 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError, TemplateNotFound, Undefined
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from momentos.errors import NotFound, ValidationFailed
+from momentos.errors import MomentosError, NotFound, ValidationFailed
 from momentos.kit import i18n
 from momentos.kit.i18n import LANGUAGES
 from momentos.models import NotificationTemplate
+from momentos.notify.template_sandbox import (
+    TemplateBudget,
+    TemplateTagForbidden,
+    TemplateTooCostly,
+    one_budget,
+    organization_slot,
+    render_budgeted,
+)
 
 log = logging.getLogger("momentos.notify")
 
@@ -132,12 +141,6 @@ def packaged_environment() -> Environment:
                        undefined=StrictUndefined, keep_trailing_newline=True, trim_blocks=True, auto_reload=False)
 
 
-@cache
-def _sandbox(html: bool, strict: bool) -> SandboxedEnvironment:
-    return SandboxedEnvironment(autoescape=html, undefined=StrictUndefined if strict else Undefined,
-                                keep_trailing_newline=True, trim_blocks=True)
-
-
 def _split(text: str) -> tuple[str, str]:
     subject, _, body = text.strip("\n").partition("\n")
     lines = body.strip("\n").splitlines()
@@ -191,12 +194,32 @@ def find_override(rows: list[NotificationTemplate], purpose: str, moment: str | 
     return None
 
 
-def render_override(row: NotificationTemplate, params: Mapping[str, Any], *, strict: bool = False) -> Rendered:
-    """An override in the sandbox (subject and body as text, the HTML body autoescaped)."""
+BUDGET_KEY = "notify.budget"
+"""``session.info`` key of the :class:`TemplateBudget` a worker batch renders with (``notify.tasks``)."""
+
+
+COSTLY_KEY = "notify.costly_templates"
+"""``session.info`` key of the overrides that went over the budget in this session (a worker batch renders each
+such override once: the next messages using it fail at once, so a batch costs at most one budget per override)."""
+
+
+def budget_of(session: Session) -> TemplateBudget:
+    """The budget set on the session by the worker, else the default one."""
+    budget = session.info.get(BUDGET_KEY)
+    return budget if isinstance(budget, TemplateBudget) else TemplateBudget()
+
+
+def render_override(row: NotificationTemplate, params: Mapping[str, Any], *, strict: bool = False,
+                    budget: TemplateBudget | None = None) -> Rendered:
+    """An override in the budgeted sandbox (subject and body as text, the HTML body autoescaped), the three parts
+    under one ``budget``. Raises ``TemplateTooCostly`` / ``TemplateTagForbidden`` (domain errors) or the template's
+    own error."""
+    budget = budget or TemplateBudget()
     context = _context(params, row.language)
-    subject = _sandbox(False, strict).from_string(row.subject).render(context)
-    body = _sandbox(False, strict).from_string(row.body).render(context)
-    html = _sandbox(True, strict).from_string(row.html).render(context) if row.html else None
+    with one_budget(budget), organization_slot(row.org_id):
+        subject = render_budgeted(budget, row.subject, context, strict=strict)
+        body = render_budgeted(budget, row.body, context, strict=strict)
+        html = render_budgeted(budget, row.html, context, html=True, strict=strict) if row.html else None
     if len(body) + len(html or "") > MAX_OUTPUT:
         raise ValidationFailed("The rendered template is too long.", code="template_too_long",
                                detail={"limit": MAX_OUTPUT})
@@ -204,27 +227,41 @@ def render_override(row: NotificationTemplate, params: Mapping[str, Any], *, str
 
 
 def render_notification(session: Session, org_id: int, purpose: str, moment: str | None, channel: str | None,
-                        lang: str, params: Mapping[str, Any]) -> Rendered:
+                        lang: str, params: Mapping[str, Any], *, budget: TemplateBudget | None = None) -> Rendered:
     """The subject and text (and HTML, from an override) of a notice: the organization's override when one
-    matches, else the packaged default. See the module docstring for the lookup order and the parameters."""
+    matches, else the packaged default. See the module docstring for the lookup order and the parameters.
+    ``budget``: the override's budget (default: :func:`budget_of` the session); exceeding it raises
+    ``TemplateTooCostly`` (the worker records it on the message) rather than falling back."""
     lang = _language(lang)
     row = find_override(overrides_of(session, org_id), purpose, moment, channel, lang)
     if row is not None:
+        costly: dict[int, TemplateTooCostly] = session.info.setdefault(COSTLY_KEY, {})
+        if row.id in costly:  # over the budget earlier in this batch: not rendered again
+            raise costly[row.id]
         try:
-            return render_override(row, params)
-        except (TemplateError, ValidationFailed) as exc:  # stored templates were checked; keep delivering anyway
+            return render_override(row, params, budget=budget or budget_of(session))
+        except TemplateTooCostly as exc:
+            costly[row.id] = exc
+            raise
+        except TemplateTagForbidden:
+            raise
+        except Exception as exc:  # stored templates were checked; keep delivering anyway
             log.warning("template override %s failed (%s); using the packaged default", row.id, exc)
     return render_packaged(purpose, lang, params, moment)
 
 
-def validate_override(purpose: str, subject: str, body: str, html: str | None, lang: str) -> Rendered:
-    """Parse and render an override with the sample parameters in the sandbox (unknown variables, syntax errors
-    and unsafe attribute access are refused). Returns the sample rendering."""
-    row = NotificationTemplate(id=0, purpose=purpose, moment=ANY, channel=ANY, language=_language(lang),
-                               subject=subject, body=body, html=html)
+def validate_override(purpose: str, subject: str, body: str, html: str | None, lang: str, *,
+                      budget: TemplateBudget | None = None, org_id: int | None = None) -> Rendered:
+    """Parse and render an override with the sample parameters in the budgeted sandbox (unknown variables, syntax
+    errors, unsafe attribute access, loader tags and templates over ``budget`` are refused). Returns the sample
+    rendering."""
+    row = NotificationTemplate(id=0, org_id=org_id, purpose=purpose, moment=ANY, channel=ANY,
+                               language=_language(lang), subject=subject, body=body, html=html)
     try:
-        return render_override(row, SAMPLE, strict=True)
-    except TemplateError as exc:
+        return render_override(row, SAMPLE, strict=True, budget=budget)
+    except MomentosError:
+        raise
+    except Exception as exc:  # any error of a user's template (Jinja's, or 1/0 in it): invalid
         raise ValidationFailed("The template is not valid.", code="invalid_template",
-                               detail={"error": f"{type(exc).__name__}: {exc}",
+                               detail={"error": f"{type(exc).__name__}: {exc}"[:500],
                                        "variables": sorted(VARIABLES)}) from exc

@@ -42,9 +42,10 @@ from momentos.notify import attempts, status_tokens
 from momentos.notify.channels import DeliveryError, Message
 from momentos.notify.delivery import Delivered, Deliverer, Job, Results, deliver_batch
 from momentos.notify.endpoints import signing_secrets
-from momentos.notify.render import render_notification, render_packaged
+from momentos.notify.render import BUDGET_KEY, render_notification, render_packaged
 from momentos.notify.settings import NotifySettings
 from momentos.notify.sms import SmsProvider
+from momentos.notify.template_sandbox import TemplateBudget
 from momentos.notify.triggers import status_params
 from momentos.policy import service as policy
 from momentos.policy.engine import Decision
@@ -242,7 +243,7 @@ def claim_jobs(factory: sessionmaker[Session], owner: str, settings: NotifySetti
     with unit_of_work(factory) as session:
         # organization facts, endpoints, templates and journey models: once per batch
         session.info.update({"policy.org_facts": {}, "notify.endpoints": {}, "notify.templates": {},
-                             "notify.models": {}, "notify.rows": {}})
+                             "notify.models": {}, "notify.rows": {}, BUDGET_KEY: TemplateBudget.of(settings)})
         claimed = claim(session, owner, settings, now, in_flight)
         if not claimed:
             return 0, []

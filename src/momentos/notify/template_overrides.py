@@ -13,6 +13,7 @@ from momentos.errors import NotFound, ValidationFailed
 from momentos.models import Customer, NotificationTemplate, Organization, Process
 from momentos.notify import status_tokens
 from momentos.notify.render import ANY, PURPOSE_TEMPLATES, SAMPLE, validate_override
+from momentos.notify.template_sandbox import TemplateBudget
 from momentos.notify.triggers import status_params
 from momentos.policy.engine import CHANNELS
 
@@ -39,10 +40,12 @@ def _find(session: Session, org_id: int, purpose: str, moment: str, channel: str
 
 
 def put_override(session: Session, org_id: int, purpose: str, moment: str, channel: str, lang: str, *,
-                 subject: str, body: str, html: str | None, now: datetime) -> NotificationTemplate:
-    """Create or replace the override for (purpose, moment, channel, language), once it renders in the sandbox."""
+                 subject: str, body: str, html: str | None, now: datetime,
+                 budget: TemplateBudget | None = None) -> NotificationTemplate:
+    """Create or replace the override for (purpose, moment, channel, language), once it renders in the sandbox
+    with the sample parameters under ``budget`` (the one the worker renders with)."""
     _check_key(purpose, channel)
-    validate_override(purpose, subject, body, html, lang)
+    validate_override(purpose, subject, body, html, lang, budget=budget, org_id=org_id)
     row = _find(session, org_id, purpose, moment, channel, lang)
     if row is None:
         row = NotificationTemplate(org_id=org_id, purpose=purpose, moment=moment, channel=channel, language=lang,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 
-from momentos.auth.deps import Admin, DbSession
+from momentos.auth.deps import Admin, DbSession, reads
 from momentos.customers import service as customers
 from momentos.errors import NotFound
 from momentos.kit.clock import utcnow
@@ -20,6 +20,7 @@ from momentos.notify.schemas import (
     TemplateOverrideRead,
     TemplatePreview,
 )
+from momentos.notify.template_sandbox import TemplateBudget
 from momentos.policy.schemas import Channel
 
 router = APIRouter(prefix="/api/v1/notification-templates", tags=["notify"])
@@ -27,6 +28,10 @@ Lang = Annotated[str, Query(pattern="^(es|en)$")]
 PathLang = Annotated[str, Path(pattern="^(es|en)$")]
 MomentKey = Annotated[str, Query(max_length=64)]
 ChannelKey = Annotated[str, Query(max_length=32)]
+
+
+def _budget(request: Request) -> TemplateBudget:
+    return TemplateBudget.of(request.app.state.settings.notify)
 
 
 def _read(row: NotificationTemplate) -> TemplateOverrideRead:
@@ -42,10 +47,13 @@ def catalog(p: Admin, session: DbSession) -> TemplateCatalog:
 
 @router.put("/{purpose}/{language}")
 def put_override(purpose: str, language: PathLang, data: TemplateOverrideIn, p: Admin, session: DbSession,
-                 moment: MomentKey = render.ANY, channel: ChannelKey = render.ANY) -> TemplateOverrideRead:
-    """Store the organization's text for a purpose and language (``moment``/``channel``: ``*`` = any)."""
+                 request: Request, moment: MomentKey = render.ANY,
+                 channel: ChannelKey = render.ANY) -> TemplateOverrideRead:
+    """Store the organization's text for a purpose and language (``moment``/``channel``: ``*`` = any), once it
+    renders within the template budget (else 422 ``template_too_costly``)."""
     row = template_overrides.put_override(session, p.org_id, purpose, moment, channel, language,
-                                          subject=data.subject, body=data.body, html=data.html, now=utcnow())
+                                          subject=data.subject, body=data.body, html=data.html, now=utcnow(),
+                                          budget=_budget(request))
     return _read(row)
 
 
@@ -78,16 +86,20 @@ def preview(purpose: str, p: Admin, session: DbSession, request: Request, lang: 
         rendered = render.render_packaged("message", language, params)
     else:
         rendered = render.render_notification(session, p.org_id, purpose, moment or (
-            process.current_moment if process else None), channel, language, params)
+            process.current_moment if process else None), channel, language, params, budget=_budget(request))
     return TemplatePreview(template=purpose, language=language, subject=rendered.subject, text=rendered.text,
                            html=rendered.html, source=rendered.source)
 
 
 @router.post("/{purpose}/preview")
-def preview_draft(purpose: str, data: TemplateOverrideIn, _: Admin, lang: Lang = "es") -> TemplatePreview:
-    """Check and render a draft override with the sample parameters (nothing is stored)."""
+@reads
+def preview_draft(purpose: str, data: TemplateOverrideIn, p: Admin, request: Request,
+                  lang: Lang = "es") -> TemplatePreview:
+    """Check and render a draft override with the sample parameters (nothing is stored), within the template
+    budget (422 ``template_too_costly``; 400 ``template_tag_forbidden`` for include/import/extends)."""
     if purpose not in render.PURPOSE_TEMPLATES:
         raise NotFound("Template not found.", code="template_not_found", detail={"purpose": purpose})
-    rendered = render.validate_override(purpose, data.subject, data.body, data.html, lang)
+    rendered = render.validate_override(purpose, data.subject, data.body, data.html, lang, budget=_budget(request),
+                                        org_id=p.org_id)
     return TemplatePreview(template=purpose, language=lang, subject=rendered.subject, text=rendered.text,
                            html=rendered.html, source="draft")

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from momentos.auth.deps import Admin, DbSession
+from momentos.auth.deps import Admin, DbSession, writes
 from momentos.privacy import export
 from momentos.privacy import service as privacy
 
@@ -14,6 +14,7 @@ router = APIRouter(prefix="/api/v1", tags=["customers"])
 
 
 @router.get("/customers/{external_id}/export")
+@writes  # the audit entry of the export is written in the request's transaction
 def export_customer(external_id: str, p: Admin, session: DbSession) -> dict[str, Any]:
     """Everything stored about the customer, as one JSON document (the right of access); recorded in the audit
     log."""

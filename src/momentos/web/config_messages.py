@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from momentos.auth.deps import DbSession
+from momentos.auth.deps import DbSession, reads
 from momentos.catalog import service as catalog
 from momentos.errors import BadRequest, MomentosError, NotFound
 from momentos.kit.clock import utcnow
@@ -19,6 +19,7 @@ from momentos.kit.i18n import LANGUAGES
 from momentos.listening.surveys import service as surveys
 from momentos.listening.surveys.schemas import SurveyCreate
 from momentos.notify import render, template_overrides
+from momentos.notify.template_sandbox import TemplateBudget
 from momentos.web.access import Configurer, Reader
 from momentos.web.rendering import PagesDep, Viewer
 from momentos.web.session import csrf_ok
@@ -78,18 +79,21 @@ def define_survey(request: Request, viewer: Configurer, session: DbSession, page
 
 def _templates(request: Request, viewer: Viewer, session: Session, pages: PagesDep, purpose: str, *,
                draft: dict[str, str] | None = None, draft_preview: render.Rendered | None = None,
-               error: bool = False, status: int = 200) -> Response:
+               error: MomentosError | None = None, status: int = 200) -> Response:
     if purpose not in render.PURPOSE_TEMPLATES:
         raise NotFound("Template not found.", code="template_not_found", detail={"purpose": purpose[:64]})
     params = template_overrides.preview_params(session, viewer.org_id, None, None, utcnow(),
                                                request.app.state.settings.public_url)
-    previews = {lang: render.render_notification(session, viewer.org_id, purpose, None, None, lang, params)
-                for lang in LANGUAGES}
+    budget = TemplateBudget.of(request.app.state.settings.notify)
+    previews = {lang: render.render_notification(session, viewer.org_id, purpose, None, None, lang, params,
+                                                 budget=budget) for lang in LANGUAGES}
     overrides = [r for r in template_overrides.list_overrides(session, viewer.org_id) if r.purpose == purpose]
     return pages.render(request, "config_templates.html", {
         "purposes": render.PURPOSE_TEMPLATES, "purpose": purpose, "previews": previews, "overrides": overrides,
         "variables": render.VARIABLES, "languages": LANGUAGES, "draft": draft or {}, "draft_preview": draft_preview,
-        "error": error}, viewer=viewer, status=status)
+        "error": error.code if error else None,
+        "error_budget": error.detail.get("budget") if error and isinstance(error.detail, dict) else None},
+        viewer=viewer, status=status)
 
 
 @router.get("/config/templates", name="config_templates")
@@ -98,23 +102,54 @@ def templates_page(request: Request, viewer: Reader, session: DbSession, pages: 
     return _templates(request, viewer, session, pages, purpose[:64])
 
 
-@router.post("/config/templates", name="config_template_save")
-def save_template(request: Request, viewer: Configurer, session: DbSession, pages: PagesDep,
-                  purpose: Annotated[str, Form()] = "", language: Annotated[str, Form()] = "es",
-                  subject: Annotated[str, Form()] = "", body: Annotated[str, Form()] = "",
-                  action: Annotated[str, Form()] = "save", csrf: Annotated[str, Form()] = "") -> Response:
+def _draft(request: Request, csrf: str, purpose: str, language: str, subject: str,
+           body: str) -> tuple[str, str, dict[str, str]]:
+    """The checked form of a template: (purpose, language, the draft as typed, cut to the fields' limits)."""
     _check(request, csrf)
     purpose = purpose[:64]
     if purpose not in render.PURPOSE_TEMPLATES:
         raise NotFound("Template not found.", code="template_not_found", detail={"purpose": purpose})
     lang = language if language in LANGUAGES else LANGUAGES[0]
-    draft = {"language": lang, "subject": subject[:500], "body": body[:20_000]}
+    return purpose, lang, {"language": lang, "subject": subject[:500], "body": body[:20_000]}
+
+
+def _show_draft(request: Request, viewer: Viewer, session: Session, pages: PagesDep, purpose: str, lang: str,
+                draft: dict[str, str]) -> Response:
+    budget = TemplateBudget.of(request.app.state.settings.notify)
     try:
-        if action == "preview":
-            shown = render.validate_override(purpose, draft["subject"], draft["body"], None, lang)
-            return _templates(request, viewer, session, pages, purpose, draft=draft, draft_preview=shown)
+        shown = render.validate_override(purpose, draft["subject"], draft["body"], None, lang, budget=budget,
+                                         org_id=viewer.org_id)
+    except MomentosError as exc:
+        return _templates(request, viewer, session, pages, purpose, draft=draft, error=exc, status=400)
+    return _templates(request, viewer, session, pages, purpose, draft=draft, draft_preview=shown)
+
+
+@router.post("/config/templates/preview", name="config_template_preview")
+@reads
+def preview_template(request: Request, viewer: Configurer, session: DbSession, pages: PagesDep,
+                     purpose: Annotated[str, Form()] = "", language: Annotated[str, Form()] = "es",
+                     subject: Annotated[str, Form()] = "", body: Annotated[str, Form()] = "",
+                     csrf: Annotated[str, Form()] = "") -> Response:
+    """The draft rendered with the sample parameters under the template budget; nothing is stored, so the request
+    only reads (no write lock while the draft renders)."""
+    purpose, lang, draft = _draft(request, csrf, purpose, language, subject, body)
+    return _show_draft(request, viewer, session, pages, purpose, lang, draft)
+
+
+@router.post("/config/templates", name="config_template_save")
+def save_template(request: Request, viewer: Configurer, session: DbSession, pages: PagesDep,
+                  purpose: Annotated[str, Form()] = "", language: Annotated[str, Form()] = "es",
+                  subject: Annotated[str, Form()] = "", body: Annotated[str, Form()] = "",
+                  action: Annotated[str, Form()] = "save", csrf: Annotated[str, Form()] = "") -> Response:
+    """Store the draft once it renders within the template budget (the worker's); the form's preview button posts
+    to :func:`preview_template` (``action=preview`` here still previews)."""
+    purpose, lang, draft = _draft(request, csrf, purpose, language, subject, body)
+    if action == "preview":
+        return _show_draft(request, viewer, session, pages, purpose, lang, draft)
+    try:
         template_overrides.put_override(session, viewer.org_id, purpose, render.ANY, render.ANY, lang,
-                                        subject=draft["subject"], body=draft["body"], html=None, now=utcnow())
-    except MomentosError:
-        return _templates(request, viewer, session, pages, purpose, draft=draft, error=True, status=400)
+                                        subject=draft["subject"], body=draft["body"], html=None, now=utcnow(),
+                                        budget=TemplateBudget.of(request.app.state.settings.notify))
+    except MomentosError as exc:
+        return _templates(request, viewer, session, pages, purpose, draft=draft, error=exc, status=400)
     return RedirectResponse(f"/config/templates?purpose={purpose}#preview", status_code=303)

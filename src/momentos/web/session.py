@@ -15,8 +15,9 @@ from fastapi import Depends, FastAPI, Request
 from sqlalchemy.orm import Session
 from starlette.middleware.sessions import SessionMiddleware
 
-from momentos.auth.deps import DbSession
+from momentos.auth.deps import DbSession, reads_only
 from momentos.config import Settings
+from momentos.db import unit_of_work
 from momentos.kit import i18n
 from momentos.kit.clock import utcnow
 from momentos.kit.ids import digest
@@ -106,6 +107,16 @@ def _identity(session: Session, row: WebSession) -> tuple[str, str | None, str |
     return role, user.email, user.language, users.memberships_of(session, user.id)
 
 
+def _remember_language(request: Request, session: Session, user_id: int, language: str) -> None:
+    """The language chosen with ``?lang=`` becomes the person's preference: in the request's transaction when it
+    writes, else in a short transaction of its own (a page read stays a reading transaction)."""
+    if not reads_only(request):
+        users.set_language(session, user_id, language)
+        return
+    with unit_of_work(request.app.state.session_factory) as own:
+        users.set_language(own, user_id, language)
+
+
 def current_viewer(request: Request, session: Session) -> Viewer | None:
     row = live_session(request, session)
     identity = _identity(session, row) if row is not None else None
@@ -114,7 +125,7 @@ def current_viewer(request: Request, session: Session) -> Viewer | None:
     role, email, language, orgs = identity
     chosen = i18n.supported(request.query_params.get("lang"))
     if chosen and row.user_id is not None and chosen != language:
-        users.set_language(session, row.user_id, chosen)
+        _remember_language(request, session, row.user_id, chosen)
         language = chosen
     request.state.user_language = language
     org = get_organization_by_id(session, row.org_id)
