@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from momentos.kit.clock import utcnow
-from momentos.models import Event, ImportRecord, Notification, NotificationTemplate, Process, WebhookEndpoint
+from momentos.models import ApiKey, Event, ImportRecord, Notification, NotificationTemplate, Process, WebhookEndpoint
 from tests.conftest import OrgHandle
 from tests.factories import event, make_service, send
 
@@ -57,6 +57,8 @@ SCOPED = {
     ("PATCH", "/api/v1/segments/{segment_key}"): {"name_en": "Stolen"},
     ("DELETE", "/api/v1/segments/{segment_key}"): None,
     ("GET", "/api/v1/segments/{segment_key}/members"): None,
+    ("DELETE", "/api/v1/keys/{key_id}"): None,
+    ("POST", "/api/v1/keys/{key_id}/rotate"): {"grace_seconds": 0},
 }
 # Analytics answer for the caller's organization; naming another organization's service is a 404.
 FILTERED = ["/api/v1/analytics/dfg", "/api/v1/analytics/performance-dfg", "/api/v1/analytics/variants",
@@ -66,7 +68,7 @@ LISTS = ["/api/v1/services", "/api/v1/customers", "/api/v1/processes", "/api/v1/
          "/api/v1/notifications", "/api/v1/webhook-endpoints", "/api/v1/notification-templates",
          "/api/v1/promises", "/api/v1/promises/indicators", "/api/v1/surveys", "/api/v1/feedback", "/api/v1/needs",
          "/api/v1/listening/alerts", "/api/v1/imports", "/api/v1/ops/health", "/api/v1/segments",
-         "/api/v1/consent-mapping", *FILTERED]
+         "/api/v1/consent-mapping", "/api/v1/keys", *FILTERED]
 # Routes that create in the caller's organization or change its own settings (no other organization's ids).
 OWN = {("POST", "/api/v1/services"), ("POST", "/api/v1/journey-models"), ("POST", "/api/v1/events"),
        ("POST", "/api/v1/cloudevents"), ("PUT", "/api/v1/contact-rules/organization"),
@@ -74,7 +76,7 @@ OWN = {("POST", "/api/v1/services"), ("POST", "/api/v1/journey-models"), ("POST"
        ("POST", "/api/v1/notification-templates/{purpose}/preview"), ("POST", "/api/v1/promises"),
        ("POST", "/api/v1/surveys"), ("POST", "/api/v1/feedback"), ("POST", "/api/v1/feedback/analysis"),
        ("GET", "/api/v1/listening/settings"), ("PUT", "/api/v1/listening/settings"), ("POST", "/api/v1/segments"),
-       ("PUT", "/api/v1/consent-mapping")}
+       ("PUT", "/api/v1/consent-mapping"), ("POST", "/api/v1/keys")}
 
 
 def _seed(db: Session, org: OrgHandle) -> dict[str, str]:
@@ -104,9 +106,11 @@ def _seed(db: Session, org: OrgHandle) -> dict[str, str]:
 
     consent.set_mapping(db, org.id, {"victim-category": ["marketing"]})
     db.flush()
+    key_id = db.scalar(select(ApiKey.id).where(ApiKey.org_id == org.id, ApiKey.kind == "write"))
     return {"key": "private-shop", "service_key": "private-shop", "external_id": "victim", "process_id": str(pid),
             "notification_id": str(notification), "endpoint_id": str(endpoint.id), "purpose": "status",
             "language": "es", "promise_key": "secret-promise", "segment_key": _seed_segment(db, org),
+            "key_id": str(key_id),
             **_seed_listening(db, org)}
 
 
@@ -181,6 +185,7 @@ def test_other_organizations_ids_give_404_and_change_nothing(db: Session, client
     overrides = client.get("/api/v1/notification-templates", headers=org.admin).json()["overrides"]
     assert [o["subject"] for o in overrides] == ["victim"]
     assert client.get("/api/v1/segments/secret-segment", headers=org.admin).json()["name_en"] == "victim"
+    assert {k["state"] for k in client.get("/api/v1/keys", headers=org.admin).json()} == {"active"}
 
 
 def test_analytics_refuse_another_organizations_service(db: Session, client: TestClient, org: OrgHandle,

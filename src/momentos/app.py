@@ -80,6 +80,7 @@ def _routers() -> list[APIRouter]:
     """Every router of the app, installed one way (``app.include_router``): the API of each domain, the ingestion
     doors, then the pages."""
     from momentos.analytics.api import router as analytics
+    from momentos.auth.keys_api import router as keys
     from momentos.catalog.api import router as catalog
     from momentos.customers.api import router as customers
     from momentos.doors.cloudevents.api import router as cloudevents
@@ -98,4 +99,4 @@ def _routers() -> list[APIRouter]:
     from momentos.web.routes import pages_router
 
     return [catalog, customers, privacy, native, events, processes, segment, cloudevents, analytics, policy, notify,
-            notify_templates, promises, *listening, ops, segments, pages_router()]
+            notify_templates, promises, *listening, ops, segments, keys, pages_router()]

@@ -167,6 +167,7 @@ def register_commands() -> None:
     from momentos.listening import cli as listening_cli
     from momentos.notify import cli as notify_cli
     from momentos.ops import cli as ops_cli
+    from momentos.orgs import cli as orgs_cli
     from momentos.privacy import cli as privacy_cli
     from momentos.promises import cli as promises_cli
     from momentos.segments import cli as segments_cli
@@ -175,7 +176,7 @@ def register_commands() -> None:
 
     import_cli.register(app, lambda settings: bootstrap(settings).reactions)
     for module in (analytics_cli, notify_cli, promises_cli, listening_cli, segments_cli, users_cli, ops_cli, web_cli,
-                   privacy_cli):
+                   privacy_cli, orgs_cli):
         module.register(app)
 
 

@@ -28,7 +28,7 @@ from tests.web.seed import csrf_of, seed_journeys
 
 # The README's table ("Dashboard, users and roles"): what each role may do.
 MAY: dict[str, frozenset[str]] = {
-    "owner": frozenset({"customers", "read", "configure", "operate"}),
+    "owner": frozenset({"customers", "read", "configure", "operate", "administer"}),  # access: keys, people
     "manager": frozenset({"customers", "read", "configure", "operate"}),
     "analyst": frozenset({"customers", "read"}),  # read everything, change nothing
     "agent": frozenset({"customers"}),  # customers and processes only
@@ -36,8 +36,9 @@ MAY: dict[str, frozenset[str]] = {
 ROLES = tuple(MAY)
 PUBLIC, SIGNED_IN = "public", "signed_in"
 
-# (method, path) of every page → the permission it needs: customers, read, configure, operate; signed_in (any
-# role); public (no sign-in: sign-in itself, the status and survey pages for customers, the API's docs).
+# (method, path) of every page → the permission it needs: customers, read, configure, operate, administer;
+# signed_in (any role); public (no sign-in: sign-in itself, the status and survey pages for customers, the API's
+# docs).
 PAGES: dict[tuple[str, str], str] = {
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,
@@ -72,6 +73,13 @@ PAGES: dict[tuple[str, str], str] = {
     ("GET", "/ops"): "read",
     ("POST", "/ops/notifications/{notification_id}/replay"): "operate",
     ("POST", "/ops/imports"): "operate",
+    ("GET", "/settings"): "administer",
+    ("GET", "/settings/keys"): "administer",
+    ("POST", "/settings/keys"): "administer",
+    ("POST", "/settings/keys/{key_id}/revoke"): "administer",
+    ("POST", "/settings/keys/{key_id}/rotate"): "administer",
+    ("GET", "/settings/people"): "administer",
+    ("POST", "/settings/people/{user_id}/{action}"): "administer",
     ("GET", "/s/{token}"): PUBLIC,
     ("POST", "/s/{token}/feedback"): PUBLIC,
     ("GET", "/f/{token}"): PUBLIC,
@@ -134,6 +142,8 @@ API: dict[tuple[str, str], str] = {
         ("GET", "/api/v1/segments"), ("POST", "/api/v1/segments"), ("GET", "/api/v1/segments/{segment_key}"),
         ("PATCH", "/api/v1/segments/{segment_key}"), ("DELETE", "/api/v1/segments/{segment_key}"),
         ("GET", "/api/v1/segments/{segment_key}/members"),
+        ("GET", "/api/v1/keys"), ("POST", "/api/v1/keys"), ("DELETE", "/api/v1/keys/{key_id}"),
+        ("POST", "/api/v1/keys/{key_id}/rotate"),
     )},
 }
 API_PREFIXES = ("/api/", "/v1/")
@@ -166,7 +176,8 @@ def _seed(db: Session, org: OrgHandle) -> dict[str, str]:
     notification = db.scalar(select(Notification.id).where(Notification.org_id == org.id))
     return {"key": "shop", "external_id": "ana", "notification_id": str(notification), "token": "no-such-token",
             "service_key": "shop", "process_id": "1", "endpoint_id": "1", "purpose": "status", "language": "es",
-            "promise_key": "none", "survey_key": "none", "need_id": "1", "segment_key": "none"}
+            "promise_key": "none", "survey_key": "none", "need_id": "1", "segment_key": "none",
+            "key_id": "999999999", "user_id": "999999999", "action": "disable"}
 
 
 def _signed_in(client: TestClient, db: Session, org: OrgHandle, role: str) -> TestClient:

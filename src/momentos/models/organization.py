@@ -26,7 +26,10 @@ class Organization(Base):
 
 
 class ApiKey(Base):
-    """A write key (ingestion only) or an admin key (everything); only a SHA-256 digest is stored."""
+    """A write key (ingestion only) or an admin key (everything); only a SHA-256 digest is stored.
+
+    A key works until ``revoked_at`` is set (revocation) or ``expires_at`` passes (the grace period of a rotated
+    key)."""
 
     __tablename__ = "api_keys"
     __table_args__ = (Index("ix_api_keys_org", "org_id"),)
@@ -39,3 +42,4 @@ class ApiKey(Base):
     digest: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from momentos.audit.service import Actor
@@ -57,11 +57,16 @@ def create_organization(session: Session, data: OrganizationCreate) -> tuple[Org
 
 
 def issue_key(session: Session, org_id: int, kind: str, name: str = "") -> str:
+    return new_key(session, org_id, kind, name)[1]
+
+
+def new_key(session: Session, org_id: int, kind: str, name: str = "") -> tuple[ApiKey, str]:
+    """A new key row and its secret (the caller shows the secret once; only its digest is stored)."""
     secret = new_secret(KEY_PREFIX[kind])
-    session.add(ApiKey(org_id=org_id, kind=kind, name=name, prefix=secret[:10], digest=digest(secret),
-                       created_at=utcnow()))
+    row = ApiKey(org_id=org_id, kind=kind, name=name, prefix=secret[:10], digest=digest(secret), created_at=utcnow())
+    session.add(row)
     session.flush()
-    return secret
+    return row, secret
 
 
 def authenticate(session: Session, secret: str) -> Principal | None:
@@ -69,11 +74,13 @@ def authenticate(session: Session, secret: str) -> Principal | None:
 
 
 def authenticate_digest(session: Session, key_digest: str) -> Principal | None:
-    """The principal of a key known by its digest (what a page session keeps instead of the key itself)."""
+    """The principal of a key known by its digest (what a page session keeps instead of the key itself); None for
+    an unknown, revoked or expired key (checked on every request, so revocation takes effect on the next one)."""
     row = session.execute(
         select(ApiKey.kind, Organization.id, Organization.slug, ApiKey.id, ApiKey.prefix)
         .join(Organization, Organization.id == ApiKey.org_id)
-        .where(ApiKey.digest == key_digest, ApiKey.revoked_at.is_(None))
+        .where(ApiKey.digest == key_digest, ApiKey.revoked_at.is_(None),
+               or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > utcnow()))
     ).first()
     if row is None:
         return None

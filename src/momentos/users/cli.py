@@ -1,4 +1,6 @@
-"""``momentos user create EMAIL --org SLUG --role ROLE``: an account (or a new membership for an existing one).
+"""``momentos user create EMAIL --org SLUG --role ROLE``: an account (or a new membership for an existing one);
+``momentos user disable|enable EMAIL``: an account refused (its sessions ended at once) or allowed again. Every
+change is in the audit log of the organizations concerned, by "command line".
 
 The password is asked for twice at the prompt, or read from standard input with ``--password-stdin`` (one line),
 never taken from the command line (it would show in the shell history and the process list).
@@ -33,7 +35,9 @@ def create(email: str, org: Annotated[str, typer.Option(help="organization slug"
            = False,
            language: Annotated[str | None, typer.Option(help="es or en")] = None) -> None:
     """Create a user with a role in an organization; an existing user gets the role (password unchanged)."""
+    from momentos.audit.service import Actor
     from momentos.orgs.service import get_organization
+    from momentos.users import people
     from momentos.users import service as users
 
     if role not in ROLES:
@@ -48,7 +52,7 @@ def create(email: str, org: Annotated[str, typer.Option(help="organization slug"
             if user is None:
                 user = users.create_user(session, email, _password(password_stdin), utcnow(),
                                          language if language in users.LANGUAGES else None)
-            users.add_membership(session, user.id, organization.id, role, utcnow())
+            people.grant_role(session, organization.id, user, role, Actor.cli(), utcnow())
             address = user.email
     except MomentosError as exc:
         typer.echo(f"error: {exc.message}", err=True)
@@ -56,5 +60,38 @@ def create(email: str, org: Annotated[str, typer.Option(help="organization slug"
     typer.echo(f"{'created' if created else 'updated'} {address}: {role} of {org}")
 
 
+def _switch(email: str, disable: bool) -> str:
+    from momentos.audit.service import Actor
+    from momentos.users import people
+
+    engine = make_engine(Settings().effective_database_url)
+    try:
+        with unit_of_work(make_session_factory(engine)) as session:
+            if disable:
+                user = people.disable_user(session, email, Actor.cli(), utcnow())
+            else:
+                user = people.enable_user(session, email, Actor.cli())
+            return user.email
+    except MomentosError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        engine.dispose()
+
+
+@user_app.command("disable")
+def disable(email: str) -> None:
+    """Refuse this account's sign-in and end its page sessions at once (in every organization)."""
+    typer.echo(f"disabled {_switch(email, True)}")
+
+
+@user_app.command("enable")
+def enable(email: str) -> None:
+    """Allow a disabled account to sign in again."""
+    typer.echo(f"enabled {_switch(email, False)}")
+
+
 def register(app: typer.Typer) -> None:
+    if any(group.name == "user" for group in app.registered_groups):
+        return
     app.add_typer(user_app, name="user")

@@ -2,7 +2,8 @@
 
 - ``owner`` and ``manager`` configure (services, touchpoints, contact rules) and operate (outbox replay);
 - ``analyst`` reads everything (overview, journey maps, customers, configuration and operations, read-only);
-- ``agent`` sees customers and processes only.
+- ``agent`` sees customers and processes only;
+- only an ``owner`` administers access: the organization's API keys and its people (``/settings``).
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from typing import Literal
 
 Role = Literal["owner", "manager", "analyst", "agent"]
 ROLES: tuple[str, ...] = ("owner", "manager", "analyst", "agent")
-Permission = Literal["customers", "read", "configure", "operate"]
+Permission = Literal["customers", "read", "configure", "operate", "administer"]
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "customers": frozenset(ROLES),
     "read": frozenset({"owner", "manager", "analyst"}),
     "configure": frozenset({"owner", "manager"}),
     "operate": frozenset({"owner", "manager"}),
+    "administer": frozenset({"owner"}),
 }
 
 

@@ -163,12 +163,19 @@ def clear_failures(session: Session, email: str) -> None:
 
 def check_password(session: Session, email: str, password: str) -> User | None:
     """The user when the password matches an enabled account (same work done for unknown e-mails)."""
+    user = verify_password(session, email, password)
+    return user if user is not None and user.disabled_at is None else None
+
+
+def verify_password(session: Session, email: str, password: str) -> User | None:
+    """The user when the password matches, disabled or not (sign-in then says the account is disabled: only to
+    someone who knows the password)."""
     user = get_user_by_email(session, email) if email else None
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password[:MAX_PASSWORD])
     except (VerificationError, InvalidHashError):
         return None
-    if user is None or user.disabled_at is not None:
+    if user is None:
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)

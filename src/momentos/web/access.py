@@ -44,3 +44,5 @@ Configurer = Annotated[Viewer, Depends(require("configure"))]
 """Changing services, touchpoints and contact rules: owner, manager."""
 Operator = Annotated[Viewer, Depends(require("operate"))]
 """Operating the outbox (replay): owner, manager."""
+Owner = Annotated[Viewer, Depends(require("administer"))]
+"""Administering access (API keys, people): owner only."""

@@ -79,9 +79,11 @@ def _key_sign_in(request: Request, session: Session, key: str) -> str | None:
 
 
 def _password_sign_in(request: Request, session: Session, email: str, password: str) -> str | None:
-    user = users.check_password(session, email, password)
+    user = users.verify_password(session, email, password)
     if user is None:
         return "bad_password"
+    if user.disabled_at is not None:
+        return "disabled"
     orgs = users.memberships_of(session, user.id)
     if not orgs:
         return "no_organization"
@@ -106,7 +108,7 @@ def login(request: Request, session: DbSession, pages: PagesDep, key: Annotated[
     if error is None:
         return RedirectResponse(safe_next(next_url), status_code=303)
     users.record_failure(session, account, address, now)
-    status = {"not_admin": 403, "no_organization": 403}.get(error, 401)
+    status = {"not_admin": 403, "no_organization": 403, "disabled": 403}.get(error, 401)
     return _form(request, pages, next_url, error, status, email=email)
 
 
