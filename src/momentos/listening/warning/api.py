@@ -32,7 +32,5 @@ def get_settings(p: Admin, session: DbSession) -> SettingsRead:
 
 @router.put("/listening/settings")
 def put_settings(data: SettingsIn, p: Admin, session: DbSession) -> SettingsRead:
-    row = settings_of(session, p.org_id, utcnow())
-    row.alert_email, row.updated_at = data.alert_email, utcnow()
-    session.flush()
-    return _settings_read(row)
+    return _settings_read(early_warning.set_alert_email(session, p.org_id, data.alert_email, utcnow(),
+                                                        actor=p.actor))
