@@ -69,7 +69,8 @@ LISTS = ["/api/v1/services", "/api/v1/customers", "/api/v1/processes", "/api/v1/
          "/api/v1/notifications", "/api/v1/webhook-endpoints", "/api/v1/notification-templates",
          "/api/v1/promises", "/api/v1/promises/indicators", "/api/v1/surveys", "/api/v1/feedback", "/api/v1/needs",
          "/api/v1/listening/alerts", "/api/v1/imports", "/api/v1/ops/health", "/api/v1/segments",
-         "/api/v1/consent-mapping", "/api/v1/keys", *FILTERED]
+         "/api/v1/consent-mapping", "/api/v1/keys", "/api/v1/audit",
+         *FILTERED]
 # Routes that create in the caller's organization or change its own settings (no other organization's ids).
 OWN = {("POST", "/api/v1/services"), ("POST", "/api/v1/journey-models"), ("POST", "/api/v1/events"),
        ("POST", "/api/v1/cloudevents"), ("PUT", "/api/v1/contact-rules/organization"),

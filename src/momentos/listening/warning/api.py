@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 
 from momentos.auth.deps import Admin, DbSession
 from momentos.kit.clock import utcnow
-from momentos.listening.analysis.service import read_settings, settings_of
+from momentos.listening.analysis.service import read_settings
 from momentos.listening.warning import service as early_warning
 from momentos.listening.warning.schemas import AlertRead, SettingsIn, SettingsRead
 from momentos.models import ListeningSettings
