@@ -56,7 +56,8 @@ LABELS: dict[str, dict[str, str]] = {
             "analytics.refresh": N_("Analytics aggregates")},
     "import_status": {"ok": N_("Imported"), "failed": N_("Failed")},
     "actor": {"cli": N_("Command line"), "user": N_("User"), "admin_key": N_("Admin key")},
-    "audit_actor": {"user": N_("Person"), "key": N_("API key"), "cli": N_("Command line"), "system": N_("Momentos")},
+    "audit_actor": {"user": N_("Person"), "key": N_("API key"), "cli": N_("Command line"),
+                    "system": N_("Momentos itself")},
     "audit_action": {
         "journey_model.create": N_("Journey model created"), "service.create": N_("Service created"),
         "service.update": N_("Service changed"), "touchpoint.create": N_("Touchpoint added"),
