@@ -55,7 +55,7 @@ def test_pages_with_before(db: Session, client: TestClient, org: OrgHandle, othe
             break
         params = {"limit": 3, "before": body["next_before"]}
     assert seen == [e.id for e in reversed(made)]
-    for bad in ({"limit": 0}, {"limit": 1001}, {"before": 0}):
+    for bad in ({"limit": 0}, {"limit": 1001}, {"before": 0}, {"before": 2**63}, {"before": "x"}):
         assert client.get(URL, headers=org.admin, params=bad).status_code == 422, bad
 
 

@@ -87,6 +87,7 @@ def test_filters_and_paging(db: Session, client: TestClient, org: OrgHandle, mon
     assert shown(**{"to": (utcnow() - timedelta(days=5)).date().isoformat()}) == ["thing:0"]
     assert "thing:0" not in shown(**{"from": yesterday})
     assert shown(**{"from": "not a day", "before": "x"}) == ["thing:3", "thing:4"]  # ignored, not a 500
+    assert shown(before="9" * 30) == ["thing:3", "thing:4"]
     assert "No change matches these filters." in client.get(URL, params={"actor": "nobody", "lang": "en"}).text
 
 

@@ -15,11 +15,12 @@ from momentos.errors import ValidationFailed
 from momentos.kit.clock import ensure_utc
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
+MAX_ID = 2**63 - 1
 Text = Annotated[str | None, Query(max_length=255)]
 
 
 @router.get("/audit")
-def list_audit(p: Admin, session: DbSession, before: Annotated[int | None, Query(ge=1)] = None,
+def list_audit(p: Admin, session: DbSession, before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
                limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                action: Annotated[str | None, Query(max_length=64)] = None, actor: Text = None, target: Text = None,
                start: Annotated[datetime | None, Query(alias="from")] = None,

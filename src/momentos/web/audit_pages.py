@@ -53,8 +53,10 @@ def _day(value: str | None) -> date | None:
         return None
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value is not None and value.strip().isdigit() else None
+def _id(value: str | None) -> int | None:
+    """An entry id from the query, or None (not a number, or beyond what a column holds)."""
+    number = int(value) if value is not None and value.strip().isdigit() and len(value.strip()) < 20 else None
+    return number if number is not None and number < 2**63 else None
 
 
 def _start_of(day: date, tz: str) -> datetime:
@@ -69,7 +71,7 @@ def audit_page(request: Request, viewer: Owner, session: DbSession, pages: Pages
     last entry id of the previous page."""
     action, actor, target = action.strip()[:64], actor.strip()[:255], target.strip()[:255]
     first, last = _day(start), _day(end)
-    rows = audit.entries(session, viewer.org_id, before_id=_int(before), limit=PER_PAGE + 1, action=action or None,
+    rows = audit.entries(session, viewer.org_id, before_id=_id(before), limit=PER_PAGE + 1, action=action or None,
                          actor=actor or None, target=target or None,
                          since=_start_of(first, viewer.timezone) if first else None,
                          until=_start_of(last + timedelta(days=1), viewer.timezone) if last else None)
