@@ -28,7 +28,7 @@ from tests.web.seed import csrf_of, seed_journeys
 
 # The README's table ("Dashboard, users and roles"): what each role may do.
 MAY: dict[str, frozenset[str]] = {
-    "owner": frozenset({"customers", "read", "configure", "operate", "administer"}),  # access: keys, people; the audit log
+    "owner": frozenset({"customers", "read", "configure", "operate", "administer"}),  # keys, people, audit log
     "manager": frozenset({"customers", "read", "configure", "operate"}),
     "analyst": frozenset({"customers", "read"}),  # read everything, change nothing
     "agent": frozenset({"customers"}),  # customers and processes only
