@@ -52,6 +52,7 @@ from momentos.analytics import incremental, indicators, mining, views
 from momentos.analytics import service as analytics
 from momentos.analytics.log import LogFilter, load_log
 from momentos.analytics.schemas import AnalyticsQuery
+from momentos.audit.service import Actor
 from momentos.bootstrap import reactions
 from momentos.catalog.contact_levels import Assessment
 from momentos.catalog.presets import CANONICAL_KEYS
@@ -102,13 +103,15 @@ def timed(fn: Callable[[], Any], repeat: int = 1) -> float:
 def new_org(engine: Engine, touchpoints: dict[str, str], slug: str = "bench") -> int:
     with unit_of_work(make_session_factory(engine)) as session:
         org, _ = create_organization(session, OrganizationCreate(slug=slug, name="Bench"))
-        create_service(session, org.id, ServiceCreate(key="svc", name_es="Svc", name_en="Svc", assessment=LOW))
+        create_service(session, org.id, ServiceCreate(key="svc", name_es="Svc", name_en="Svc", assessment=LOW),
+            actor=Actor.cli("bench"))
         by_moment: dict[str, list[str]] = {}
         for activity, moment in touchpoints.items():
             by_moment.setdefault(moment, []).append(activity)
         for moment, activities in by_moment.items():
             create_touchpoint(session, org.id, "svc", TouchpointCreate(moment=moment, channel="web",
-                                                                       activities=activities, initiator="customer"))
+                                                                       activities=activities, initiator="customer"),
+                                                                           actor=Actor.cli("bench"))
         return org.id
 
 

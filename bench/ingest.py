@@ -42,6 +42,7 @@ import httpx
 import sqlalchemy
 from sqlalchemy import JSON, Engine, inspect, text
 
+from momentos.audit.service import Actor
 from momentos.bootstrap import reactions
 from momentos.catalog.contact_levels import Assessment
 from momentos.catalog.schemas import ServiceCreate, TouchpointCreate
@@ -197,11 +198,11 @@ def set_up_org(engine: Engine) -> tuple[int, str]:
         org, keys = create_organization(session, OrganizationCreate(slug="bench", name="Bench"))
         assessment = Assessment(presence="none", participation="none", duration="short", people="none")
         create_service(session, org.id, ServiceCreate(key="shop", name_es="Tienda", name_en="Shop",
-                                                      assessment=assessment))
+                                                      assessment=assessment), actor=Actor.cli("bench"))
         for moment, activities in ACTIVITIES.items():
             create_touchpoint(session, org.id, "shop", TouchpointCreate(
                 moment=moment, channel=CHANNELS[moment], activities=list(activities),
-                initiator="company" if moment == "delivery" else "customer"))
+                initiator="company" if moment == "delivery" else "customer"), actor=Actor.cli("bench"))
         return org.id, keys.write_key
 
 

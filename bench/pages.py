@@ -32,6 +32,7 @@ from sqlalchemy import Engine
 
 from momentos.analytics import incremental
 from momentos.app import create_app
+from momentos.audit.service import Actor
 from momentos.bootstrap import reactions
 from momentos.catalog.contact_levels import Assessment
 from momentos.catalog.presets import CANONICAL_KEYS
@@ -60,12 +61,13 @@ GOAL_MAP_P95_MS = 300.0
 def new_org(engine: Engine) -> tuple[int, str]:
     with unit_of_work(make_session_factory(engine)) as session:
         org, keys = create_organization(session, OrganizationCreate(slug="bench", name="Bench"))
-        create_service(session, org.id, ServiceCreate(key="svc", name_es="Svc", name_en="Svc", assessment=MEDIUM))
+        create_service(session, org.id, ServiceCreate(key="svc", name_es="Svc", name_en="Svc", assessment=MEDIUM),
+            actor=Actor.cli("bench"))
         for i, moment in enumerate(CANONICAL_KEYS):
             for j, initiator in enumerate(("customer", "company")):
                 create_touchpoint(session, org.id, "svc", TouchpointCreate(
                     moment=moment, channel=("web", "email")[j], activities=[ACTIVITIES[2 * i + j]],
-                    initiator=initiator))
+                    initiator=initiator), actor=Actor.cli("bench"))
         return org.id, keys.admin_key
 
 

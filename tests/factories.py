@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from momentos.audit.service import Actor
 from momentos.bootstrap import reactions
 from momentos.catalog.contact_levels import Assessment
 from momentos.catalog.schemas import ServiceCreate, TouchpointCreate
@@ -35,17 +36,23 @@ SHOP_TOUCHPOINTS = {
 }
 
 
+TESTS = Actor.cli("tests")
+"""Who configures what the factories make, in the audit log."""
+
+
 def make_service(session: Session, org_id: int, key: str = "shop", assessment: Assessment = LOW,
                  touchpoints: dict[str, str] | None = None, journey_model: str = "contact-moments-8") -> Service:
-    service = create_service(session, org_id, ServiceCreate(key=key, name_es=key.title(), name_en=key.title(),
-                                                            assessment=assessment, journey_model=journey_model))
+    data = ServiceCreate(key=key, name_es=key.title(), name_en=key.title(), assessment=assessment,
+                         journey_model=journey_model)
+    service = create_service(session, org_id, data, actor=TESTS)
     by_moment: dict[str, list[str]] = {}
     for activity, moment in (SHOP_TOUCHPOINTS if touchpoints is None else touchpoints).items():
         by_moment.setdefault(moment, []).append(activity)
     for moment, activities in by_moment.items():
         initiator = "company" if moment == "delivery" else "customer"
         create_touchpoint(session, org_id, key, TouchpointCreate(moment=moment, channel="web",
-                                                                 activities=activities, initiator=initiator))
+                                                                 activities=activities, initiator=initiator),
+                          actor=TESTS)
     return service
 
 

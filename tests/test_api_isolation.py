@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from momentos.audit.service import Actor
 from momentos.kit.clock import utcnow
 from momentos.models import ApiKey, Event, ImportRecord, Notification, NotificationTemplate, Process, WebhookEndpoint
 from tests.conftest import OrgHandle
@@ -68,7 +69,8 @@ LISTS = ["/api/v1/services", "/api/v1/customers", "/api/v1/processes", "/api/v1/
          "/api/v1/notifications", "/api/v1/webhook-endpoints", "/api/v1/notification-templates",
          "/api/v1/promises", "/api/v1/promises/indicators", "/api/v1/surveys", "/api/v1/feedback", "/api/v1/needs",
          "/api/v1/listening/alerts", "/api/v1/imports", "/api/v1/ops/health", "/api/v1/segments",
-         "/api/v1/consent-mapping", "/api/v1/keys", *FILTERED]
+         "/api/v1/consent-mapping", "/api/v1/keys", "/api/v1/audit",
+         *FILTERED]
 # Routes that create in the caller's organization or change its own settings (no other organization's ids).
 OWN = {("POST", "/api/v1/services"), ("POST", "/api/v1/journey-models"), ("POST", "/api/v1/events"),
        ("POST", "/api/v1/cloudevents"), ("PUT", "/api/v1/contact-rules/organization"),
@@ -87,10 +89,10 @@ def _seed(db: Session, org: OrgHandle) -> dict[str, str]:
     from momentos.promises import definitions
     from momentos.promises.schemas import PromiseCreate
 
-    definitions.create(db, org.id, PromiseCreate.model_validate(PROMISE))
+    definitions.create(db, org.id, PromiseCreate.model_validate(PROMISE), actor=Actor.cli("tests"))
     create_journey_model(db, org.id, JourneyModelCreate(key="secret-model", name_es="x", name_en="x", moments=[
         MomentIn(key="a", name_es="a", name_en="a", maps_to=["awareness"]),
-        MomentIn(key="b", name_es="b", name_en="b", maps_to=["purchase"])]))
+        MomentIn(key="b", name_es="b", name_en="b", maps_to=["purchase"])]), actor=Actor.cli("tests"))
     send(db, org.id, event("victim", "order_placed", 0), event("victim", "order_shipped", 5))
     pid = db.scalar(select(Process.id).where(Process.org_id == org.id))
     notification = db.scalar(select(Notification.id).where(Notification.org_id == org.id))
@@ -104,7 +106,7 @@ def _seed(db: Session, org: OrgHandle) -> dict[str, str]:
                         status="failed", error="victim.csv:2: bad row"))
     from momentos.customers import consent
 
-    consent.set_mapping(db, org.id, {"victim-category": ["marketing"]})
+    consent.set_mapping(db, org.id, {"victim-category": ["marketing"]}, actor=Actor.cli("tests"))
     db.flush()
     key_id = db.scalar(select(ApiKey.id).where(ApiKey.org_id == org.id, ApiKey.kind == "write"))
     return {"key": "private-shop", "service_key": "private-shop", "external_id": "victim", "process_id": str(pid),
@@ -120,7 +122,7 @@ def _seed_segment(db: Session, org: OrgHandle) -> str:
 
     create_segment(db, org.id, SegmentCreate.model_validate({
         "key": "secret-segment", "name_es": "victim", "name_en": "victim",
-        "rule": [{"field": "traits.plan", "op": "eq", "value": "victim"}]}), utcnow())
+        "rule": [{"field": "traits.plan", "op": "eq", "value": "victim"}]}), utcnow(), actor=Actor.cli("tests"))
     return "secret-segment"
 
 
@@ -142,7 +144,8 @@ def _seed_listening(db: Session, org: OrgHandle) -> dict[str, str]:
     create_survey(db, org.id, SurveyCreate.model_validate({
         "key": "private-survey", "title_es": "victim", "title_en": "victim", "service": "private-shop",
         "moment": "delivery", "questions": [{"key": "nps", "kind": "nps", "label": {"es": "x", "en": "x"}},
-                                            {"key": "t", "kind": "text", "label": {"es": "x", "en": "x"}}]}), now)
+                                            {"key": "t", "kind": "text", "label": {"es": "x", "en": "x"}}]}), now,
+                                                actor=Actor.cli("tests"))
     need = Need(org_id=org.id, label="victim need", terms=["victim"], created_at=now, updated_at=now)
     db.add(need)
     db.flush()

@@ -91,6 +91,7 @@ def _routers() -> list[APIRouter]:
     from momentos.notify.api import router as notify
     from momentos.notify.templates_api import router as notify_templates
     from momentos.ops.api import router as ops
+    from momentos.ops.audit_api import router as audit
     from momentos.policy.api import router as policy
     from momentos.privacy.api import router as privacy
     from momentos.processes.api import router as processes
@@ -99,4 +100,4 @@ def _routers() -> list[APIRouter]:
     from momentos.web.routes import pages_router
 
     return [catalog, customers, privacy, native, events, processes, segment, cloudevents, analytics, policy, notify,
-            notify_templates, promises, *listening, ops, segments, keys, pages_router()]
+            notify_templates, promises, *listening, ops, audit, segments, keys, pages_router()]

@@ -18,6 +18,7 @@ from momentos.analytics import service as analytics
 from momentos.analytics.cli import register
 from momentos.analytics.log import LogFilter, load_log
 from momentos.analytics.schemas import AnalyticsQuery
+from momentos.audit.service import Actor
 from momentos.cli import app
 from momentos.customers.schemas import IdentifyIn
 from momentos.customers.service import identify
@@ -70,7 +71,7 @@ def orgs(db: Session, org: OrgHandle, other_org: OrgHandle) -> tuple[int, int]:
     members = {who for who, t in traits.items() if _member(t)}
     assert 3 < len(members) < len(traits) - 3
     _load(db, org.id, traits, events)
-    segments.create_segment(db, org.id, SegmentCreate.model_validate(PREMIUM), utcnow())
+    segments.create_segment(db, org.id, SegmentCreate.model_validate(PREMIUM), utcnow(), actor=Actor.cli("tests"))
     _load(db, other_org.id, {w: t for w, t in traits.items() if w in members},
           [e for e in events if e.customer in members])
     return org.id, other_org.id
@@ -131,7 +132,8 @@ def test_cli_and_report_take_a_segment(engine: Engine, tmp_path: Path) -> None:
     with unit_of_work(make_session_factory(engine)) as session:
         org = make_org(session)
         _load(session, org.id, traits, events)
-        segments.create_segment(session, org.id, SegmentCreate.model_validate(PREMIUM), utcnow())
+        segments.create_segment(session, org.id, SegmentCreate.model_validate(PREMIUM), utcnow(),
+            actor=Actor.cli("tests"))
     env = {"MOMENTOS_DATABASE_URL": engine.url.render_as_string(hide_password=False)}
     runner = CliRunner()
     result = runner.invoke(app, ["analytics", "funnel", "--org", org.slug, "--service", "shop", "--segment",

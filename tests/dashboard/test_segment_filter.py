@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.orm import Session
 
+from momentos.audit.service import Actor
 from momentos.customers.schemas import IdentifyIn
 from momentos.customers.service import identify
 from momentos.dashboard import journey_map
@@ -38,7 +39,7 @@ def shop(db: Session, org: OrgHandle) -> OrgHandle:
         identify(db, org.id, IdentifyIn(customer=who, timestamp=T0, traits={"plan": plan}))
     segments.create_segment(db, org.id, SegmentCreate.model_validate({
         "key": "premium", "name_es": "Premium", "name_en": "Premium",
-        "rule": [{"field": "traits.plan", "op": "eq", "value": "premium"}]}), utcnow())
+        "rule": [{"field": "traits.plan", "op": "eq", "value": "premium"}]}), utcnow(), actor=Actor.cli("tests"))
     return org
 
 
@@ -80,7 +81,7 @@ def test_the_cache_keeps_segment_answers_apart_and_follows_trait_and_rule_change
     assert {r.customer for r in drill(db, shop.id, "shop", PREMIUM, "awareness", "reached", cache).rows} == \
         {"ana", "eva", "fer"}
     segments.update_segment(db, shop.id, "premium", SegmentUpdate.model_validate(
-        {"rule": [{"field": "traits.plan", "op": "eq", "value": "basic"}]}), utcnow())
+        {"rule": [{"field": "traits.plan", "op": "eq", "value": "basic"}]}), utcnow(), actor=Actor.cli("tests"))
     assert _figures(db, shop, PREMIUM, cache)["awareness"][1] == 1
     assert {r.customer for r in drill(db, shop.id, "shop", PREMIUM, "awareness", "reached", cache).rows} == {"bea"}
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session
 
+from momentos.audit.service import Actor
 from momentos.dashboard import customer as customer_view
 from momentos.dashboard import journey_map
 from momentos.dashboard.drill import drill
@@ -37,7 +38,8 @@ def shop(db: Session, org: OrgHandle) -> OrgHandle:
         "key": "after-delivery", "title_es": "Tu entrega", "title_en": "Your delivery", "service": "shop",
         "moment": "delivery", "questions": [
             {"key": "csat", "kind": "csat", "label": {"es": "¿Satisfecho?", "en": "Satisfied?"}},
-            {"key": "nps", "kind": "nps", "label": {"es": "¿Recomendarías?", "en": "Recommend?"}}]}), later)
+            {"key": "nps", "kind": "nps", "label": {"es": "¿Recomendarías?", "en": "Recommend?"}}]}), later,
+                actor=Actor.cli("tests"))
     for who, csat, nps in (("ana", 5, 10), ("bea", 2, 3)):
         surveys.record_response(db, org.id, survey, SurveyResponseIn(customer=who, csat=csat, nps=nps,
                                                                      occurred_at=later), later)

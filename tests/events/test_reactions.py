@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from momentos.audit.service import Actor
 from momentos.catalog.snapshot import CatalogSnapshot
 from momentos.events.reactions import Incoming, Reaction, StoredBatch, StoredEvent
 from momentos.events.schemas import Batch
@@ -141,11 +142,11 @@ def test_surveys_and_promises_renew_the_catalog_version(db: Session, org: OrgHan
     seen = [version()]
     surveys.create_survey(db, org.id, SurveyCreate.model_validate({
         "key": "after-delivery", "title_es": "Tu entrega", "title_en": "Your delivery", "service": "shop",
-        "moment": "delivery", "questions": QUESTIONS}), T0)
+        "moment": "delivery", "questions": QUESTIONS}), T0, actor=Actor.cli("tests"))
     seen.append(version())
     define(db, org.id)
     seen.append(version())
-    definitions.deactivate(db, org.id, "delivered-in-2-days")
+    definitions.deactivate(db, org.id, "delivered-in-2-days", actor=Actor.cli("tests"))
     seen.append(version())
     assert len(set(seen)) == 4
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
+from momentos.audit.service import Actor
 from momentos.catalog.schemas import TouchpointCreate
 from momentos.catalog.service import create_touchpoint
 from momentos.customers import service as customers_service
@@ -126,7 +127,8 @@ def test_cases_that_already_have_a_process_take_the_general_road(db: Session, or
 def test_services_with_status_notices_take_the_general_road(db: Session, org: OrgHandle) -> None:
     make_service(db, org.id, "svc", touchpoints={})
     create_touchpoint(db, org.id, "svc", TouchpointCreate(moment="delivery", channel="email",
-                                                          activities=["decide"], initiator="company"))
+                                                          activities=["decide"], initiator="company"),
+                                                              actor=Actor.cli("tests"))
     report = import_file(db, org.id, DATA / "running-example.xes", ImportOptions(service="svc"), reactions=REACTIONS)
     assert not report.bulk and report.accepted == 42
 

@@ -8,6 +8,7 @@ from email.message import Message
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from momentos.audit.service import Actor
 from momentos.customers import service as customers
 from momentos.listening.surveys import service as surveys
 from momentos.listening.surveys.schemas import SurveyCreate
@@ -29,7 +30,7 @@ def delivery_survey(session: Session, org_id: int, now: datetime, **kwargs: obje
     data = SurveyCreate.model_validate({"key": "after-delivery", "title_es": "Tu entrega",
                                         "title_en": "Your delivery", "service": "shop", "moment": "delivery",
                                         "questions": QUESTIONS, **kwargs})
-    return surveys.create_survey(session, org_id, data, now)
+    return surveys.create_survey(session, org_id, data, now, actor=Actor.cli("tests"))
 
 
 def opted_in(session: Session, org_id: int, external_id: str, *, email: str, language: str = "es",

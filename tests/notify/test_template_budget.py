@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from momentos.audit.service import Actor
 from momentos.config import NotifySettings
 from momentos.errors import MomentosError
 from momentos.kit.clock import utcnow
@@ -144,7 +145,8 @@ def test_saving_refuses_a_template_over_the_budget(client: TestClient, db: Sessi
     assert r.status_code == 400 and r.json()["code"] == "template_tag_forbidden"
     assert list_overrides(db, org.id) == []
     with pytest.raises(MomentosError) as caught:
-        put_override(db, org.id, "status", "*", "*", "es", subject="s", body=NESTED_LOOPS, html=None, now=utcnow())
+        put_override(db, org.id, "status", "*", "*", "es", subject="s", body=NESTED_LOOPS, html=None, now=utcnow(),
+                     actor=Actor.cli("tests"))
     assert caught.value.code == "template_too_costly"
 
 

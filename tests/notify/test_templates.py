@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from momentos.audit.service import Actor
 from momentos.errors import ValidationFailed
 from momentos.kit.clock import utcnow
 from momentos.models import Process
@@ -48,7 +49,7 @@ def test_overrides_match_moment_and_channel_before_any_and_fall_back_when_delete
     for moment, channel, tag in (("*", "*", "any"), ("*", "sms", "sms"), ("delivery", "*", "delivery"),
                                  ("delivery", "sms", "delivery-sms")):
         put_override(db, org.id, "status", moment, channel, "es", subject=f"[{tag}] {{{{ moment_name }}}}",
-                     body="{{ customer_name }}: " + tag, html=None, now=now)
+                     body="{{ customer_name }}: " + tag, html=None, now=now, actor=Actor.cli("tests"))
 
     def tag(moment: str | None, channel: str) -> str:
         return render_notification(db, org.id, "status", moment, channel, "es", SAMPLE).text.split(": ")[1].strip()
@@ -59,7 +60,7 @@ def test_overrides_match_moment_and_channel_before_any_and_fall_back_when_delete
         "[any] Entrega y prestación"
     # English has no override: the packaged text
     assert render_notification(db, org.id, "status", "use", "email", "en", SAMPLE).source == "packaged:status.txt"
-    delete_override(db, org.id, "status", "*", "*", "es")
+    delete_override(db, org.id, "status", "*", "*", "es", actor=Actor.cli("tests"))
     assert render_notification(db, org.id, "status", "use", "email", "es", SAMPLE).source == "packaged:status.txt"
 
 
@@ -68,13 +69,15 @@ def test_overrides_are_checked_in_a_sandbox(db: Session, org: OrgHandle) -> None
     for body in ("{{ unknown_variable }}", "{% for x in %}", "{{ customer_name.__class__.__mro__ }}",
                  "{{ ''.__class__.__subclasses__() }}"):
         with pytest.raises(ValidationFailed) as caught:
-            put_override(db, org.id, "status", "*", "*", "es", subject="s", body=body, html=None, now=now)
+            put_override(db, org.id, "status", "*", "*", "es", subject="s", body=body, html=None, now=now,
+                actor=Actor.cli("tests"))
         assert caught.value.code == "invalid_template"
 
 
 def test_html_body_autoescapes_the_parameters(db: Session, org: OrgHandle) -> None:
     put_override(db, org.id, "marketing", "*", "email", "en", subject="{{ subject }}",
-                 body="Hi {{ customer_name }}", html="<p>Hi {{ customer_name }}</p>", now=utcnow())
+                 body="Hi {{ customer_name }}", html="<p>Hi {{ customer_name }}</p>", now=utcnow(),
+                     actor=Actor.cli("tests"))
     rendered = render_notification(db, org.id, "marketing", None, "email", "en",
                                    {**SAMPLE, "customer_name": "<script>alert(1)</script>"})
     assert rendered.html == "<p>Hi &lt;script&gt;alert(1)&lt;/script&gt;</p>"
@@ -116,7 +119,7 @@ def test_worker_sends_the_override_with_an_html_part(db: Session, org: OrgHandle
     customer(db, org.id, "ana", email="ana@example.com", language="es")
     put_override(db, org.id, "status", "delivery", "email", "es", subject="Tu pedido: {{ moment_name }}",
                  body="Sigue tu pedido: {{ status_url }}", html="<p><a href=\"{{ status_url }}\">Sigue</a></p>",
-                 now=utcnow())
+                 now=utcnow(), actor=Actor.cli("tests"))
     ship(db, org.id, "ana")
     assert run(worker_factory, notify_settings, "w1", once=True) == 1
     [n] = notifications(db, org.id)

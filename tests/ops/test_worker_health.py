@@ -18,6 +18,7 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from momentos.audit.service import Actor
 from momentos.cli import app
 from momentos.customers.service import get_customer
 from momentos.db import make_session_factory, unit_of_work
@@ -141,7 +142,7 @@ def _seed_work(db: Session, org: OrgHandle) -> None:
     """Two due notifications (one claimed with an expired lease), one deferred, one dead; events never folded
     into the aggregates; a promise instance whose check time has passed; a text not analysed yet."""
     make_service(db, org.id, key="shop")
-    definitions.create(db, org.id, PromiseCreate.model_validate(PROMISE))
+    definitions.create(db, org.id, PromiseCreate.model_validate(PROMISE), actor=Actor.cli("tests"))
     now = utcnow()
     started = now - timedelta(days=3)  # the 48-hour promise's instances were due for a check long ago
     ingest(db, org.id, Batch(events=[

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from momentos.audit.service import Actor
 from momentos.db import unit_of_work
 from momentos.models import ContactDecision, Notification
 from momentos.notify.settings import NotifySettings
@@ -69,7 +70,8 @@ def test_three_concurrent_requests_against_a_cap_of_two_give_two_allowed_and_one
     with unit_of_work(live_server.factory) as session:
         shop(session, org.id)
         customer(session, org.id, "ana", email="ana@example.com")
-        set_rules(session, org.id, "org", RuleSet.model_validate({"caps": {"*": {"day": 2}}}), WEDNESDAY)
+        set_rules(session, org.id, "org", RuleSet.model_validate({"caps": {"*": {"day": 2}}}), WEDNESDAY,
+            actor=Actor.cli("tests"))
     barrier = threading.Barrier(3)
     answers: list[dict[str, Any]] = []
     errors: list[BaseException] = []
@@ -229,7 +231,7 @@ def test_two_concurrent_survey_invitations_against_a_cap_of_one_invite_once(live
         delivery_survey(session, org.id, WEDNESDAY, valid_hours=1)
         opted_in(session, org.id, "ana", email="ana@example.com", now=WEDNESDAY)
         set_rules(session, org.id, "org", RuleSet.model_validate({"caps": {"purpose:survey": {"week": 1}}}),
-                  WEDNESDAY)
+                  WEDNESDAY, actor=Actor.cli("tests"))
     barrier = threading.Barrier(2)
     statuses: list[str] = []
     errors: list[BaseException] = []

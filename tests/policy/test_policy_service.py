@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from momentos.audit.service import Actor
 from momentos.catalog.schemas import TouchpointCreate
 from momentos.catalog.service import create_touchpoint
 from momentos.notify.outbox import NotificationIn, enqueue
@@ -46,7 +47,8 @@ def _shop_id(db: Session, org_id: int) -> int:
 def test_moment_intensity_none_suppresses_a_proactive_notice(db: Session, org: OrgHandle) -> None:
     shop(db, org.id)
     create_touchpoint(db, org.id, "shop", TouchpointCreate(moment="use", channel="email", activities=["used_x"],
-                                                           initiator="company", intensity="none"))
+                                                           initiator="company", intensity="none"),
+                                                               actor=Actor.cli("tests"))
     ana = customer(db, org.id, "ana", email="ana@example.com")
     ask = policy.ContactAsk(ana.id, "status", service_id=_shop_id(db, org.id), moment="use")
     decision = policy.evaluate(db, org.id, ask, datetime(2026, 3, 4, 12, tzinfo=UTC))

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from momentos.audit.service import Actor
 from momentos.events.schemas import Batch, EventIn, IngestResult
 from momentos.events.service import ingest
 from momentos.models import Notification, PromiseDefinition, PromiseInstance, PromiseTransition
@@ -27,7 +28,7 @@ def define(session: Session, org_id: int, key: str = "delivered-in-2-days", *, r
         "text": {"es": "Tu pedido llega en 2 días", "en": "Your order arrives within 2 days"},
         "recovery": {"es": "Perdón: te devolvemos el envío.", "en": "Sorry: we refund the shipping."},
         "rule": rule or SHIP_RULE, "staff": staff or {}, "notify_kept": notify_kept})
-    return definitions.create(session, org_id, data)
+    return definitions.create(session, org_id, data, actor=Actor.cli("tests"))
 
 
 def instances(session: Session, org_id: int) -> list[PromiseInstance]:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from lxml import etree
 from sqlalchemy.orm import Session
 
+from momentos.audit.service import Actor
 from momentos.imports.readers import ImportOptions
 from momentos.imports.service import import_file
 from momentos.promises import definitions, indicators, scoring
@@ -66,7 +67,7 @@ def _hand_states(now: datetime, started_before: datetime | None = None) -> Count
 
 def test_a_deadline_promise_on_the_receipt_log_matches_a_hand_computation(db: Session, org: OrgHandle) -> None:
     make_service(db, org.id, key="permits", touchpoints={})
-    definitions.create(db, org.id, PromiseCreate.model_validate(PROMISE))
+    definitions.create(db, org.id, PromiseCreate.model_validate(PROMISE), actor=Actor.cli("tests"))
     import_file(db, org.id, DATA / "receipt_coselog.xes.gz", ImportOptions(service="permits"), reactions=REACTIONS)
     stored = Counter(i.state for i in instances(db, org.id))
     expected = _hand_states(datetime.now(UTC))

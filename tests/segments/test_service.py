@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from momentos.audit.service import Actor
 from momentos.customers.schemas import CustomerUpdate, GroupIn, IdentifyIn
 from momentos.customers.service import group, identify, update_customer
 from momentos.errors import Conflict, NotFound
@@ -39,7 +40,7 @@ def _people(db: Session, org_id: int) -> None:
 def _members(db: Session, org_id: int, *rule: dict[str, Any]) -> list[str]:
     segment = segments.create_segment(db, org_id, SegmentCreate.model_validate(
         {"key": f"s{len(segments.list_segments(db, org_id))}", "name_es": "s", "name_en": "s", "rule": list(rule)}),
-        utcnow())
+        utcnow(), actor=Actor.cli("tests"))
     found = sorted(c.external_id for c in segments.preview(db, org_id, segment, limit=100))
     assert segments.count_members(db, org_id, segment) == len(found)
     return found
@@ -85,7 +86,7 @@ def test_membership_follows_trait_changes_and_stays_in_its_organization(db: Sess
     _people(db, other_org.id)
     segment = segments.create_segment(db, org.id, SegmentCreate.model_validate({
         "key": "premium", "name_es": "Premium", "name_en": "Premium",
-        "rule": [{"field": "traits.plan", "op": "eq", "value": "premium"}]}), utcnow())
+        "rule": [{"field": "traits.plan", "op": "eq", "value": "premium"}]}), utcnow(), actor=Actor.cli("tests"))
     before = segments.membership_version(db, org.id, "premium")
     identify(db, org.id, IdentifyIn(customer="bea", timestamp=T0, traits={"plan": "premium"}))
     assert [c.external_id for c in segments.preview(db, org.id, segment)] == ["ana", "bea", "carla"]
@@ -122,7 +123,7 @@ def test_a_rule_round_trips_through_storage(db: Session, org: OrgHandle) -> None
     rule = [{"field": "traits.age", "op": "gt", "value": 19.5}, {"field": "traits.plan", "op": "in",
                                                                  "value": ["a", 2]}]
     made = segments.create_segment(db, org.id, SegmentCreate.model_validate(
-        {"key": "s", "name_es": "s", "name_en": "s", "rule": rule}), utcnow())
+        {"key": "s", "name_es": "s", "name_en": "s", "rule": rule}), utcnow(), actor=Actor.cli("tests"))
     assert segments.conditions(made) == [Condition.model_validate(c) for c in rule]
     db.expire_all()
     assert segments.get_segment(db, org.id, "s").rule == rule
@@ -131,13 +132,14 @@ def test_a_rule_round_trips_through_storage(db: Session, org: OrgHandle) -> None
 def test_create_update_delete(db: Session, org: OrgHandle, other_org: OrgHandle) -> None:
     data = SegmentCreate.model_validate({"key": "s", "name_es": "Ese", "name_en": "That",
                                          "rule": [{"field": "language", "op": "eq", "value": "es"}]})
-    segments.create_segment(db, org.id, data, utcnow())
+    segments.create_segment(db, org.id, data, utcnow(), actor=Actor.cli("tests"))
     with pytest.raises(Conflict):
-        segments.create_segment(db, org.id, data, utcnow())
-    segments.create_segment(db, other_org.id, data, utcnow())  # keys are per organization
-    changed = segments.update_segment(db, org.id, "s", SegmentUpdate(name_en="This"), utcnow())
+        segments.create_segment(db, org.id, data, utcnow(), actor=Actor.cli("tests"))
+    segments.create_segment(db, other_org.id, data, utcnow(), actor=Actor.cli("tests"))  # keys are per organization
+    changed = segments.update_segment(db, org.id, "s", SegmentUpdate(name_en="This"), utcnow(),
+        actor=Actor.cli("tests"))
     assert (changed.name_es, changed.name_en, changed.rule[0]["value"]) == ("Ese", "This", "es")
-    segments.delete_segment(db, org.id, "s")
+    segments.delete_segment(db, org.id, "s", actor=Actor.cli("tests"))
     with pytest.raises(NotFound):
         segments.get_segment(db, org.id, "s")
     assert [s.key for s in segments.list_segments(db, other_org.id)] == ["s"]

@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from momentos.audit.service import Actor
 from momentos.db import unit_of_work
 from momentos.kit import i18n
 from momentos.kit.clock import utcnow
@@ -48,7 +49,8 @@ def org(live_server: LiveServer) -> OrgHandle:
         enqueue(session, org.id, NotificationIn(customer_id=ana.id, purpose="marketing", template="message",
                                                 dedup_key="offer", params={"subject": "Oferta", "text": "x"}), now)
         policy.set_rules(session, org.id, f"customer:{ana.id}",
-                         RuleSet(quiet_hours=QuietHours.model_validate({"start": "00:00", "end": "23:59"})), now)
+                         RuleSet(quiet_hours=QuietHours.model_validate({"start": "00:00", "end": "23:59"})), now,
+                             actor=Actor.cli("tests"))
         enqueue(session, org.id, NotificationIn(customer_id=ana.id, purpose="transactional", template="message",
                                                 priority="transactional", dedup_key="receipt",
                                                 params={"subject": "Recibo", "text": "x"}), now)

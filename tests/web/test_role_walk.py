@@ -28,7 +28,7 @@ from tests.web.seed import csrf_of, seed_journeys
 
 # The README's table ("Dashboard, users and roles"): what each role may do.
 MAY: dict[str, frozenset[str]] = {
-    "owner": frozenset({"customers", "read", "configure", "operate", "administer"}),  # access: keys, people
+    "owner": frozenset({"customers", "read", "configure", "operate", "administer"}),  # keys, people, audit log
     "manager": frozenset({"customers", "read", "configure", "operate"}),
     "analyst": frozenset({"customers", "read"}),  # read everything, change nothing
     "agent": frozenset({"customers"}),  # customers and processes only
@@ -80,6 +80,7 @@ PAGES: dict[tuple[str, str], str] = {
     ("POST", "/settings/keys/{key_id}/rotate"): "administer",
     ("GET", "/settings/people"): "administer",
     ("POST", "/settings/people/{user_id}/{action}"): "administer",
+    ("GET", "/settings/audit"): "administer",
     ("GET", "/s/{token}"): PUBLIC,
     ("POST", "/s/{token}/feedback"): PUBLIC,
     ("GET", "/f/{token}"): PUBLIC,
@@ -138,7 +139,7 @@ API: dict[tuple[str, str], str] = {
         ("GET", "/api/v1/needs"), ("PATCH", "/api/v1/needs/{need_id}"), ("POST", "/api/v1/needs/{need_id}/merge"),
         ("GET", "/api/v1/listening/alerts"), ("GET", "/api/v1/listening/settings"),
         ("PUT", "/api/v1/listening/settings"),
-        ("GET", "/api/v1/ops/health"), ("GET", "/api/v1/imports"),
+        ("GET", "/api/v1/ops/health"), ("GET", "/api/v1/imports"), ("GET", "/api/v1/audit"),
         ("GET", "/api/v1/segments"), ("POST", "/api/v1/segments"), ("GET", "/api/v1/segments/{segment_key}"),
         ("PATCH", "/api/v1/segments/{segment_key}"), ("DELETE", "/api/v1/segments/{segment_key}"),
         ("GET", "/api/v1/segments/{segment_key}/members"),

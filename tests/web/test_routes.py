@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from momentos.audit.service import Actor
 from momentos.catalog.schemas import ServiceUpdate
 from momentos.catalog.service import update_service
 from momentos.customers.schemas import IdentifyIn
@@ -172,7 +173,8 @@ def test_an_overridden_level_shows_the_assessed_level_and_the_reason(db: Session
                                                                      org: OrgHandle) -> None:
     seed_journeys(db, org.id)
     update_service(db, org.id, "shop", ServiceUpdate(level_override="medium",
-                                                     override_reason="Asesores llaman a cada cliente"))
+                                                     override_reason="Asesores llaman a cada cliente"),
+                                                         actor=Actor.cli("tests"))
     sign_in(client, org.keys.admin_key)
     for path in ("/", "/services/shop"):
         html = client.get(path, headers={"accept-language": "es"}).text

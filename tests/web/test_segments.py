@@ -12,6 +12,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from momentos.audit.service import Actor
 from momentos.customers.schemas import IdentifyIn
 from momentos.customers.service import identify
 from momentos.db import unit_of_work
@@ -37,7 +38,7 @@ def shop(live_server: LiveServer) -> OrgHandle:
                 "plan": "premium" if who in PREMIUM else "basic"}))
         segments.create_segment(session, org.id, SegmentCreate.model_validate({
             "key": "premium", "name_es": "Clientes premium", "name_en": "Premium customers",
-            "rule": [{"field": "traits.plan", "op": "eq", "value": "premium"}]}), utcnow())
+            "rule": [{"field": "traits.plan", "op": "eq", "value": "premium"}]}), utcnow(), actor=Actor.cli("tests"))
     return org
 
 

@@ -85,10 +85,29 @@ def record(session: Session, org_id: int, actor: Actor, action: str, target: str
     return entry
 
 
+def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The fields whose value differs between two snapshots of an object, as (before, after) summaries: an entry
+    shows what changed, not the whole object."""
+    names = [*before, *(name for name in after if name not in before)]
+    changed = [name for name in names if before.get(name) != after.get(name)]
+    return ({name: before.get(name) for name in changed if name in before},
+            {name: after.get(name) for name in changed if name in after})
+
+
+def record_change(session: Session, org_id: int, actor: Actor, action: str, target: str, *,
+                  before: Mapping[str, Any], after: Mapping[str, Any]) -> AuditEntry:
+    """Record an update with only the changed fields of ``before`` and ``after`` (an update that changes nothing is
+    still recorded, with empty summaries: someone saved)."""
+    old, new = changes(before, after)
+    return record(session, org_id, actor, action, target, before=old, after=new)
+
+
 def entries(session: Session, org_id: int, *, before_id: int | None = None, limit: int = 100,
-            action: str | None = None, actor: str | None = None) -> list[AuditEntry]:
+            action: str | None = None, actor: str | None = None, target: str | None = None,
+            since: datetime | None = None, until: datetime | None = None) -> list[AuditEntry]:
     """The organization's entries, newest first; ``before_id`` pages back; ``action`` filters by prefix
-    (``key`` matches ``key.create`` and ``key.revoke``); ``actor`` by the actor's label."""
+    (``key`` matches ``key.create`` and ``key.revoke``); ``actor`` by the actor's label; ``target`` by prefix
+    (``service:`` matches every service); ``since`` (inclusive) and ``until`` (exclusive) by time."""
     query = select(AuditEntry).where(AuditEntry.org_id == org_id)
     if before_id is not None:
         query = query.where(AuditEntry.id < before_id)
@@ -96,4 +115,10 @@ def entries(session: Session, org_id: int, *, before_id: int | None = None, limi
         query = query.where(AuditEntry.action.startswith(action, autoescape=True))
     if actor:
         query = query.where(AuditEntry.actor_label == actor)
+    if target:
+        query = query.where(AuditEntry.target.startswith(target, autoescape=True))
+    if since is not None:
+        query = query.where(AuditEntry.at >= since)
+    if until is not None:
+        query = query.where(AuditEntry.at < until)
     return list(session.scalars(query.order_by(AuditEntry.id.desc()).limit(max(1, min(limit, 1000)))))

@@ -62,7 +62,7 @@ def get_journey_model(key: str, p: Admin, session: DbSession) -> JourneyModelRea
 
 @router.post("/journey-models", status_code=201)
 def create_journey_model(data: JourneyModelCreate, p: Admin, session: DbSession) -> JourneyModelRead:
-    return model_read(catalog.create_journey_model(session, p.org_id, data))
+    return model_read(catalog.create_journey_model(session, p.org_id, data, actor=p.actor))
 
 
 @router.get("/services")
@@ -72,7 +72,7 @@ def list_services(p: Admin, session: DbSession) -> list[ServiceRead]:
 
 @router.post("/services", status_code=201)
 def create_service(data: ServiceCreate, p: Admin, session: DbSession) -> ServiceRead:
-    return service_read(catalog.create_service(session, p.org_id, data))
+    return service_read(catalog.create_service(session, p.org_id, data, actor=p.actor))
 
 
 @router.get("/services/{key}")
@@ -82,7 +82,7 @@ def get_service(key: str, p: Admin, session: DbSession) -> ServiceRead:
 
 @router.patch("/services/{key}")
 def update_service(key: str, data: ServiceUpdate, p: Admin, session: DbSession) -> ServiceRead:
-    return service_read(catalog.update_service(session, p.org_id, key, data))
+    return service_read(catalog.update_service(session, p.org_id, key, data, actor=p.actor))
 
 
 @router.get("/services/{key}/touchpoints")
@@ -94,6 +94,6 @@ def list_touchpoints(key: str, p: Admin, session: DbSession) -> list[TouchpointR
 
 @router.post("/services/{key}/touchpoints", status_code=201)
 def create_touchpoint(key: str, data: TouchpointCreate, p: Admin, session: DbSession) -> TouchpointRead:
-    tp = catalog.create_touchpoint(session, p.org_id, key, data)
+    tp = catalog.create_touchpoint(session, p.org_id, key, data, actor=p.actor)
     s = catalog.get_service(session, p.org_id, key)
     return touchpoint_read(s, catalog.get_journey_model(session, p.org_id, s.journey_model_key), tp)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from uuid import uuid4
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from momentos.audit.service import Actor, record, record_change
 from momentos.catalog import contact_levels as cl
 from momentos.catalog.presets import BUILTIN_MODELS, CANONICAL_KEYS, JourneyModelDef, Moment
 from momentos.catalog.schemas import (
@@ -47,7 +49,8 @@ def get_journey_model(session: Session, org_id: int, key: str) -> JourneyModelDe
     return _model_from_row(row)
 
 
-def create_journey_model(session: Session, org_id: int, data: JourneyModelCreate) -> JourneyModelDef:
+def create_journey_model(session: Session, org_id: int, data: JourneyModelCreate, *,
+                         actor: Actor) -> JourneyModelDef:
     if data.key in BUILTIN_MODELS:
         raise Conflict("That key belongs to a built-in model.", detail={"key": data.key})
     keys = [m.key for m in data.moments]
@@ -67,10 +70,21 @@ def create_journey_model(session: Session, org_id: int, data: JourneyModelCreate
     session.add(row)
     session.flush()
     catalog_changed(session, org_id)
+    record(session, org_id, actor, "journey_model.create", f"journey_model:{data.key}",
+           after={"name_es": data.name_es, "name_en": data.name_en, "moments": keys})
     return _model_from_row(row)
 
 
-def create_service(session: Session, org_id: int, data: ServiceCreate) -> Service:
+def service_summary(service: Service) -> dict[str, Any]:
+    """What the audit log shows of a service: its names, model, assessment and contact level."""
+    return {"name_es": service.name_es, "name_en": service.name_en, "description_es": service.description_es,
+            "description_en": service.description_en, "journey_model": service.journey_model_key,
+            "assessment": dict(service.assessment), "assessed_level": service.assessed_level,
+            "level_override": service.level_override, "override_reason": service.override_reason,
+            "contact_level": service.contact_level}
+
+
+def create_service(session: Session, org_id: int, data: ServiceCreate, *, actor: Actor) -> Service:
     get_journey_model(session, org_id, data.journey_model)
     if session.scalar(select(Service.id).where(Service.org_id == org_id, Service.key == data.key)):
         raise Conflict("A service with that key exists.", code="service_exists", detail={"key": data.key})
@@ -88,11 +102,14 @@ def create_service(session: Session, org_id: int, data: ServiceCreate) -> Servic
     session.add(service)
     session.flush()
     catalog_changed(session, org_id)
+    record(session, org_id, actor, "service.create", f"service:{data.key}", after=service_summary(service))
     return service
 
 
-def update_service(session: Session, org_id: int, key: str, data: ServiceUpdate) -> Service:
+def update_service(session: Session, org_id: int, key: str, data: ServiceUpdate, *, actor: Actor) -> Service:
+    """Change names, descriptions, the assessment or the contact level override (recorded with what changed)."""
     service = get_service(session, org_id, key)
+    before = service_summary(service)
     for name in ("name_es", "name_en", "description_es", "description_en"):
         value = getattr(data, name)
         if value is not None:
@@ -109,6 +126,8 @@ def update_service(session: Session, org_id: int, key: str, data: ServiceUpdate)
     service.updated_at = utcnow()
     session.flush()
     catalog_changed(session, org_id)
+    record_change(session, org_id, actor, "service.update", f"service:{key}", before=before,
+                  after=service_summary(service))
     return service
 
 
@@ -127,7 +146,8 @@ def explain_level(service: Service) -> cl.LevelResult:
     return cl.assess(cl.Assessment.model_validate(service.assessment))
 
 
-def create_touchpoint(session: Session, org_id: int, service_key: str, data: TouchpointCreate) -> Touchpoint:
+def create_touchpoint(session: Session, org_id: int, service_key: str, data: TouchpointCreate, *,
+                      actor: Actor) -> Touchpoint:
     service = get_service(session, org_id, service_key)
     model = get_journey_model(session, org_id, service.journey_model_key)
     if not model.has(data.moment):
@@ -145,6 +165,9 @@ def create_touchpoint(session: Session, org_id: int, service_key: str, data: Tou
     session.add(tp)
     session.flush()
     catalog_changed(session, org_id)
+    record(session, org_id, actor, "touchpoint.create", f"service:{service_key}/touchpoint:{tp.id}",
+           after={"moment": tp.moment, "channel": tp.channel, "activities": tp.activities,
+                  "initiator": tp.initiator, "intensity": tp.intensity, "contact_needed": tp.contact_needed})
     return tp
 
 

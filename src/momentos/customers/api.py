@@ -74,7 +74,7 @@ def get_consent_mapping(p: Admin, session: DbSession) -> ConsentMappingRead:
 @router.put("/consent-mapping")
 def put_consent_mapping(data: ConsentMappingIn, p: Admin, session: DbSession) -> ConsentMappingRead:
     """Replace the organization's own category entries (the defaults stay underneath)."""
-    consent.set_mapping(session, p.org_id, data.categories)
+    consent.set_mapping(session, p.org_id, data.categories, actor=p.actor)
     return _mapping_read(session, p.org_id)
 
 

@@ -24,6 +24,7 @@ from datetime import datetime
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from momentos.audit.service import Actor, record_change
 from momentos.customers.schemas import ConsentIn, IngestWarning
 from momentos.db import table_of
 from momentos.dialect import insert_ignore
@@ -65,15 +66,18 @@ def custom_mapping(session: Session, org_id: int) -> dict[str, list[str]]:
     return dict(row.categories) if row else {}
 
 
-def set_mapping(session: Session, org_id: int, categories: Mapping[str, Sequence[str]]) -> None:
-    """Replace the organization's own entries (defaults stay underneath)."""
+def set_mapping(session: Session, org_id: int, categories: Mapping[str, Sequence[str]], *, actor: Actor) -> None:
+    """Replace the organization's own entries (defaults stay underneath); the audit log keeps the categories that
+    changed."""
     row = session.get(ConsentMapping, org_id)
+    before = dict(row.categories) if row is not None else {}
     value = {k: list(dict.fromkeys(v)) for k, v in categories.items()}
     if row is None:
         session.add(ConsentMapping(org_id=org_id, categories=value, updated_at=utcnow()))
     else:
         row.categories, row.updated_at = value, utcnow()
     session.flush()
+    record_change(session, org_id, actor, "consent_mapping.set", "consent_mapping", before=before, after=value)
 
 
 def from_categories(categories: Mapping[str, bool], mapping: Mapping[str, tuple[str, ...]]

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from momentos.audit.service import Actor
 from momentos.errors import NotFound
 from momentos.imports import history as import_history
 from momentos.models import ImportRecord, Notification
@@ -33,10 +34,10 @@ def notification(session: Session, org_id: int, notification_id: int) -> Notific
     return n
 
 
-def replay(session: Session, org_id: int, notification_id: int, now: datetime) -> Notification:
+def replay(session: Session, org_id: int, notification_id: int, now: datetime, *, actor: Actor) -> Notification:
     n = notification(session, org_id, notification_id)
     if n.status in REPLAYABLE:
-        outbox.replay(session, n, now)
+        outbox.replay(session, n, now, actor=actor)
     return n
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from momentos.audit.service import Actor
 from momentos.catalog import service as catalog
 from momentos.catalog.schemas import ServiceCreate, TouchpointCreate
 from momentos.config import Settings
@@ -96,6 +97,10 @@ def _still_working(session: Session, org_id: int, keep: Mapping[str, Any]) -> tu
     return found["admin"], found["write"]
 
 
+DEMO_ACTOR = Actor.system("demo")
+"""Who configured the demo organization in its audit log."""
+
+
 def _count(session: Session, model: type[Customer] | type[Process], org_id: int) -> int:
     return int(session.scalar(select(func.count()).select_from(model).where(model.org_id == org_id)) or 0)
 
@@ -107,13 +112,13 @@ def _create(session: Session, customers: int, seed: int, anchor: datetime,
     for service in SERVICES:
         _create_service(session, org.id, service)
     for promise in PROMISES:
-        definitions.create(session, org.id, PromiseCreate.model_validate(promise))
+        definitions.create(session, org.id, PromiseCreate.model_validate(promise), actor=DEMO_ACTOR)
     rng = random.Random(seed)
     sim = simulate(rng, make_people(rng, customers), SERVICES, anchor)
     _ingest_in_batches(session, org.id, sim.identifies, sim.events, anchor, reactions)
     _listen(session, org.id, sim.events, random.Random(seed + 1), anchor)
     for segment in SEGMENTS:
-        segments.create_segment(session, org.id, SegmentCreate.model_validate(segment), anchor)
+        segments.create_segment(session, org.id, SegmentCreate.model_validate(segment), anchor, actor=DEMO_ACTOR)
     return org
 
 
@@ -146,7 +151,7 @@ def _listen(session: Session, org_id: int, events: list[EventIn], rng: random.Ra
                                         customer=e.customer, service=service, moment=moment,
                                         occurred_at=_after(e, rng, anchor)))
     feedback.add_feedback(session, org_id, items, anchor)
-    survey = surveys.create_survey(session, org_id, SurveyCreate.model_validate(SURVEY), anchor)
+    survey = surveys.create_survey(session, org_id, SurveyCreate.model_validate(SURVEY), anchor, actor=DEMO_ACTOR)
     who = reached.get((SURVEY["service"], SURVEY["moment"]), [])
     for i, (csat, nps, answer) in enumerate(SURVEY_ANSWERS[:len(who)]):
         e = who[i]
@@ -160,11 +165,11 @@ def _listen(session: Session, org_id: int, events: list[EventIn], rng: random.Ra
 def _create_service(session: Session, org_id: int, s: ServiceDef) -> None:
     catalog.create_service(session, org_id, ServiceCreate(
         key=s.key, name_es=s.name_es, name_en=s.name_en, description_es=s.description_es,
-        description_en=s.description_en, assessment=s.assessment))
+        description_en=s.description_en, assessment=s.assessment), actor=DEMO_ACTOR)
     for tp in s.touchpoints:
         catalog.create_touchpoint(session, org_id, s.key, TouchpointCreate(
             moment=tp.moment, channel=tp.channel, activities=list(tp.activities), initiator=tp.initiator,
-            intensity=tp.intensity, name_es=tp.name_es, name_en=tp.name_en))
+            intensity=tp.intensity, name_es=tp.name_es, name_en=tp.name_en), actor=DEMO_ACTOR)
 
 
 def _ingest_in_batches(session: Session, org_id: int, identifies: list[IdentifyIn], events: list[EventIn],

@@ -25,6 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from momentos.analytics import tasks as analytics_tasks
+from momentos.audit import service as audit_log
 from momentos.db import unit_of_work
 from momentos.errors import ImportFailed, MomentosError
 from momentos.events.reactions import Reaction
@@ -43,6 +44,15 @@ class Actor:
 
     kind: str
     name: str | None = None
+
+    @property
+    def audit(self) -> audit_log.Actor:
+        """The same actor in the audit log."""
+        if self.kind == "user" and self.name:
+            return audit_log.Actor.user(self.name)
+        if self.kind == "admin_key":
+            return audit_log.Actor.key(None, "admin key (pages)")
+        return audit_log.Actor.cli(f"command line ({self.name})" if self.name else "command line")
 
     @classmethod
     def command_line(cls) -> Actor:
@@ -76,10 +86,11 @@ def run_import(factory: sessionmaker[Session], org_id: int, path: Path, options:
             report = import_file(session, org_id, path, options, progress, reactions=reactions)
             record = ImportRecord(**{**base, **_counts(report)}, status="ok", finished_at=utcnow())
             session.add(record)
+            _audit(session, record, actor)
     except MomentosError as exc:
-        return Outcome(_failed(factory, base, _error_text(exc, name), started), None, exc)
+        return Outcome(_failed(factory, base, _error_text(exc, name), started, actor), None, exc)
     except Exception as exc:
-        _failed(factory, base, _error_text(exc, name), started)
+        _failed(factory, base, _error_text(exc, name), started, actor)
         raise
     if report.accepted:
         _refresh_analytics(factory, org_id)
@@ -127,13 +138,23 @@ def _counts(report: ImportReport) -> dict[str, object]:
             "dropped_erased": report.dropped_erased, "cases": report.cases, "seconds": report.seconds}
 
 
-def _failed(factory: sessionmaker[Session], base: dict[str, object], error: str, started: float) -> ImportRecord:
+def _audit(session: Session, record: ImportRecord, actor: Actor) -> None:
+    """Who imported which file, in the audit log (in the transaction of the history row)."""
+    session.flush()
+    audit_log.record(session, record.org_id, actor.audit, "import.run", f"import:{record.id}",
+                     after={"file_name": record.file_name, "format": record.format, "service": record.service,
+                            "status": record.status, "accepted": record.accepted, "events_read": record.events_read})
+
+
+def _failed(factory: sessionmaker[Session], base: dict[str, object], error: str, started: float,
+            actor: Actor) -> ImportRecord:
     """The failure row, in its own transaction (the import's was rolled back and its connection released)."""
     record = ImportRecord(**base, status="failed", error=error[:ERROR_CHARS], events_read=0, accepted=0,
                           duplicates=0, skipped=0, dropped_erased=0, cases=0,
                           seconds=round(time.perf_counter() - started, 3), finished_at=utcnow())
     with unit_of_work(factory) as session:
         session.add(record)
+        _audit(session, record, actor)
     return record
 
 

@@ -120,8 +120,8 @@ def get_notification(notification_id: int, p: Admin, session: DbSession, request
 @router.post("/notifications/{notification_id}/replay")
 def replay(notification_id: int, p: Admin, session: DbSession, request: Request) -> NotificationRead:
     n = _notification(session, p.org_id, notification_id)
-    if n.status in ("dead", "suppressed"):
-        outbox.replay(session, n, utcnow())
+    if n.status in outbox.REPLAYABLE:
+        outbox.replay(session, n, utcnow(), actor=p.actor)
     return _read(session, n, request)
 
 
@@ -138,7 +138,8 @@ def list_endpoints(p: Admin, session: DbSession) -> list[WebhookEndpointRead]:
 @router.post("/webhook-endpoints", status_code=201)
 def create_endpoint(data: WebhookEndpointCreate, p: Admin, session: DbSession,
                     request: Request) -> WebhookEndpointRead:
-    row, secret = endpoints.create_endpoint(session, p.org_id, data.url, _settings(request).webhook_allow, utcnow())
+    row, secret = endpoints.create_endpoint(session, p.org_id, data.url, _settings(request).webhook_allow, utcnow(),
+                                            actor=p.actor)
     return _endpoint_read(row, secret)
 
 
@@ -149,7 +150,7 @@ def update_endpoint(endpoint_id: int, data: WebhookEndpointUpdate, p: Admin, ses
     row = endpoints.get_endpoint(session, p.org_id, endpoint_id)
     grace = timedelta(seconds=data.grace_seconds) if data.rotate_secret else None
     secret = endpoints.update_endpoint(session, row, url=data.url, enabled=data.enabled, rotate_grace=grace,
-                                       allow=_settings(request).webhook_allow, now=utcnow())
+                                       allow=_settings(request).webhook_allow, now=utcnow(), actor=p.actor)
     return _endpoint_read(row, secret)
 
 
@@ -158,8 +159,7 @@ def rotate_secret(endpoint_id: int, p: Admin, session: DbSession,
                   grace_seconds: int = Query(86_400, ge=0, le=30 * 86_400)) -> WebhookEndpointRead:
     """A new secret signs alongside the previous one for the grace period; then only the new one signs."""
     row = endpoints.get_endpoint(session, p.org_id, endpoint_id)
-    secret = endpoints.rotate(row, timedelta(seconds=grace_seconds), utcnow())
-    session.flush()
+    secret = endpoints.rotate_secret(session, row, timedelta(seconds=grace_seconds), utcnow(), actor=p.actor)
     return _endpoint_read(row, secret)
 
 

@@ -35,6 +35,7 @@ def dead(org: Org, limit: Annotated[int, typer.Option(help="At most this many")]
 def replay(org: Org, ids: Annotated[list[int] | None, typer.Argument(help="Notification ids")] = None,
            all_dead: Annotated[bool, typer.Option("--all-dead", help="Every dead notification")] = False) -> None:
     """Queue dead (or suppressed) notifications again; they keep their delivery id, so receivers see one effect."""
+    from momentos.audit.service import Actor
     from momentos.kit.clock import utcnow
     from momentos.notify import outbox
 
@@ -42,7 +43,8 @@ def replay(org: Org, ids: Annotated[list[int] | None, typer.Argument(help="Notif
         typer.echo("error: give notification ids or --all-dead", err=True)
         raise typer.Exit(2)
     with org_session(org) as (session, org_id):
-        replayed = outbox.replay_many(session, org_id, None if all_dead else ids or [], utcnow())
+        replayed = outbox.replay_many(session, org_id, None if all_dead else ids or [], utcnow(),
+                                       actor=Actor.cli())
     typer.echo(f"{replayed} replayed")
 
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from momentos.audit.service import Actor, record, record_change
 from momentos.errors import NotFound
 from momentos.models import WebhookEndpoint
 from momentos.notify import webhook
@@ -33,14 +36,31 @@ def get_endpoint(session: Session, org_id: int, endpoint_id: int) -> WebhookEndp
     return row
 
 
+def shown_url(url: str) -> str:
+    """The URL as the audit log keeps it: without user, password, query or fragment (they may carry credentials)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def _summary(row: WebhookEndpoint) -> dict[str, Any]:
+    return {"url": shown_url(row.url), "active": row.active}
+
+
+def _target(row: WebhookEndpoint) -> str:
+    return f"webhook_endpoint:{row.id}"
+
+
 def create_endpoint(session: Session, org_id: int, url: str, allow: Sequence[str],
-                    now: datetime) -> tuple[WebhookEndpoint, str]:
-    """The new endpoint and its secret (shown once)."""
+                    now: datetime, *, actor: Actor) -> tuple[WebhookEndpoint, str]:
+    """The new endpoint and its secret (shown once, never recorded)."""
     check_url(url, allow)
     secret = webhook.new_secret()
     row = WebhookEndpoint(org_id=org_id, url=url, secrets=[secret], active=True, created_at=now, updated_at=now)
     session.add(row)
     session.flush()
+    record(session, org_id, actor, "webhook_endpoint.create", _target(row), after=_summary(row))
     return row, secret
 
 
@@ -54,9 +74,19 @@ def rotate(row: WebhookEndpoint, grace: timedelta, now: datetime) -> str:
     return secret
 
 
+def rotate_secret(session: Session, row: WebhookEndpoint, grace: timedelta, now: datetime, *, actor: Actor) -> str:
+    """:func:`rotate`, recorded in the audit log (that it happened and the grace period, never a secret)."""
+    secret = rotate(row, grace, now)
+    session.flush()
+    record(session, row.org_id, actor, "webhook_endpoint.rotate", _target(row),
+           after={"grace_seconds": int(grace.total_seconds())})
+    return secret
+
+
 def update_endpoint(session: Session, row: WebhookEndpoint, *, url: str | None, enabled: bool | None,
-                    rotate_grace: timedelta | None, allow: Sequence[str], now: datetime) -> str | None:
+                    rotate_grace: timedelta | None, allow: Sequence[str], now: datetime, actor: Actor) -> str | None:
     """Apply the changes; returns the new secret when rotated."""
+    before = _summary(row)
     if url is not None:
         check_url(url, allow)
         row.url = url
@@ -65,6 +95,11 @@ def update_endpoint(session: Session, row: WebhookEndpoint, *, url: str | None, 
     secret = rotate(row, rotate_grace, now) if rotate_grace is not None else None
     row.updated_at = now
     session.flush()
+    after = _summary(row)
+    if rotate_grace is not None:
+        before, after = {**before, "rotated": False}, {**after, "rotated": True,
+                                                       "grace_seconds": int(rotate_grace.total_seconds())}
+    record_change(session, row.org_id, actor, "webhook_endpoint.update", _target(row), before=before, after=after)
     return secret
 
 

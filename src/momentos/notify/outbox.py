@@ -18,6 +18,8 @@ from uuid import uuid4
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from momentos.audit.service import Actor
+from momentos.audit.service import record as audit
 from momentos.db import table_of
 from momentos.dialect import BulkWriter, insert_ignore
 from momentos.models import Notification
@@ -117,24 +119,28 @@ def list_notifications(session: Session, org_id: int, status: str | None = None,
     return list(session.scalars(stmt.order_by(Notification.id).limit(limit)))
 
 
-def replay(session: Session, notification: Notification, now: datetime) -> None:
-    """A dead (or suppressed) notification goes back to the queue; its delivery id stays the same."""
+def replay(session: Session, notification: Notification, now: datetime, *, actor: Actor) -> None:
+    """A dead (or suppressed) notification goes back to the queue; its delivery id stays the same. Recorded in the
+    audit log (who replayed it, from which status)."""
+    before = {"status": notification.status, "attempts": notification.attempts}
     notification.status, notification.attempts, notification.next_attempt_at = "pending", 0, now
     notification.lease_owner = notification.lease_until = notification.counted_at = None  # queued again
     notification.last_error = None
     notification.failed_channels = {}  # every channel may be tried again (a provider may have been set up)
     session.flush()
+    audit(session, notification.org_id, actor, "notification.replay", f"notification:{notification.id}",
+          before=before, after={"status": notification.status})
 
 
 REPLAYABLE = ("dead", "suppressed")
 
 
-def replay_many(session: Session, org_id: int, ids: list[int] | None, now: datetime) -> int:
+def replay_many(session: Session, org_id: int, ids: list[int] | None, now: datetime, *, actor: Actor) -> int:
     """Replay the organization's dead or suppressed notifications with these ids (None: every dead one)."""
     stmt = select(Notification).where(Notification.org_id == org_id)
     stmt = stmt.where(Notification.status == "dead") if ids is None else stmt.where(
         Notification.id.in_(ids), Notification.status.in_(REPLAYABLE))
     rows = list(session.scalars(stmt.order_by(Notification.id)))
     for n in rows:
-        replay(session, n, now)
+        replay(session, n, now, actor=actor)
     return len(rows)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from momentos.audit.service import Actor, record, record_change
 from momentos.errors import NotFound, ValidationFailed
 from momentos.models import Customer, NotificationTemplate, Organization, Process
 from momentos.notify import status_tokens
@@ -39,14 +40,23 @@ def _find(session: Session, org_id: int, purpose: str, moment: str, channel: str
         NotificationTemplate.language == lang))
 
 
+def _target(purpose: str, moment: str, channel: str, lang: str) -> str:
+    return f"template:{purpose}/{moment}/{channel}/{lang}"
+
+
+def _texts(row: NotificationTemplate | None) -> dict[str, Any]:
+    return {} if row is None else {"subject": row.subject, "body": row.body, "html": row.html}
+
+
 def put_override(session: Session, org_id: int, purpose: str, moment: str, channel: str, lang: str, *,
-                 subject: str, body: str, html: str | None, now: datetime,
+                 subject: str, body: str, html: str | None, now: datetime, actor: Actor,
                  budget: TemplateBudget | None = None) -> NotificationTemplate:
     """Create or replace the override for (purpose, moment, channel, language), once it renders in the sandbox
     with the sample parameters under ``budget`` (the one the worker renders with)."""
     _check_key(purpose, channel)
     validate_override(purpose, subject, body, html, lang, budget=budget, org_id=org_id)
     row = _find(session, org_id, purpose, moment, channel, lang)
+    before = _texts(row)
     if row is None:
         row = NotificationTemplate(org_id=org_id, purpose=purpose, moment=moment, channel=channel, language=lang,
                                    subject=subject, body=body, html=html, updated_at=now)
@@ -54,16 +64,21 @@ def put_override(session: Session, org_id: int, purpose: str, moment: str, chann
     else:
         row.subject, row.body, row.html, row.updated_at = subject, body, html, now
     session.flush()
+    record_change(session, org_id, actor, "template.save", _target(purpose, moment, channel, lang), before=before,
+                  after=_texts(row))
     return row
 
 
-def delete_override(session: Session, org_id: int, purpose: str, moment: str, channel: str, lang: str) -> None:
+def delete_override(session: Session, org_id: int, purpose: str, moment: str, channel: str, lang: str, *,
+                    actor: Actor) -> None:
     row = _find(session, org_id, purpose, moment, channel, lang)
     if row is None:
         raise NotFound("Template override not found.", code="template_override_not_found",
                        detail={"purpose": purpose, "moment": moment, "channel": channel, "language": lang})
+    before = _texts(row)
     session.delete(row)
     session.flush()
+    record(session, org_id, actor, "template.delete", _target(purpose, moment, channel, lang), before=before)
 
 
 def preview_params(session: Session, org_id: int, customer: Customer | None, process: Process | None,

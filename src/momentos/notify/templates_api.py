@@ -53,7 +53,7 @@ def put_override(purpose: str, language: PathLang, data: TemplateOverrideIn, p: 
     renders within the template budget (else 422 ``template_too_costly``)."""
     row = template_overrides.put_override(session, p.org_id, purpose, moment, channel, language,
                                           subject=data.subject, body=data.body, html=data.html, now=utcnow(),
-                                          budget=_budget(request))
+                                          budget=_budget(request), actor=p.actor)
     return _read(row)
 
 
@@ -61,7 +61,7 @@ def put_override(purpose: str, language: PathLang, data: TemplateOverrideIn, p: 
 def delete_override(purpose: str, language: PathLang, p: Admin, session: DbSession, moment: MomentKey = render.ANY,
                     channel: ChannelKey = render.ANY) -> None:
     """Back to the packaged default."""
-    template_overrides.delete_override(session, p.org_id, purpose, moment, channel, language)
+    template_overrides.delete_override(session, p.org_id, purpose, moment, channel, language, actor=p.actor)
 
 
 @router.get("/{purpose}/preview")

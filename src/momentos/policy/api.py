@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/v1", tags=["policy"])
 
 @router.put("/contact-rules/organization")
 def put_org_rules(data: RuleSet, p: Admin, session: DbSession) -> RuleSet:
-    policy.set_rules(session, p.org_id, "org", data, utcnow())
+    policy.set_rules(session, p.org_id, "org", data, utcnow(), actor=p.actor)
     return data
 
 
@@ -27,14 +27,14 @@ def put_service_rules(service_key: str, data: RuleSet, p: Admin, session: DbSess
                       moment: str | None = None) -> RuleSet:
     service = catalog.get_service(session, p.org_id, service_key)
     scope = f"moment:{service.id}:{moment}" if moment else f"service:{service.id}"
-    policy.set_rules(session, p.org_id, scope, data, utcnow())
+    policy.set_rules(session, p.org_id, scope, data, utcnow(), actor=p.actor)
     return data
 
 
 @router.put("/contact-rules/customers/{external_id}")
 def put_customer_rules(external_id: str, data: RuleSet, p: Admin, session: DbSession) -> RuleSet:
     customer = customers.get_customer(session, p.org_id, external_id)
-    policy.set_rules(session, p.org_id, f"customer:{customer.id}", data, utcnow())
+    policy.set_rules(session, p.org_id, f"customer:{customer.id}", data, utcnow(), actor=p.actor)
     return data
 
 

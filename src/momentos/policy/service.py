@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from momentos.audit.service import Actor
+from momentos.audit.service import record as audit
 from momentos.catalog import service as catalog
 from momentos.db import is_postgres
 from momentos.models import ContactDecision, ContactRule, Customer, Notification, Service, WebhookEndpoint
@@ -36,15 +38,31 @@ class ContactAsk:
     moment: str | None = None
 
 
-def set_rules(session: Session, org_id: int, scope: str, data: RuleSet, now: datetime) -> ContactRule:
+def set_rules(session: Session, org_id: int, scope: str, data: RuleSet, now: datetime, *,
+              actor: Actor) -> ContactRule:
+    """Replace the rules of one scope (``org``, ``service:<id>``, ``moment:<id>:<moment>``, ``customer:<id>``),
+    recorded in the audit log with the rules before and after."""
     row = session.scalar(select(ContactRule).where(ContactRule.org_id == org_id, ContactRule.scope == scope))
+    before = dict(row.rules) if row is not None else {}
     if row is None:
         row = ContactRule(org_id=org_id, scope=scope, rules=data.stored(), updated_at=now)
         session.add(row)
     else:
         row.rules, row.updated_at = data.stored(), now
     session.flush()
+    audit(session, org_id, actor, "contact_rules.set", _rules_target(session, scope), before=before,
+          after=dict(row.rules))
     return row
+
+
+def _rules_target(session: Session, scope: str) -> str:
+    """The audit target of a rules scope, naming the service by its key (``contact_rules:service:shop``)."""
+    kind, _, rest = scope.partition(":")
+    if kind in ("service", "moment"):
+        service_id, _, moment = rest.partition(":")
+        key = session.scalar(select(Service.key).where(Service.id == int(service_id or 0)))
+        return f"contact_rules:{kind}:{key or service_id}" + (f":{moment}" if moment else "")
+    return f"contact_rules:{scope}"
 
 
 def rules_for(session: Session, org_id: int, ask: ContactAsk) -> Rules:

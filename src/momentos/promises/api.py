@@ -49,7 +49,7 @@ def _period(q: ScoreQuery) -> _Period:
 
 @router.post("", status_code=201)
 def create_promise(p: Admin, session: DbSession, data: PromiseCreate) -> PromiseRead:
-    return definitions.to_read(session, definitions.create(session, p.org_id, data))
+    return definitions.to_read(session, definitions.create(session, p.org_id, data, actor=p.actor))
 
 
 @router.get("")
@@ -81,7 +81,7 @@ def get_promise(p: Admin, session: DbSession, promise_key: str) -> PromiseRead:
 @router.delete("/{promise_key}")
 def retire_promise(p: Admin, session: DbSession, promise_key: str) -> PromiseRead:
     """Stop creating and moving instances of this promise (its history stays)."""
-    return definitions.to_read(session, definitions.deactivate(session, p.org_id, promise_key))
+    return definitions.to_read(session, definitions.deactivate(session, p.org_id, promise_key, actor=p.actor))
 
 
 @router.post("/{promise_key}/score")

@@ -57,11 +57,12 @@ def _echo(value: Any) -> None:
 def define(org: Org, file: Annotated[Path, typer.Argument(help="JSON file: the promise (the API's body).",
                                                           exists=True, dir_okay=False)]) -> None:
     """Define a promise (kind, texts in es/en, rule, recovery message, staff alert)."""
+    from momentos.audit.service import Actor
     from momentos.promises import definitions
 
     data = _create_model(_load(file), file)
     with org_session(org) as (session, org_id):
-        _echo(definitions.to_read(session, definitions.create(session, org_id, data)))
+        _echo(definitions.to_read(session, definitions.create(session, org_id, data, actor=Actor.cli())))
 
 
 @promises_app.command("list")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from momentos.audit.service import Actor, record
 from momentos.catalog import service as catalog
 from momentos.catalog.snapshot import CatalogSnapshot
 from momentos.errors import Conflict, NotFound, ValidationFailed
@@ -83,7 +84,7 @@ def active(session: Session, org_id: int) -> OrgPromises:
         PromiseDefinition.org_id == org_id, PromiseDefinition.active.is_(True)).order_by(PromiseDefinition.id))))
 
 
-def create(session: Session, org_id: int, data: PromiseCreate) -> PromiseDefinition:
+def create(session: Session, org_id: int, data: PromiseCreate, *, actor: Actor) -> PromiseDefinition:
     service = catalog.get_service(session, org_id, data.service)
     model = catalog.get_journey_model(session, org_id, service.journey_model_key)
     if not model.has(data.moment):
@@ -102,6 +103,9 @@ def create(session: Session, org_id: int, data: PromiseCreate) -> PromiseDefinit
     session.add(row)
     session.flush()
     catalog.catalog_changed(session, org_id)
+    record(session, org_id, actor, "promise.create", f"promise:{row.key}",
+           after={"service": data.service, "moment": row.moment, "kind": row.kind, "rule": row.rule,
+                  "text": row.texts, "staff": row.staff, "notify_kept": row.notify_kept})
     return row
 
 
@@ -120,11 +124,14 @@ def list_definitions(session: Session, org_id: int, service: str | None = None) 
     return list(session.scalars(stmt.order_by(PromiseDefinition.key)))
 
 
-def deactivate(session: Session, org_id: int, key: str) -> PromiseDefinition:
+def deactivate(session: Session, org_id: int, key: str, *, actor: Actor) -> PromiseDefinition:
     row = get(session, org_id, key)
+    was_active = row.active
     row.active, row.updated_at = False, utcnow()
     session.flush()
     catalog.catalog_changed(session, org_id)
+    record(session, org_id, actor, "promise.retire", f"promise:{row.key}", before={"active": was_active},
+           after={"active": False})
     return row
 
 

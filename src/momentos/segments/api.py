@@ -21,7 +21,7 @@ def list_segments(p: Admin, session: DbSession) -> list[SegmentRead]:
 
 @router.post("", status_code=201)
 def create_segment(p: Admin, session: DbSession, data: SegmentCreate) -> SegmentRead:
-    return SegmentRead.model_validate(segments.create_segment(session, p.org_id, data, utcnow()))
+    return SegmentRead.model_validate(segments.create_segment(session, p.org_id, data, utcnow(), actor=p.actor))
 
 
 @router.get("/{segment_key}")
@@ -31,12 +31,13 @@ def get_segment(p: Admin, session: DbSession, segment_key: str) -> SegmentRead:
 
 @router.patch("/{segment_key}")
 def update_segment(p: Admin, session: DbSession, segment_key: str, data: SegmentUpdate) -> SegmentRead:
-    return SegmentRead.model_validate(segments.update_segment(session, p.org_id, segment_key, data, utcnow()))
+    return SegmentRead.model_validate(segments.update_segment(session, p.org_id, segment_key, data, utcnow(),
+                                                                actor=p.actor))
 
 
 @router.delete("/{segment_key}", status_code=204)
 def delete_segment(p: Admin, session: DbSession, segment_key: str) -> Response:
-    segments.delete_segment(session, p.org_id, segment_key)
+    segments.delete_segment(session, p.org_id, segment_key, actor=p.actor)
     return Response(status_code=204)
 
 

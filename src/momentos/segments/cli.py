@@ -47,13 +47,14 @@ def _echo(value: Any) -> None:
 def define(org: Org, file: Annotated[Path, typer.Argument(help="JSON file: the segment (the API's body).",
                                                           exists=True, dir_okay=False)]) -> None:
     """Define a segment: key, names in es/en and a rule (conditions on customer attributes, all met)."""
+    from momentos.audit.service import Actor
     from momentos.kit.clock import utcnow
     from momentos.segments import service as segments
     from momentos.segments.schemas import SegmentRead
 
     data = _create_model(file)
     with org_session(org) as (session, org_id):
-        _echo(SegmentRead.model_validate(segments.create_segment(session, org_id, data, utcnow())))
+        _echo(SegmentRead.model_validate(segments.create_segment(session, org_id, data, utcnow(), actor=Actor.cli())))
 
 
 @segments_app.command("list")
@@ -85,8 +86,9 @@ def members(org: Org, key: Key, limit: Annotated[int, typer.Option("--limit", mi
 @segments_app.command("delete")
 def delete(org: Org, key: Key) -> None:
     """Remove a segment (its customers are not touched)."""
+    from momentos.audit.service import Actor
     from momentos.segments import service as segments
 
     with org_session(org) as (session, org_id):
-        segments.delete_segment(session, org_id, key)
+        segments.delete_segment(session, org_id, key, actor=Actor.cli())
     typer.echo(f"deleted {key}", err=True)

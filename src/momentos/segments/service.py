@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select
 from sqlalchemy.orm import Session
 
+from momentos.audit.service import Actor, record, record_change
 from momentos.dialect import JsonMember
 from momentos.errors import Conflict, NotFound
 from momentos.models import Customer, Segment
@@ -30,18 +31,25 @@ def get_segment(session: Session, org_id: int, key: str) -> Segment:
     return found
 
 
-def create_segment(session: Session, org_id: int, data: SegmentCreate, now: datetime) -> Segment:
+def _summary(segment: Segment) -> dict[str, Any]:
+    return {"name_es": segment.name_es, "name_en": segment.name_en, "rule": segment.rule}
+
+
+def create_segment(session: Session, org_id: int, data: SegmentCreate, now: datetime, *, actor: Actor) -> Segment:
     if session.scalar(select(Segment.id).where(Segment.org_id == org_id, Segment.key == data.key)) is not None:
         raise Conflict("A segment with this key exists.", code="segment_exists", detail={"segment": data.key})
     segment = Segment(org_id=org_id, key=data.key, name_es=data.name_es, name_en=data.name_en,
                       rule=_stored(data.rule), created_at=now, updated_at=now)
     session.add(segment)
     session.flush()
+    record(session, org_id, actor, "segment.create", f"segment:{segment.key}", after=_summary(segment))
     return segment
 
 
-def update_segment(session: Session, org_id: int, key: str, data: SegmentUpdate, now: datetime) -> Segment:
+def update_segment(session: Session, org_id: int, key: str, data: SegmentUpdate, now: datetime, *,
+                   actor: Actor) -> Segment:
     segment = get_segment(session, org_id, key)
+    before = _summary(segment)
     if data.name_es is not None:
         segment.name_es = data.name_es
     if data.name_en is not None:
@@ -50,12 +58,17 @@ def update_segment(session: Session, org_id: int, key: str, data: SegmentUpdate,
         segment.rule = _stored(data.rule)
     segment.updated_at = now
     session.flush()
+    record_change(session, org_id, actor, "segment.update", f"segment:{segment.key}", before=before,
+                  after=_summary(segment))
     return segment
 
 
-def delete_segment(session: Session, org_id: int, key: str) -> None:
-    session.delete(get_segment(session, org_id, key))
+def delete_segment(session: Session, org_id: int, key: str, *, actor: Actor) -> None:
+    segment = get_segment(session, org_id, key)
+    before = _summary(segment)
+    session.delete(segment)
     session.flush()
+    record(session, org_id, actor, "segment.delete", f"segment:{key}", before=before)
 
 
 def _stored(rule: Sequence[Condition]) -> list[dict[str, Any]]:

@@ -3,7 +3,8 @@
 - ``owner`` and ``manager`` configure (services, touchpoints, contact rules) and operate (outbox replay);
 - ``analyst`` reads everything (overview, journey maps, customers, configuration and operations, read-only);
 - ``agent`` sees customers and processes only;
-- only an ``owner`` administers access: the organization's API keys and its people (``/settings``).
+- only an ``owner`` administers access: the organization's API keys and its people (``/settings``), and reads
+  the audit log (``/settings/audit``).
 """
 
 from __future__ import annotations

@@ -71,7 +71,7 @@ def define_survey(request: Request, viewer: Configurer, session: DbSession, page
             "key": key.strip(), "title_es": title_es, "title_en": title_en, "service": service or None,
             "moment": moment or None, "valid_hours": valid_hours.strip() or 72,
             "questions": [{"key": k, "kind": k, "label": QUESTION_LABELS[k]} for k in chosen]})
-        surveys.create_survey(session, viewer.org_id, data, utcnow())
+        surveys.create_survey(session, viewer.org_id, data, utcnow(), actor=viewer.actor)
     except (ValidationError, MomentosError):
         return _surveys(request, viewer, session, pages, error=True, form=form, status=400)
     return RedirectResponse("/config/surveys#surveys", status_code=303)
@@ -149,7 +149,8 @@ def save_template(request: Request, viewer: Configurer, session: DbSession, page
     try:
         template_overrides.put_override(session, viewer.org_id, purpose, render.ANY, render.ANY, lang,
                                         subject=draft["subject"], body=draft["body"], html=None, now=utcnow(),
-                                        budget=TemplateBudget.of(request.app.state.settings.notify))
+                                        budget=TemplateBudget.of(request.app.state.settings.notify),
+                                        actor=viewer.actor)
     except MomentosError as exc:
         return _templates(request, viewer, session, pages, purpose, draft=draft, error=exc, status=400)
     return RedirectResponse(f"/config/templates?purpose={purpose}#preview", status_code=303)

@@ -97,7 +97,7 @@ def save_assessment(key: str, request: Request, viewer: Configurer, session: DbS
                                              "equipment": equipment})
     except ValidationError:
         return _render(request, viewer, session, pages, key, error="assessment", status=400)
-    catalog.update_service(session, viewer.org_id, key, ServiceUpdate(assessment=answers))
+    catalog.update_service(session, viewer.org_id, key, ServiceUpdate(assessment=answers), actor=viewer.actor)
     return RedirectResponse(f"/config/services/{key}#level", status_code=303)
 
 
@@ -113,7 +113,7 @@ def add_touchpoint(key: str, request: Request, viewer: Configurer, session: DbSe
             "moment": moment, "channel": channel, "initiator": initiator, "intensity": intensity or None,
             "activities": [a.strip() for a in activities.split(",") if a.strip()], "name_es": name_es[:200],
             "name_en": name_en[:200]})
-        catalog.create_touchpoint(session, viewer.org_id, key, data)
+        catalog.create_touchpoint(session, viewer.org_id, key, data, actor=viewer.actor)
     except (ValidationError, MomentosError) as exc:
         if isinstance(exc, NotFound):
             raise
@@ -144,5 +144,6 @@ def save_rules(key: str, request: Request, viewer: Configurer, session: DbSessio
         data["caps"] = {"*": caps}
     if (quiet_start or quiet_end) and not (start and end):
         return _render(request, viewer, session, pages, key, error="rules", status=400)
-    policy.set_rules(session, viewer.org_id, f"service:{service.id}", RuleSet.model_validate(data), utcnow())
+    policy.set_rules(session, viewer.org_id, f"service:{service.id}", RuleSet.model_validate(data), utcnow(),
+                     actor=viewer.actor)
     return RedirectResponse(f"/config/services/{key}#rules", status_code=303)

@@ -111,7 +111,7 @@ def define_promise(key: str, request: Request, viewer: Configurer, session: DbSe
             start, end = last_month(utcnow())
             result = scoring.score_rule(session, viewer.org_id, service.id, draft.rule.compile(), start, end, end)
             return _render(request, viewer, session, pages, key, score=result, scored="", form=form)
-        definitions.create(session, viewer.org_id, draft)
+        definitions.create(session, viewer.org_id, draft, actor=viewer.actor)
     except (ValidationError, MomentosError) as exc:
         error = "conflict" if getattr(exc, "status", 400) == 409 else "invalid"
         return _render(request, viewer, session, pages, key, form=form, error=error, status=400)

@@ -102,7 +102,7 @@ def define_segment(request: Request, viewer: Configurer, session: DbSession, pag
     try:
         data = SegmentCreate.model_validate({"key": form.get("key", "").strip(), "name_es": form.get("name_es", ""),
                                              "name_en": form.get("name_en", ""), "rule": rule_of(form)})
-        segments.create_segment(session, viewer.org_id, data, utcnow())
+        segments.create_segment(session, viewer.org_id, data, utcnow(), actor=viewer.actor)
     except (ValidationError, MomentosError):
         return _render(request, viewer, session, pages, error=True, form=form, status=400)
     return RedirectResponse("/config/segments#segments", status_code=303)
@@ -112,5 +112,5 @@ def define_segment(request: Request, viewer: Configurer, session: DbSession, pag
 def delete_segment(key: str, request: Request, viewer: Configurer, session: DbSession,
                    csrf: Annotated[str, Form()] = "") -> Response:
     _check(request, csrf)
-    segments.delete_segment(session, viewer.org_id, key[:64])
+    segments.delete_segment(session, viewer.org_id, key[:64], actor=viewer.actor)
     return RedirectResponse("/config/segments#segments", status_code=303)

@@ -72,7 +72,7 @@ def replay(notification_id: int, request: Request, viewer: Operator, session: Db
            csrf: Annotated[str, Form()] = "") -> Response:
     if not csrf_ok(request, csrf):
         raise BadRequest("The form expired.", code="csrf_failed")
-    n = ops.replay(session, viewer.org_id, notification_id, utcnow())
+    n = ops.replay(session, viewer.org_id, notification_id, utcnow(), actor=viewer.actor)
     return RedirectResponse(f"/ops?status={n.status}", status_code=303)
 
 

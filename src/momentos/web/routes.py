@@ -9,6 +9,7 @@ from momentos.config import Settings
 from momentos.dashboard.cache import ViewCache
 from momentos.web import (
     api_docs,
+    audit_pages,
     catalog_pages,
     config_messages,
     config_pages,
@@ -52,6 +53,6 @@ def pages_router() -> APIRouter:
     # decision_pages before customer_pages: /customers/{id}/contact-decisions before /customers/{id}
     for module in (login, dashboard_pages, map_pages, catalog_pages, indicator_pages, decision_pages, customer_pages,
                    config_pages, config_promises, config_messages, config_segments, ops_pages, settings_pages,
-                   status_page, survey_page):
+                   audit_pages, status_page, survey_page):
         router.include_router(module.router)
     return router

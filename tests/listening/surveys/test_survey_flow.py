@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from momentos.audit.service import Actor
 from momentos.db import unit_of_work
 from momentos.kit.clock import utcnow
 from momentos.models import Notification
@@ -43,7 +44,8 @@ def test_moment_to_email_to_answer_in_chromium_to_indicators(page: Page, live_se
         delivery_survey(session, org.id, now, valid_hours=1)
         ana = opted_in(session, org.id, "ana", email="ana@example.com", language="es", now=now)
         bo = opted_in(session, org.id, "bo", email="bo@example.com", language="en", now=now)
-        set_rules(session, org.id, "org", RuleSet.model_validate({"caps": {"purpose:survey": {"week": 1}}}), now)
+        set_rules(session, org.id, "org", RuleSet.model_validate({"caps": {"purpose:survey": {"week": 1}}}), now,
+            actor=Actor.cli("tests"))
         session.add(Notification(org_id=org.id, customer_id=bo.id, purpose="survey", priority="normal",
                                  template="survey", params={}, dedup_key="bo-earlier", delivery_id=f"e-{bo.id}",
                                  status="sent", channel="email", next_attempt_at=now,

@@ -10,6 +10,7 @@ from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from momentos.audit.service import Actor
 from momentos.errors import Conflict, ValidationFailed
 from momentos.events.schemas import Batch
 from momentos.events.service import ingest
@@ -66,7 +67,7 @@ def test_a_customer_over_the_survey_cap_gets_no_invitation(db: Session, org: Org
     delivery_survey(db, org.id, TUESDAY)
     ana = opted_in(db, org.id, "ana", email="ana@example.com", now=TUESDAY)
     set_rules(db, org.id, "org", RuleSet.model_validate({"caps": {"purpose:survey": {"week": 1}}}),
-              TUESDAY)
+              TUESDAY, actor=Actor.cli("tests"))
     db.add(Notification(org_id=org.id, customer_id=ana.id, purpose="survey", priority="normal", template="survey",
                         params={}, dedup_key="earlier-survey", delivery_id="earlier", status="sent",
                         channel="email", next_attempt_at=TUESDAY, counted_at=TUESDAY - timedelta(hours=20),
@@ -164,7 +165,7 @@ def test_a_touchpoint_survey_invites_after_its_activities_once_a_day_per_process
     delivery = next(tp for tp in list_touchpoints(db, org.id, shop.id) if tp.moment == "delivery")
     survey = surveys.create_survey(db, org.id, SurveyCreate.model_validate({
         "key": "delivery-touchpoint", "title_es": "Tu entrega", "title_en": "Your delivery", "service": "shop",
-        "touchpoint": delivery.id, "questions": QUESTIONS}), now)
+        "touchpoint": delivery.id, "questions": QUESTIONS}), now, actor=Actor.cli("tests"))
     assert (survey.touchpoint_id, survey.moment) == (delivery.id, "delivery")
     opted_in(db, org.id, "ana", email="ana@example.com", now=now)
 
@@ -194,7 +195,7 @@ def test_a_touchpoint_of_another_service_is_refused(db: Session, org: OrgHandle)
     with pytest.raises(NotFound):
         surveys.create_survey(db, org.id, SurveyCreate.model_validate({
             "key": "wrong", "title_es": "x", "title_en": "x", "service": "shop", "touchpoint": foreign.id,
-            "questions": QUESTIONS}), utcnow())
+            "questions": QUESTIONS}), utcnow(), actor=Actor.cli("tests"))
     with pytest.raises(PydanticValidationError, match="touchpoint survey names its service and no moment"):
         SurveyCreate.model_validate({"key": "both", "title_es": "x", "title_en": "x", "service": "shop",
                                      "touchpoint": foreign.id, "moment": "delivery", "questions": QUESTIONS})

@@ -28,11 +28,11 @@ def _need_read(session: DbSession, org_id: int, need_id: int) -> NeedRead:
 
 @router.patch("/needs/{need_id}")
 def update_need(need_id: int, data: NeedUpdate, p: Admin, session: DbSession) -> NeedRead:
-    needs.update_need(session, p.org_id, need_id, data, utcnow())
+    needs.update_need(session, p.org_id, need_id, data, utcnow(), actor=p.actor)
     return _need_read(session, p.org_id, need_id)
 
 
 @router.post("/needs/{need_id}/merge")
 def merge_need(need_id: int, data: NeedMerge, p: Admin, session: DbSession) -> NeedRead:
-    target = needs.merge(session, p.org_id, need_id, data.into, utcnow())
+    target = needs.merge(session, p.org_id, need_id, data.into, utcnow(), actor=p.actor)
     return _need_read(session, p.org_id, target.id)

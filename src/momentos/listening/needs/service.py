@@ -21,6 +21,7 @@ import numpy as np
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from momentos.audit.service import Actor, record, record_change
 from momentos.errors import Conflict, NotFound
 from momentos.listening.needs.schemas import NeedRead, NeedUpdate, RankComponents
 from momentos.models import Feedback, Need
@@ -108,18 +109,22 @@ def get_need(session: Session, org_id: int, need_id: int) -> Need:
     return need
 
 
-def update_need(session: Session, org_id: int, need_id: int, data: NeedUpdate, now: datetime) -> Need:
+def update_need(session: Session, org_id: int, need_id: int, data: NeedUpdate, now: datetime, *,
+                actor: Actor) -> Need:
     need = get_need(session, org_id, need_id)
+    before = {"name": need.name, "addressed": need.addressed_at is not None}
     if "name" in data.model_fields_set:
         need.name = (data.name or "").strip() or None
     if data.addressed is not None:
         need.addressed_at = (need.addressed_at or now) if data.addressed else None
     need.updated_at = now
     session.flush()
+    record_change(session, org_id, actor, "need.update", f"need:{need.id}", before=before,
+                  after={"name": need.name, "addressed": need.addressed_at is not None})
     return need
 
 
-def merge(session: Session, org_id: int, need_id: int, into_id: int, now: datetime) -> Need:
+def merge(session: Session, org_id: int, need_id: int, into_id: int, now: datetime, *, actor: Actor) -> Need:
     """Fold ``need_id`` into ``into_id``: its comments move, later refreshes keep it folded."""
     source, target = get_need(session, org_id, need_id), _live(session, get_need(session, org_id, into_id))
     if source.id == target.id:
@@ -130,6 +135,8 @@ def merge(session: Session, org_id: int, need_id: int, into_id: int, now: dateti
                     execution_options={"synchronize_session": False})
     source.merged_into_id, source.updated_at, target.updated_at = target.id, now, now
     session.flush()
+    record(session, org_id, actor, "need.merge", f"need:{source.id}", before={"merged_into": None},
+           after={"merged_into": target.id})
     return target
 
 

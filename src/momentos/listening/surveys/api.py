@@ -29,7 +29,7 @@ router = APIRouter(prefix="/api/v1", tags=["listening"])
 
 @router.post("/surveys", status_code=201)
 def create_survey(data: SurveyCreate, p: Admin, session: DbSession) -> SurveyRead:
-    return SurveyRead.model_validate(surveys.create_survey(session, p.org_id, data, utcnow()))
+    return SurveyRead.model_validate(surveys.create_survey(session, p.org_id, data, utcnow(), actor=p.actor))
 
 
 @router.get("/surveys")

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from momentos.audit.service import Actor, record
 from momentos.catalog import service as catalog
 from momentos.db import session_link_key
 from momentos.errors import Conflict, NotFound, ValidationFailed
@@ -29,7 +30,7 @@ TOKEN_MAX = 64
 LINK_PURPOSE = "survey"
 
 
-def create_survey(session: Session, org_id: int, data: SurveyCreate, now: datetime) -> Survey:
+def create_survey(session: Session, org_id: int, data: SurveyCreate, now: datetime, *, actor: Actor) -> Survey:
     if session.scalar(select(Survey.id).where(Survey.org_id == org_id, Survey.key == data.key)) is not None:
         raise Conflict("A survey with that key exists.", code="survey_exists", detail={"key": data.key})
     service_id = touchpoint_id = None
@@ -55,6 +56,10 @@ def create_survey(session: Session, org_id: int, data: SurveyCreate, now: dateti
     session.add(survey)
     session.flush()
     catalog.catalog_changed(session, org_id)  # the survey reaction's cached triggers are renewed
+    record(session, org_id, actor, "survey.create", f"survey:{survey.key}",
+           after={"title_es": survey.title_es, "title_en": survey.title_en, "service": data.service,
+                  "moment": moment, "touchpoint": touchpoint_id, "valid_hours": survey.valid_hours,
+                  "questions": [q.kind for q in data.questions]})
     return survey
 
 

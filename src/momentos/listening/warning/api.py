@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 
 from momentos.auth.deps import Admin, DbSession
 from momentos.kit.clock import utcnow
-from momentos.listening.analysis.service import read_settings, settings_of
+from momentos.listening.analysis.service import read_settings
 from momentos.listening.warning import service as early_warning
 from momentos.listening.warning.schemas import AlertRead, SettingsIn, SettingsRead
 from momentos.models import ListeningSettings
@@ -32,7 +32,5 @@ def get_settings(p: Admin, session: DbSession) -> SettingsRead:
 
 @router.put("/listening/settings")
 def put_settings(data: SettingsIn, p: Admin, session: DbSession) -> SettingsRead:
-    row = settings_of(session, p.org_id, utcnow())
-    row.alert_email, row.updated_at = data.alert_email, utcnow()
-    session.flush()
-    return _settings_read(row)
+    return _settings_read(early_warning.set_alert_email(session, p.org_id, data.alert_email, utcnow(),
+                                                        actor=p.actor))

@@ -16,16 +16,29 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from momentos.audit.service import Actor, record_change
 from momentos.db import table_of
 from momentos.dialect import insert_ignore
 from momentos.listening.analysis.service import settings_of
-from momentos.models import Feedback, Organization, Service, WarningEpisode
+from momentos.models import Feedback, ListeningSettings, Organization, Service, WarningEpisode
 from momentos.notify import outbox
 from momentos.notify.tasks import STAFF_ALERT
 
 SEASON = 168
 HISTORY_SEASONS = 5
 HOUR = timedelta(hours=1)
+
+
+def set_alert_email(session: Session, org_id: int, alert_email: str | None, now: datetime, *,
+                    actor: Actor) -> ListeningSettings:
+    """Change where early-warning alerts go (recorded in the audit log)."""
+    row = settings_of(session, org_id, now)
+    before = {"alert_email": row.alert_email}
+    row.alert_email, row.updated_at = alert_email, now
+    session.flush()
+    record_change(session, org_id, actor, "listening_settings.update", "listening_settings", before=before,
+                  after={"alert_email": row.alert_email})
+    return row
 
 
 def hour_floor(moment: datetime) -> datetime:
