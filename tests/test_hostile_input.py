@@ -150,7 +150,8 @@ BIG = str(2**64)
     ("POST", f"/api/v1/webhook-endpoints/{BIG}/rotate"), ("POST", f"/api/v1/processes/{BIG}/status-token"),
     ("GET", f"/api/v1/processes?after={BIG}"), ("GET", f"/api/v1/notifications?after={BIG}"),
     ("GET", f"/api/v1/feedback?after={BIG}"), ("GET", f"/api/v1/feedback?need={BIG}"),
-    ("GET", f"/api/v1/imports?before={BIG}"), ("GET", f"/api/v1/notification-templates/status/preview?process_id={BIG}"),
+    ("GET", f"/api/v1/imports?before={BIG}"),
+    ("GET", f"/api/v1/notification-templates/status/preview?process_id={BIG}"),
     ("GET", f"/api/v1/processes/-{BIG}"),
 ])
 def test_ids_and_cursors_beyond_64_bits_are_422(db: Session, client: TestClient, org: OrgHandle, method: str,

@@ -90,8 +90,8 @@ def test_cloudevents_refuses_an_implausible_event_naming_it(db: Session, client:
     make_service(db, org.id)
     events = [{"specversion": "1.0", "id": f"c{i}", "source": "/shop", "type": "order_placed", "subject": "ana",
                "time": ts} for i, ts in enumerate(("2026-03-02T10:00:00Z", bad))]
-    r = client.post("/api/v1/cloudevents", headers={**org.writer, "Content-Type": "application/cloudevents-batch+json"},
-                    json=events)
+    headers = {**org.writer, "Content-Type": "application/cloudevents-batch+json"}
+    r = client.post("/api/v1/cloudevents", headers=headers, json=events)
     assert r.status_code == 400, r.text
     assert (r.json()["code"], r.json()["detail"]["index"]) == ("implausible_timestamp", 1)
     assert _events(db, org) == 0
@@ -157,8 +157,10 @@ def _xes(tmp_path: Path, year: int) -> Path:
     path.write_text(f"""<?xml version="1.0" encoding="UTF-8"?>
 <log xes.version="1.0">
   <trace><string key="concept:name" value="t1"/>
-    <event><string key="concept:name" value="a"/><date key="time:timestamp" value="1975-01-01T10:00:00+00:00"/></event>
-    <event><string key="concept:name" value="b"/><date key="time:timestamp" value="{year}-01-01T10:00:00+00:00"/></event>
+    <event><string key="concept:name" value="a"/>
+      <date key="time:timestamp" value="1975-01-01T10:00:00+00:00"/></event>
+    <event><string key="concept:name" value="b"/>
+      <date key="time:timestamp" value="{year}-01-01T10:00:00+00:00"/></event>
   </trace>
 </log>
 """, encoding="utf-8")
