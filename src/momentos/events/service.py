@@ -59,10 +59,11 @@ def ingest(session: Session, org_id: int, batch: Batch, *, source: str, reaction
     Nothing that names an erased customer is linked or stored (``customers.erased``): such messages are dropped
     and counted in ``dropped_erased``, so nothing is queued for them either.
 
-    ``window``: the plausible event times (default: ``TimeWindow.around(received_at)``, 1900 to 7 days ahead);
-    a time outside it, or a NUL character in any text, rejects the batch (``events.plausibility``)."""
+    ``window``: the plausible event times (default: ``TimeWindow.around`` the server clock, 1900 to 7 days
+    ahead; a caller's ``received_at`` may be simulated); a time outside it, or a NUL character in any text, rejects
+    the batch (``events.plausibility``)."""
+    plausibility.check(batch, window or TimeWindow.around(utcnow()))
     received_at = received_at or utcnow()
-    plausibility.check(batch, window or TimeWindow.around(received_at))
     for reaction in reactions:
         reaction.before_store(session, org_id)
     snapshot = catalog_snapshot.load(session, org_id)
