@@ -43,3 +43,9 @@ def test_contains_nul_looks_everywhere() -> None:
     assert contains_nul({"a": [1, {"b": ("x", "y\x00")}]})
     assert contains_nul({"k\x00": 1})
     assert not contains_nul({"a": ["ok", 1, None, 2.5]})
+
+
+def test_a_nul_is_located() -> None:
+    with pytest.raises(UnsafeJson) as refused:
+        loads_strict(b'{"items": [{"text": "ok"}, {"text": "a\\u0000"}]}')
+    assert refused.value.detail == {"loc": ["items", 1, "text"], "index": 1}

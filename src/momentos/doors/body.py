@@ -11,6 +11,10 @@ from momentos.config import IngestSettings
 from momentos.errors import BadRequest, PayloadTooLarge
 from momentos.kit.json_input import UnsafeJson, loads_strict
 
+OWN_READERS = ("/v1/", "/api/v1/events", "/api/v1/cloudevents")
+"""The doors' paths: their routes read bodies here (after gzip, strict), so the app-wide ``kit.request_guard`` leaves
+them alone."""
+
 
 async def read_raw(request: Request, limits: IngestSettings, max_bytes: int) -> bytes:
     """The body, decompressed if gzip-encoded; 413 past ``max_bytes`` (or the decompression cap)."""

@@ -29,10 +29,13 @@ class UnsafeJson(ValueError):
 
 
 def loads_strict(raw: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
-    """Parse ``raw`` as JSON, refusing non-finite numbers, NUL characters and nesting deeper than ``max_depth``."""
+    """Parse ``raw`` as JSON, refusing non-finite numbers, NUL characters and nesting deeper than ``max_depth``.
+
+    A NUL's ``detail`` names where it is: ``loc`` (keys and positions) and ``index``, the first position on the way
+    (the item of the body's list: the event of a batch, the feedback item…)."""
     text = _text(raw)
-    if "\x00" in text or ("\\u0000" in text and _ESCAPED_NUL.search(text)):
-        raise UnsafeJson("nul_character", "The body contains a NUL character (\\u0000), which is not accepted.")
+    if "\x00" in text:
+        raise UnsafeJson("nul_character", "The body contains a NUL character, which is not accepted.")
     try:
         value = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
@@ -45,7 +48,30 @@ def loads_strict(raw: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
     except ValueError as exc:  # e.g. an integer longer than Python's digit limit
         raise UnsafeJson("malformed_json", "The body is not valid JSON.", {"error": str(exc)}) from exc
     check_depth(value, max_depth)
+    if "\\u0000" in text and _ESCAPED_NUL.search(text):
+        loc = nul_location(value) or []
+        index = next((part for part in loc if isinstance(part, int)), None)
+        raise UnsafeJson("nul_character", "A text contains a NUL character (\\u0000), which is not accepted.",
+                         {"loc": loc, **({"index": index} if index is not None else {})})
     return value
+
+
+def nul_location(value: Any) -> list[str | int] | None:
+    """The path (keys and list positions) to the first string holding a NUL character, or None."""
+    stack: list[tuple[Any, list[str | int]]] = [(value, [])]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, str):
+            if "\x00" in node:
+                return path
+        elif isinstance(node, dict):
+            for key, child in reversed(node.items()):
+                if "\x00" in key:
+                    return [*path, key.replace("\x00", "\\u0000")]
+                stack.append((child, [*path, key]))
+        elif isinstance(node, list):
+            stack.extend((child, [*path, i]) for i, child in reversed(list(enumerate(node))))
+    return None
 
 
 def check_depth(value: Any, max_depth: int = MAX_DEPTH) -> None:

@@ -3,7 +3,8 @@
 - a NUL character in the path or the query string (PostgreSQL refuses NUL in text: it must be a 400, not a 500);
 - a JSON body (``application/json``, any ``application/…+json``, or no content type, as FastAPI then reads JSON;
   not content-encoded) that ``loads_strict`` refuses: ``NaN``/``Infinity``, ``\\u0000``, nesting deeper than
-  ``MAX_DEPTH`` (a body that is not JSON at all is left to the route);
+  ``MAX_DEPTH`` (a body that is not JSON at all is left to the route): 400, and 422 for a ``\\u0000`` (a valid
+  JSON value no field accepts; ``detail`` names its ``loc`` and ``index``);
 - a form body (``application/x-www-form-urlencoded``) carrying ``%00``;
 - a JSON or form body over ``max_body_bytes`` (413).
 
@@ -24,9 +25,16 @@ _FORM = "application/x-www-form-urlencoded"
 
 
 class RequestGuard:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    """``own_readers``: paths (exact, or prefixes ending in ``/``) whose routes read their bodies strictly
+    themselves (the ingestion doors, after gzip, with their own status rules); their bodies are not read twice."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, own_readers: tuple[str, ...] = ()) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.own_readers = own_readers
+
+    def _reads_its_own(self, path: str) -> bool:
+        return any(path.startswith(p) if p.endswith("/") else path == p for p in self.own_readers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -38,7 +46,7 @@ class RequestGuard:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         kind = _body_kind(headers)
-        if kind is None:
+        if kind is None or self._reads_its_own(scope.get("path", "")):
             await self.app(scope, receive, send)
             return
         declared = headers.get("content-length", "")
@@ -50,8 +58,9 @@ class RequestGuard:
             await _too_large(send, self.max_body_bytes)
             return
         problem = _problem(kind, body)
-        if problem is not None:
-            await _reject(send, 400, problem.code, problem.message, problem.detail)
+        if problem is not None:  # a NUL is a valid JSON value that no field accepts: 422, as for a bad field
+            status = 422 if problem.code == "nul_character" and kind == "json" else 400
+            await _reject(send, status, problem.code, problem.message, problem.detail)
             return
         await self.app(scope, _replay(body, receive), send)
 
