@@ -15,7 +15,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from momentos.bootstrap import bootstrap
 from momentos.config import Settings
 from momentos.db import make_engine, make_read_session_factory, make_session_factory
+from momentos.doors.body import OWN_READERS
 from momentos.errors import MomentosError, Throttled
+from momentos.kit.request_guard import RequestGuard
 
 log = logging.getLogger("momentos")
 
@@ -67,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.wiring = bootstrap(settings)
     _install_error_handlers(app)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.ingest.max_decompressed_bytes, own_readers=OWN_READERS)
 
     from momentos.web import routes as web_routes
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -22,6 +23,12 @@ class IngestSettings(BaseModel):
     burst: int = 1000
     max_upload_bytes: int = 50 * 1024 * 1024
     """Largest event-log file accepted by the upload form of the operations page (the CLI has no limit)."""
+    earliest: date = date(1900, 1, 1)
+    """Events stamped before this date are refused (doors: 400 naming the event; imports: file and line);
+    ``MOMENTOS_INGEST__EARLIEST=1900-01-01``."""
+    max_future_days: int = Field(7, ge=0, le=3650)
+    """Events stamped more than this many days ahead of the server clock are refused;
+    ``MOMENTOS_INGEST__MAX_FUTURE_DAYS=7``."""
 
 
 class ApiSettings(BaseModel):

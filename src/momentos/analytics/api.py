@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -21,13 +20,14 @@ from momentos.analytics.schemas import (
     VariantRead,
 )
 from momentos.auth.deps import Admin, DbSession
+from momentos.kit.params import QueryTime
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 
 
 def analytics_query(service: str | None = None, channel: str | None = None,
-                    start: Annotated[datetime | None, Query(alias="from")] = None,
-                    end: Annotated[datetime | None, Query(alias="to")] = None,
+                    start: Annotated[QueryTime | None, Query(alias="from")] = None,
+                    end: Annotated[QueryTime | None, Query(alias="to")] = None,
                     segment: Annotated[str | None, Query(max_length=64)] = None,
                     by: By = "activity", view: MomentView = "model") -> AnalyticsQuery:
     return AnalyticsQuery(service=service, channel=channel, start=start, end=end, segment=segment, by=by, view=view)

@@ -1,8 +1,7 @@
-"""Reading request bodies safely: size caps before and after gzip, clear errors for bad JSON."""
+"""Reading request bodies safely: size caps before and after gzip, clear errors for bad or hostile JSON."""
 
 from __future__ import annotations
 
-import json
 import zlib
 from typing import Any
 
@@ -10,6 +9,11 @@ from starlette.requests import Request
 
 from momentos.config import IngestSettings
 from momentos.errors import BadRequest, PayloadTooLarge
+from momentos.kit.json_input import UnsafeJson, loads_strict
+
+OWN_READERS = ("/v1/", "/api/v1/events", "/api/v1/cloudevents")
+"""The doors' paths: their routes read bodies here (after gzip, strict), so the app-wide ``kit.request_guard`` leaves
+them alone."""
 
 
 async def read_raw(request: Request, limits: IngestSettings, max_bytes: int) -> bytes:
@@ -48,9 +52,10 @@ def gunzip_capped(data: bytes, cap: int) -> bytes:
 
 
 def parse_json(body: bytes) -> Any:
+    """Strict JSON (``kit.json_input.loads_strict``): not JSON, ``NaN``/``Infinity``, ``\\u0000`` or nesting deeper
+    than 64 levels is a 400 with its own code (``malformed_json``, ``non_finite_number``, ``nul_character``,
+    ``json_too_deep``)."""
     try:
-        return json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        pos = getattr(exc, "pos", None)
-        raise BadRequest("The body is not valid JSON.", code="malformed_json",
-                         detail={"error": str(exc), "position": pos}) from exc
+        return loads_strict(body)
+    except UnsafeJson as exc:
+        raise BadRequest(exc.message, code=exc.code, detail=exc.detail or None) from exc

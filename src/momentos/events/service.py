@@ -24,10 +24,12 @@ from momentos.customers import consent, erased
 from momentos.customers import service as customers
 from momentos.dialect import BulkWriter
 from momentos.errors import ValidationFailed
+from momentos.events import plausibility
 from momentos.events import routing as routing_mod
 from momentos.events.reactions import Reaction, StoredBatch, StoredEvent
 from momentos.events.schemas import MAX_WARNINGS, Batch, EventIn, IngestResult
 from momentos.kit.clock import utcnow
+from momentos.kit.event_time import TimeWindow
 from momentos.models import Event, Service
 from momentos.processes import service as processes
 from momentos.processes.moves import Move
@@ -51,14 +53,19 @@ class _Prepared:
 
 
 def ingest(session: Session, org_id: int, batch: Batch, *, source: str, reactions: Sequence[Reaction],
-           received_at: datetime | None = None) -> IngestResult:
+           received_at: datetime | None = None, window: TimeWindow | None = None) -> IngestResult:
     """Store the batch (profiles, aliases, groups, then events) and hand what was stored to ``reactions``.
 
     Nothing that names an erased customer is linked or stored (``customers.erased``): such messages are dropped
-    and counted in ``dropped_erased``, so nothing is queued for them either."""
+    and counted in ``dropped_erased``, so nothing is queued for them either.
+
+    ``window``: the plausible event times (default: ``TimeWindow.around`` the server clock, 1900 to 7 days
+    ahead; a caller's ``received_at`` may be simulated); a time outside it, or a NUL character in any text, rejects
+    the batch (``events.plausibility``)."""
+    plausibility.check(batch, window or TimeWindow.around(utcnow()))
+    received_at = received_at or utcnow()
     for reaction in reactions:
         reaction.before_store(session, org_id)
-    received_at = received_at or utcnow()
     snapshot = catalog_snapshot.load(session, org_id)
     prepared = _prepare(snapshot, batch.events)
     result = IngestResult()

@@ -41,6 +41,7 @@ from momentos.events.schemas import EventIn, IngestResult
 from momentos.imports.readers import CHANNEL_RE, ImportOptions, normalize_channel
 from momentos.kit.background import in_background
 from momentos.kit.clock import utcnow
+from momentos.kit.event_time import TimeWindow
 from momentos.processes import service as processes
 from momentos.processes.moves import Move
 
@@ -163,13 +164,19 @@ def _properties(frame: pl.DataFrame, names: list[str]) -> pl.Expr:
 
 
 def _check(events: pl.DataFrame) -> None:
-    """What EventIn and the streaming reader check, column-wise; and cases in one run each (trace order)."""
+    """What EventIn, the streaming reader and ingestion (``events.plausibility``: times inside the default window,
+    no NUL) check, column-wise; and cases in one run each (trace order). The streaming road reports the line."""
+    window = TimeWindow.around(utcnow())
+    earliest, latest = (t.astimezone(UTC).replace(tzinfo=None) for t in (window.earliest, window.latest))
     bad = events.select(
         (pl.col("case").is_null() | (pl.col("case").str.len_chars() == 0)
          | (pl.col("case").str.len_chars() > 255)).any().alias("case"),
         (pl.col("activity").is_null() | (pl.col("activity").str.len_chars() == 0)
          | (pl.col("activity").str.len_chars() > 200)).any().alias("activity"),
         pl.col("ts").is_null().any().alias("ts"),
+        ((pl.col("ts") < earliest) | (pl.col("ts") > latest)).any().alias("implausible ts"),
+        (pl.col("case").str.contains("\x00", literal=True)
+         | pl.col("activity").str.contains("\x00", literal=True)).any().alias("nul"),
         (pl.col("moment").str.len_chars() > 64).any().alias("moment"),
         (pl.col("case").ne_missing(pl.col("case").shift()).sum() != pl.col("case").n_unique()).alias("runs"),
     ).row(0, named=True)

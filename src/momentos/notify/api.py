@@ -13,6 +13,7 @@ from momentos.config import NotifySettings, Settings
 from momentos.errors import NotFound
 from momentos.kit import i18n
 from momentos.kit.clock import utcnow
+from momentos.kit.params import BigInt
 from momentos.models import Notification, NotificationAttempt, Process, WebhookEndpoint
 from momentos.notify import attempts, contacts, endpoints, outbox, status_tokens
 from momentos.notify.schemas import (
@@ -95,7 +96,7 @@ def request_contact(data: ContactRequest, p: Admin, session: DbSession, request:
 
 @router.get("/notifications")
 def list_notifications(p: Admin, session: DbSession, request: Request, status: str | None = None,
-                       limit: int = Query(100, ge=1, le=1000), after: int | None = None,
+                       limit: int = Query(100, ge=1, le=1000), after: BigInt | None = None,
                        lang: str | None = None) -> list[NotificationRead]:
     """The organization's notifications, each with its delivery attempts and channel switches (reasons in
     ``lang`` or the ``Accept-Language``)."""
@@ -111,14 +112,14 @@ def _notification(session: Session, org_id: int, notification_id: int) -> Notifi
 
 
 @router.get("/notifications/{notification_id}")
-def get_notification(notification_id: int, p: Admin, session: DbSession, request: Request,
+def get_notification(notification_id: BigInt, p: Admin, session: DbSession, request: Request,
                      lang: str | None = None) -> NotificationRead:
     """One notification with its delivery attempts and channel switches."""
     return _reads(session, [_notification(session, p.org_id, notification_id)], _language(request, lang))[0]
 
 
 @router.post("/notifications/{notification_id}/replay")
-def replay(notification_id: int, p: Admin, session: DbSession, request: Request) -> NotificationRead:
+def replay(notification_id: BigInt, p: Admin, session: DbSession, request: Request) -> NotificationRead:
     n = _notification(session, p.org_id, notification_id)
     if n.status in outbox.REPLAYABLE:
         outbox.replay(session, n, utcnow(), actor=p.actor)
@@ -144,7 +145,7 @@ def create_endpoint(data: WebhookEndpointCreate, p: Admin, session: DbSession,
 
 
 @router.patch("/webhook-endpoints/{endpoint_id}")
-def update_endpoint(endpoint_id: int, data: WebhookEndpointUpdate, p: Admin, session: DbSession,
+def update_endpoint(endpoint_id: BigInt, data: WebhookEndpointUpdate, p: Admin, session: DbSession,
                     request: Request) -> WebhookEndpointRead:
     """Change the URL (SSRF-checked), enable or disable, rotate the secret (the new one is shown once)."""
     row = endpoints.get_endpoint(session, p.org_id, endpoint_id)
@@ -155,7 +156,7 @@ def update_endpoint(endpoint_id: int, data: WebhookEndpointUpdate, p: Admin, ses
 
 
 @router.post("/webhook-endpoints/{endpoint_id}/rotate")
-def rotate_secret(endpoint_id: int, p: Admin, session: DbSession,
+def rotate_secret(endpoint_id: BigInt, p: Admin, session: DbSession,
                   grace_seconds: int = Query(86_400, ge=0, le=30 * 86_400)) -> WebhookEndpointRead:
     """A new secret signs alongside the previous one for the grace period; then only the new one signs."""
     row = endpoints.get_endpoint(session, p.org_id, endpoint_id)
@@ -164,7 +165,7 @@ def rotate_secret(endpoint_id: int, p: Admin, session: DbSession,
 
 
 @router.post("/processes/{process_id}/status-token")
-def status_token(process_id: int, p: Admin, session: DbSession, request: Request) -> dict[str, str]:
+def status_token(process_id: BigInt, p: Admin, session: DbSession, request: Request) -> dict[str, str]:
     """The process's status-page link (created on first use)."""
     process = _process(session, p.org_id, process_id)
     token = status_tokens.ensure_token(session, p.org_id, process.id, utcnow())
@@ -172,6 +173,6 @@ def status_token(process_id: int, p: Admin, session: DbSession, request: Request
 
 
 @router.delete("/processes/{process_id}/status-token", status_code=204)
-def revoke_status_token(process_id: int, p: Admin, session: DbSession) -> None:
+def revoke_status_token(process_id: BigInt, p: Admin, session: DbSession) -> None:
     """Revoke the link: the old URL gives 404; the next request creates a new one."""
     status_tokens.revoke(session, _process(session, p.org_id, process_id).id, utcnow())

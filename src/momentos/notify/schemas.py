@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from momentos.kit.params import BigInt
 from momentos.policy.schemas import Purpose, ReasonRead
 
 
@@ -18,7 +19,7 @@ class ContactRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     customer: str | None = None
-    process_id: int | None = None
+    process_id: BigInt | None = None
     purpose: Purpose
     priority: Literal["normal", "transactional"] = "normal"
     proactive: bool = True

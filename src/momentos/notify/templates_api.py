@@ -12,6 +12,7 @@ from momentos.customers import service as customers
 from momentos.errors import NotFound
 from momentos.kit.clock import utcnow
 from momentos.kit.i18n import LANGUAGES
+from momentos.kit.params import BigInt
 from momentos.models import Customer, NotificationTemplate, Process
 from momentos.notify import render, template_overrides
 from momentos.notify.schemas import (
@@ -67,7 +68,7 @@ def delete_override(purpose: str, language: PathLang, p: Admin, session: DbSessi
 @router.get("/{purpose}/preview")
 def preview(purpose: str, p: Admin, session: DbSession, request: Request, lang: str | None = None,
             moment: str | None = None, channel: Channel | None = None, customer: str | None = None,
-            process_id: int | None = None) -> TemplatePreview:
+            process_id: BigInt | None = None) -> TemplatePreview:
     """Render what would be sent: the override or packaged default, for the sample parameters or for a real
     customer (``customer``: external id) or process."""
     now = utcnow()

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from momentos.auth.deps import Admin, DbSession
 from momentos.imports import history as import_history
 from momentos.kit.clock import utcnow
+from momentos.kit.params import BigInt
 from momentos.ops import health
 from momentos.ops.schemas import Health, ImportRead
 
@@ -21,7 +22,7 @@ def ops_health(p: Admin, session: DbSession) -> Health:
 
 @router.get("/imports")
 def list_imports(p: Admin, session: DbSession, limit: int = Query(50, ge=1, le=500),
-                 before: int | None = None) -> list[ImportRead]:
+                 before: BigInt | None = None) -> list[ImportRead]:
     """File imports, newest first; page with ``before`` = the last id seen."""
     return [ImportRead.model_validate(r, from_attributes=True)
             for r in import_history.list_imports(session, p.org_id, limit=limit, before=before)]

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from momentos.auth.deps import Admin, DbSession
 from momentos.catalog import service as catalog
 from momentos.customers import service as customers
+from momentos.kit.params import BigInt
 from momentos.models import Customer, Process, Service
 from momentos.processes import service as processes
 from momentos.processes.schemas import ProcessRead, StayRead
@@ -35,7 +36,7 @@ def process_read(session: Session, p: Process, *, with_history: bool = False,
 @router.get("/processes")
 def list_processes(p: Admin, session: DbSession, service: str | None = None, customer: str | None = None,
                    moment: str | None = None, limit: int = Query(50, ge=1, le=500),
-                   after: int | None = None) -> list[ProcessRead]:
+                   after: BigInt | None = None) -> list[ProcessRead]:
     sid = catalog.get_service(session, p.org_id, service).id if service else None
     cid = customers.get_customer(session, p.org_id, customer).id if customer else None
     rows = processes.list_processes(session, p.org_id, service_id=sid, customer_id=cid, moment=moment,
@@ -45,5 +46,5 @@ def list_processes(p: Admin, session: DbSession, service: str | None = None, cus
 
 
 @router.get("/processes/{process_id}")
-def get_process(process_id: int, p: Admin, session: DbSession) -> ProcessRead:
+def get_process(process_id: BigInt, p: Admin, session: DbSession) -> ProcessRead:
     return process_read(session, processes.get_process(session, p.org_id, process_id), with_history=True)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from momentos.auth.deps import Admin, DbSession
 from momentos.catalog import service as catalog
 from momentos.kit.clock import ensure_utc, utcnow
+from momentos.kit.params import BigInt, QueryTime
 from momentos.promises import definitions, indicators, scoring
 from momentos.promises import service as promises
 from momentos.promises.indicators import By, Period
@@ -59,8 +60,8 @@ def list_promises(p: Admin, session: DbSession, service: str | None = None) -> l
 
 @router.get("/indicators")
 def promise_indicators(p: Admin, session: DbSession, by: By = "promise", period: Period = "week",
-                       start: Annotated[datetime | None, Query(alias="from")] = None,
-                       end: Annotated[datetime | None, Query(alias="to")] = None) -> list[IndicatorRow]:
+                       start: Annotated[QueryTime | None, Query(alias="from")] = None,
+                       end: Annotated[QueryTime | None, Query(alias="to")] = None) -> list[IndicatorRow]:
     return indicators.compliance(session, p.org_id, by=by, period=period,
                                  start=ensure_utc(start) if start else None, end=ensure_utc(end) if end else None)
 
@@ -95,8 +96,8 @@ def score_promise(p: Admin, session: DbSession, promise_key: str, data: ScoreQue
 
 @router.get("/{promise_key}/instances")
 def list_instances(p: Admin, session: DbSession, promise_key: str, state: State | None = None,
-                   process_id: int | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                   after_id: int | None = None) -> list[InstanceRead]:
+                   process_id: BigInt | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                   after_id: BigInt | None = None) -> list[InstanceRead]:
     definitions.get(session, p.org_id, promise_key)
     rows = promises.list_instances(session, p.org_id, promise=promise_key, state=state, process_id=process_id,
                                    limit=limit, after_id=after_id)

@@ -21,6 +21,7 @@ from momentos.analytics.schemas import AnalyticsQuery, MomentIndicators
 from momentos.auth.deps import DbSession
 from momentos.catalog import service as catalog
 from momentos.kit import i18n
+from momentos.kit.event_time import query_time_problem
 from momentos.kit.i18n import N_
 from momentos.segments import service as segments
 from momentos.web.access import Reader
@@ -138,9 +139,13 @@ def _channel_chart(ind: MomentIndicators, cats: list[str], t: Callable[[str], st
 
 
 def _day(value: str | None) -> datetime | None:
+    """A day of the filter form; ValueError when it is not an ISO date or outside the plausible range."""
     if not value:
         return None
-    return datetime.combine(date.fromisoformat(value), time(0), tzinfo=UTC)
+    day = datetime.combine(date.fromisoformat(value), time(0), tzinfo=UTC)
+    if query_time_problem(day) is not None:
+        raise ValueError(value)
+    return day
 
 
 @router.get("/services/{key}/indicators", name="service_indicators")
@@ -150,10 +155,11 @@ def indicators_page(key: str, request: Request, viewer: Reader, session: DbSessi
                     end: Annotated[str | None, Query(alias="to")] = None,
                     segment: Annotated[str | None, Query(max_length=64)] = None) -> Response:
     service = catalog.get_service(session, viewer.org_id, key)
+    date_error = False
     try:
         first, last = _day(start), _day(end)
-    except ValueError:  # a malformed date is ignored (the form only sends ISO dates)
-        first, last = None, None
+    except ValueError:  # a malformed or implausible date (9999-12-31): the page says so, unfiltered by dates
+        first, last, date_error = None, None, True
     q = AnalyticsQuery(service=key, channel=channel or None, start=first,
                        end=last + timedelta(days=1) if last else None, segment=segment or None)
     ind = analytics.moment_indicators(session, viewer.org_id, q)
@@ -163,5 +169,5 @@ def indicators_page(key: str, request: Request, viewer: Reader, session: DbSessi
         "service": service, "ind": ind, "names": names, "charts": build_charts(ind, names, lang),
         "process": build_process_map(session, viewer.org_id, q, ind, names, lang),
         "channels": sorted(LABELS["channel"]), "channel": channel or "", "start": start or "", "end": end or "",
-        "segments": segments.list_segments(session, viewer.org_id), "segment": segment or ""},
-        viewer=viewer)
+        "segments": segments.list_segments(session, viewer.org_id), "segment": segment or "",
+        "date_error": date_error}, viewer=viewer, status=400 if date_error else 200)

@@ -25,6 +25,7 @@ from momentos.errors import BadRequest
 from momentos.imports import history as import_history
 from momentos.imports.readers import ImportOptions
 from momentos.kit.clock import utcnow
+from momentos.kit.params import BIGINT_MAX, BigInt
 from momentos.ops import health
 from momentos.web.access import Operator, Reader, require
 from momentos.web.rendering import Pages, PagesDep, Viewer
@@ -41,7 +42,10 @@ class UploadTooLarge(Exception):
 
 
 def _int(value: str | None, default: int | None) -> int | None:
-    return int(value) if value is not None and value.strip().isdigit() else default
+    """A page's integer parameter; anything else, or beyond a BIGINT, is the default."""
+    if value is None or not value.strip().isdigit() or len(value.strip()) > 19 or int(value) > BIGINT_MAX:
+        return default
+    return int(value)
 
 
 def _render(request: Request, viewer: Viewer, session: Session, pages: Pages, *, status: str = "dead",
@@ -68,7 +72,7 @@ def ops_page(request: Request, viewer: Reader, session: DbSession, pages: PagesD
 
 
 @router.post("/ops/notifications/{notification_id}/replay", name="replay")
-def replay(notification_id: int, request: Request, viewer: Operator, session: DbSession,
+def replay(notification_id: BigInt, request: Request, viewer: Operator, session: DbSession,
            csrf: Annotated[str, Form()] = "") -> Response:
     if not csrf_ok(request, csrf):
         raise BadRequest("The form expired.", code="csrf_failed")

@@ -23,12 +23,13 @@ from momentos.config import Settings
 from momentos.doors.body import read_raw
 from momentos.doors.cloudevents import mapping as cloudevents
 from momentos.doors.ratelimit import check_rate
-from momentos.doors.wiring import reactions
+from momentos.doors.wiring import reactions, time_window
 from momentos.errors import BadRequest, ValidationFailed
 from momentos.events import service as events
 from momentos.events.reactions import Reaction
 from momentos.events.schemas import Batch, IngestResult
 from momentos.kit.clock import utcnow
+from momentos.kit.event_time import TimeWindow
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 SOURCE = "cloudevents"
@@ -43,15 +44,17 @@ async def ingest_cloudevents(request: Request, p: Writer, session: DbSession) ->
     received_at = utcnow()
     batch, positions = cloudevents.to_batch(request.headers, body, received_at=received_at,
                                             max_event_bytes=settings.ingest.max_event_bytes)
-    return await run_in_threadpool(ingest, session, p.org_id, batch, positions, received_at, reactions(request))
+    return await run_in_threadpool(ingest, session, p.org_id, batch, positions, received_at, reactions(request),
+                                   time_window(request, received_at))
 
 
 def ingest(session: Session, org_id: int, batch: Batch, positions: list[int], received_at: datetime,
-           reacting: Sequence[Reaction]) -> IngestResult:
+           reacting: Sequence[Reaction], window: TimeWindow | None = None) -> IngestResult:
     """Run the ingestion service; its validation errors (unknown moment or service) become 400s naming the event's
     index in the request."""
     try:
-        return events.ingest(session, org_id, batch, source=SOURCE, reactions=reacting, received_at=received_at)
+        return events.ingest(session, org_id, batch, source=SOURCE, reactions=reacting, received_at=received_at,
+                             window=window)
     except ValidationFailed as exc:
         detail = exc.detail
         if isinstance(detail, dict) and isinstance(detail.get("index"), int):

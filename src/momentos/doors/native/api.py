@@ -10,10 +10,11 @@ from momentos.auth.deps import DbSession, Writer
 from momentos.config import Settings
 from momentos.doors.body import parse_json, read_raw
 from momentos.doors.ratelimit import check_rate
-from momentos.doors.wiring import reactions
+from momentos.doors.wiring import reactions, time_window
 from momentos.errors import ValidationFailed, pydantic_detail
 from momentos.events import service as events
 from momentos.events.schemas import Batch, IngestResult, NativeBatch
+from momentos.kit.clock import utcnow
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 
@@ -29,5 +30,7 @@ async def ingest_native(request: Request, p: Writer, session: DbSession) -> Inge
     except ValidationError as exc:
         raise ValidationFailed(detail=pydantic_detail(exc)) from exc
     batch = Batch(events=native.events, identifies=native.identifies)
+    received_at = utcnow()
     return await run_in_threadpool(events.ingest, session, p.org_id, batch, source="api",
-                                   reactions=reactions(request))
+                                   reactions=reactions(request), received_at=received_at,
+                                   window=time_window(request, received_at))

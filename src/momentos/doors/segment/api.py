@@ -30,12 +30,13 @@ from momentos.customers.schemas import IngestWarning
 from momentos.doors.body import parse_json, read_raw
 from momentos.doors.ratelimit import check_rate
 from momentos.doors.segment import mapping as segment
-from momentos.doors.wiring import reactions
+from momentos.doors.wiring import reactions, time_window
 from momentos.errors import BadRequest, ValidationFailed
 from momentos.events import service as events
 from momentos.events.reactions import Reaction
 from momentos.events.schemas import IngestResult
 from momentos.kit.clock import utcnow
+from momentos.kit.event_time import TimeWindow
 from momentos.orgs.service import Principal
 
 router = APIRouter(prefix="/v1", tags=["segment"])
@@ -97,16 +98,17 @@ async def accept(request: Request, principal: Principal | None, session: Session
     received_at = utcnow()
     mapped = segment.to_batch(payload, kind=kind, received_at=received_at,
                               max_event_bytes=settings.ingest.max_event_bytes)
-    result = await run_in_threadpool(ingest, session, principal.org_id, mapped, received_at, reactions(request))
+    result = await run_in_threadpool(ingest, session, principal.org_id, mapped, received_at, reactions(request),
+                                     time_window(request, received_at))
     return SegmentAck(warnings=result.warnings)
 
 
 def ingest(session: Session, org_id: int, mapped: segment.Mapped, received_at: datetime,
-           reacting: Sequence[Reaction]) -> IngestResult:
+           reacting: Sequence[Reaction], window: TimeWindow | None = None) -> IngestResult:
     """Run the ingestion service; its validation errors become 400s naming the message's index in the request."""
     try:
         return events.ingest(session, org_id, mapped.batch, source=SOURCE, reactions=reacting,
-                             received_at=received_at)
+                             received_at=received_at, window=window)
     except ValidationFailed as exc:
         detail = exc.detail
         if isinstance(detail, dict) and isinstance(detail.get("index"), int):

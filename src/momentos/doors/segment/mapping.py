@@ -210,7 +210,10 @@ def _timestamp(m: _Message, env: Envelope) -> datetime:
     ts = m.when("timestamp")
     sent_at = m.when("sentAt") or env.sent_at
     if ts is not None and sent_at is not None:
-        return env.received_at - (sent_at - ts)
+        try:
+            return env.received_at - (sent_at - ts)
+        except OverflowError:  # e.g. year 1 against year 9999: no such time
+            m.fail("timestamp", "is out of range")
     return ts or m.when("originalTimestamp") or env.received_at
 
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from momentos.auth.deps import Admin, DbSession, Writer
 from momentos.errors import ValidationFailed
 from momentos.kit.clock import utcnow
+from momentos.kit.params import BigInt
 from momentos.listening.analysis.service import mark_for_analysis
 from momentos.listening.feedback import service as feedback
 from momentos.listening.feedback.schemas import AnalyzeResult, FeedbackBatch, FeedbackRead, FeedbackResult
@@ -25,8 +26,8 @@ def add_feedback(data: FeedbackBatch, p: Writer, session: DbSession) -> Feedback
 
 
 @router.get("/feedback")
-def list_feedback(p: Admin, session: DbSession, limit: int = Query(100, ge=1, le=1000), after: int | None = None,
-                  source: str | None = None, need: int | None = None) -> list[FeedbackRead]:
+def list_feedback(p: Admin, session: DbSession, limit: int = Query(100, ge=1, le=1000), after: BigInt | None = None,
+                  source: str | None = None, need: BigInt | None = None) -> list[FeedbackRead]:
     rows = feedback.list_feedback(session, p.org_id, limit=limit, after_id=after, source=source, need_id=need)
     return [FeedbackRead.model_validate(r) for r in rows]
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from momentos.auth.deps import Admin, DbSession
 from momentos.errors import NotFound
 from momentos.kit.clock import utcnow
+from momentos.kit.params import BigInt
 from momentos.listening.needs import service as needs
 from momentos.listening.needs.schemas import NeedMerge, NeedRead, NeedUpdate
 
@@ -27,12 +28,12 @@ def _need_read(session: DbSession, org_id: int, need_id: int) -> NeedRead:
 
 
 @router.patch("/needs/{need_id}")
-def update_need(need_id: int, data: NeedUpdate, p: Admin, session: DbSession) -> NeedRead:
+def update_need(need_id: BigInt, data: NeedUpdate, p: Admin, session: DbSession) -> NeedRead:
     needs.update_need(session, p.org_id, need_id, data, utcnow(), actor=p.actor)
     return _need_read(session, p.org_id, need_id)
 
 
 @router.post("/needs/{need_id}/merge")
-def merge_need(need_id: int, data: NeedMerge, p: Admin, session: DbSession) -> NeedRead:
+def merge_need(need_id: BigInt, data: NeedMerge, p: Admin, session: DbSession) -> NeedRead:
     target = needs.merge(session, p.org_id, need_id, data.into, utcnow(), actor=p.actor)
     return _need_read(session, p.org_id, target.id)

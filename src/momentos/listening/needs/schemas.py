@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from momentos.kit.params import BigInt
+
 
 class NeedUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -15,7 +17,7 @@ class NeedUpdate(BaseModel):
 class NeedMerge(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    into: int
+    into: BigInt
 
 
 class RankComponents(BaseModel):

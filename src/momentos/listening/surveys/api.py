@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter
 from sqlalchemy import select
 
@@ -11,6 +9,7 @@ from momentos.auth.deps import Admin, DbSession, Writer
 from momentos.customers import service as customers
 from momentos.errors import NotFound
 from momentos.kit.clock import utcnow
+from momentos.kit.params import QueryTime
 from momentos.listening.feedback.schemas import FeedbackRead
 from momentos.listening.surveys import indicators
 from momentos.listening.surveys import service as surveys
@@ -76,5 +75,5 @@ def respond(survey_key: str, data: SurveyResponseIn, p: Writer, session: DbSessi
 
 @router.get("/listening/indicators")
 def listening_indicators(p: Admin, session: DbSession, service: str | None = None,
-                         since: datetime | None = None) -> ListeningIndicators:
+                         since: QueryTime | None = None) -> ListeningIndicators:
     return indicators.listening_indicators(session, p.org_id, service, since)
