@@ -23,6 +23,7 @@ from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from momentos.app import create_app
+from momentos.audit.service import Actor
 from momentos.catalog.schemas import JourneyModelCreate, MomentIn
 from momentos.catalog.service import create_journey_model
 from momentos.db import make_session_factory, unit_of_work
@@ -52,7 +53,8 @@ def _seed(session: Session, org: OrgHandle, tag: str) -> list[str]:
                                                              moments=[MomentIn(key=k, name_es=k, name_en=k,
                                                                                maps_to=[to])
                                                                       for k, to in (("a", "awareness"),
-                                                                                    ("b", "purchase"))]))
+                                                                                    ("b", "purchase"))]),
+                         actor=Actor.cli("tests"))
     send(session, org.id, event(m["cust"], "order_placed", 0, properties={"note": m["prop"]}),
          event(m["cust"], "order_shipped", 5))
     now = utcnow()

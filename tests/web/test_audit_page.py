@@ -57,7 +57,7 @@ def test_an_owner_reads_entries_in_spanish_and_english(db: Session, client: Test
     text = page.text
     assert "Servicio modificado" in text and "Segmento eliminado" in text
     assert text.index("segment:vip") < text.index("service:shop")  # newest first
-    assert "low → high" in text and "admin key ma_ab12" in text and "ana@example.com" in text
+    assert "<code>low</code> → <code>high</code>" in text and "admin key ma_ab12" in text and "ana@example.com" in text
     assert "victim" not in text and "eve@" not in text
     english = client.get(URL, headers={"Accept-Language": "en"}).text
     assert "Service changed" in english and "Segment removed" in english and "Audit log" in english
