@@ -180,3 +180,12 @@ def test_an_overridden_level_shows_the_assessed_level_and_the_reason(db: Session
         html = client.get(path, headers={"accept-language": "es"}).text
         assert "Ajustado a mano" in html and "evaluado como Bajo contacto, fijado en Contacto medio." in html
         assert "Asesores llaman a cada cliente" in html
+
+
+@pytest.mark.parametrize(("asked", "browser", "heading"), [("es", "en-GB", 'lang="es"'), ("en", "es-ES", 'lang="en"')])
+def test_the_sign_in_page_speaks_the_language_asked_for(client: TestClient, asked: str, browser: str,
+                                                        heading: str) -> None:
+    r = client.get(f"/overview?lang={asked}", headers={"accept-language": browser}, follow_redirects=False)
+    assert r.status_code == 303 and f"lang={asked}" in r.headers["location"]
+    page = client.get(r.headers["location"], headers={"accept-language": browser})
+    assert page.status_code == 200 and heading in page.text

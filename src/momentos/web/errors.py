@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from momentos.errors import MomentosError
+from momentos.kit import i18n
 from momentos.web.rendering import Pages
 from momentos.web.session import LoginRequired
 
@@ -57,7 +58,10 @@ def install_error_pages(app: FastAPI, pages: Pages) -> None:
 
     async def login_required(request: Request, _: Exception) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
+        query = {"next": target}
+        if lang := i18n.supported(request.query_params.get("lang")):
+            query["lang"] = lang  # the sign-in page speaks the language the visitor asked for
+        return RedirectResponse(f"/login?{urlencode(query)}", status_code=303)
 
     app.add_exception_handler(MomentosError, domain_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
