@@ -77,12 +77,12 @@ def test_decisions_page_explains_each_contact_in_spanish_and_english(page: Page,
     expect(suppressed.get_by_test_id("outcome")).to_have_text("No enviar")
     expect(suppressed.get_by_test_id("purpose")).to_have_text("Marketing")
     expect(suppressed.get_by_test_id("reasons")).to_contain_text(
-        "Sin consentimiento para mensajes de marketing por email.")
+        "Sin consentimiento para mensajes de marketing por correo electrónico.")
     expect(suppressed.get_by_test_id("delivery")).to_contain_text("No enviado")
     expect(sent.get_by_test_id("outcome")).to_have_text("Enviar")
     expect(sent.get_by_test_id("channel")).to_have_text("Correo electrónico")
     expect(sent.get_by_test_id("moment")).to_have_text("Entrega y prestación")
-    expect(sent.get_by_test_id("reasons")).to_contain_text("Permitido por email.")
+    expect(sent.get_by_test_id("reasons")).to_contain_text("Permitido por correo electrónico.")
     expect(sent.get_by_test_id("delivery")).to_contain_text("Entregado")
     decided = live_server.read(lambda s: _first_decision_time(s, org.id))
     expect(sent.locator("time").first).to_have_text(i18n.format_datetime(decided, "es", ZONE))  # her zone
@@ -90,7 +90,7 @@ def test_decisions_page_explains_each_contact_in_spanish_and_english(page: Page,
 
     page.get_by_role("link", name="English").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Why was this customer contacted, or not?")
-    expect(rows.nth(1).get_by_test_id("reasons")).to_contain_text("No consent for marketing messages on email.")
+    expect(rows.nth(1).get_by_test_id("reasons")).to_contain_text("No consent for marketing messages on e-mail.")
     expect(rows.nth(2).get_by_test_id("moment")).to_have_text("Delivery")
     expect(rows.nth(2).get_by_test_id("delivery")).to_contain_text("Delivered")
     expect(rows.nth(2).locator("time").first).to_have_text(i18n.format_datetime(decided, "en", ZONE))

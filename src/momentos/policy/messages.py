@@ -27,8 +27,19 @@ REASON_MESSAGES: Mapping[str, str] = {
 
 CHANNEL_NAMES: Mapping[str, str] = {
     "email": N_("e-mail"), "sms": N_("SMS"), "whatsapp": N_("WhatsApp"), "webhook": N_("webhook"),
+    "phone": N_("phone"), "web": N_("web"), "app": N_("app"), "store": N_("store"), "social": N_("social media"),
+    "chat": N_("chat"), "mail": N_("post"), "other": N_("other channel"),
 }
-"""Channel names inside a sentence (``%(channel_name)s``)."""
+"""Channel names inside a sentence (``%(channel)s``, ``%(channel_name)s``)."""
+
+PURPOSE_NAMES: Mapping[str, str] = {
+    "transactional": N_("transactional"), "status": N_("status"), "promise": N_("promise"), "survey": N_("survey"),
+    "marketing": N_("marketing"), "service_recovery": N_("service recovery"), "staff_alert": N_("staff alert"),
+}
+"""Purposes inside a sentence (``%(purpose)s``: "No consent for survey messages…")."""
+
+PERIOD_NAMES: Mapping[str, str] = {"day": N_("day"), "week": N_("week"), "month": N_("month")}
+"""Periods of a frequency cap inside a sentence (``%(period)s``: "1 per day")."""
 
 FAILURE_MESSAGES: Mapping[str, str] = {
     "no_provider": N_("no provider is configured for it"),
@@ -46,10 +57,19 @@ def channel_name(channel: str | None, lang: str) -> str:
     return gettext(lang, name) if name else (channel or "")
 
 
+def _named(names: Mapping[str, str], code: Any, lang: str) -> Any:
+    name = names.get(str(code)) if code is not None else None
+    return gettext(lang, name) if name else code
+
+
 def _values(params: Mapping[str, Any], lang: str) -> dict[str, Any]:
-    """The parameters, plus the translated names of a channel and a failure."""
+    """The parameters with channel, purpose and period codes in words, plus the translated names of a channel and
+    a failure: a sentence never shows a raw code."""
     values = dict(params)
     values["channel_name"] = channel_name(params.get("channel"), lang)
+    for key, names in (("channel", CHANNEL_NAMES), ("purpose", PURPOSE_NAMES), ("period", PERIOD_NAMES)):
+        if key in values:
+            values[key] = _named(names, values[key], lang)
     failure = FAILURE_MESSAGES.get(str(params.get("failure")), FAILURE_MESSAGES["rejected"])
     values["failure_text"] = gettext(lang, failure)
     return values
