@@ -24,7 +24,7 @@ def test_spanish_reasons_name_the_channel_purpose_and_period_in_spanish(channel:
     for code in REASON_MESSAGES:
         text = explain(code, params, "es")
         shown = text.replace(f"(channel:{channel})", "")  # the cap's own key is shown as written in the rules
-        assert not re.search(rf"\b(transactional|day)\b", shown), (code, text)
+        assert not re.search(r"\b(transactional|day)\b", shown), (code, text)
         if channel not in ("web", "app", "chat", "webhook"):  # the same word in Spanish
             assert not re.search(rf"(?<![\w:]){re.escape(channel)}\b", shown), (code, text)
     assert explain("no_address", {"channel": "phone"}, "es") == "No hay dirección para teléfono."
