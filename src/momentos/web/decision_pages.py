@@ -1,7 +1,8 @@
 """Why was (or wasn't) this customer contacted: every contact-policy decision about a customer, newest first, with
 its outcome, channel, purpose, moment, time in the customer's zone, the reasons in the page's language and the
-delivery state of the notification it was about — with, on the newest decision of each notification, its delivery
-attempts and channel switches (a channel the organization cannot deliver on, a permanent failure) and why."""
+delivery state of the notification it was about. One row per notification: its newest decision, its earlier ones
+(the request and the worker's re-checks before each try) folded under it, its delivery attempts, channel switches
+(a channel the organization cannot deliver on, a permanent failure) and why, the last error and the final state."""
 
 from __future__ import annotations
 
@@ -45,8 +46,10 @@ class DecisionView:
     moment: str | None
     reasons: list[str]
     attempts: list[AttemptView] = field(default_factory=list)
-    """Shown on the newest decision of its notification only."""
     switches: list[SwitchView] = field(default_factory=list)
+    earlier: list[ContactDecision] = field(default_factory=list)
+    """The notification's earlier decisions (the request, then the worker's re-checks before each try), oldest
+    first: one row per notification, not one per re-check."""
 
     @property
     def delivered_at(self) -> datetime | None:
@@ -65,22 +68,25 @@ def decisions_page(external_id: str, request: Request, viewer: AnyRole, session:
     customer = customers.get_customer(session, viewer.org_id, external_id)
     lang = pages.language(request)
     known = Catalog(session, viewer.org_id)
-    views = []
+    views: list[DecisionView] = []
     found = policy.decisions_with_notifications(session, viewer.org_id, customer.id, DECISION_LIMIT)
     ids = {n.id for _, n in found if n is not None}
     tried = delivery.of_notifications(session, ids)
     switched = delivery.switches_of(session, ids, tried)
-    for d, n in found:
+    row_of: dict[int, DecisionView] = {}
+    for d, n in found:  # newest first: a notification's row shows its newest decision, the others fold into it
+        if n is not None and n.id in row_of:
+            row_of[n.id].earlier.insert(0, d)
+            continue
         service = known.services.get(n.service_id) if n and n.service_id else None
         moment = known.moment_name(service, n.moment, lang) if n else None
-        first = n is not None and n.id in ids
-        if first:
-            assert n is not None
-            ids.discard(n.id)
-        views.append(DecisionView(
+        view = DecisionView(
             d, n, moment, [explain(r["code"], r.get("params", {}), lang) for r in d.reasons],
-            [_attempt(a, lang) for a in tried[n.id]] if first and n else [],
-            [SwitchView(s, explain(s.code, s.params, lang)) for s in switched[n.id]] if first and n else []))
+            [_attempt(a, lang) for a in tried[n.id]] if n else [],
+            [SwitchView(s, explain(s.code, s.params, lang)) for s in switched[n.id]] if n else [])
+        if n is not None:
+            row_of[n.id] = view
+        views.append(view)
     return pages.render(request, "contact_decisions.html", {
         "customer": customer, "views": views, "limit": DECISION_LIMIT,
         "consent_history": customers.consent_history(session, customer.id, limit=CONSENT_HISTORY_SIZE),
