@@ -96,3 +96,24 @@ def test_the_status_page_shows_the_promises_with_their_due_dates(db: Session, cl
     assert inst.due_at is not None and inst.due_at.isoformat() in html
     html = client.get(f"/s/{token}?lang=es").text
     assert "Tu pedido llega en 2 días" in html and "Lo que te prometemos" in html
+
+
+def test_the_status_page_apologises_for_a_broken_promise_and_marks_where_the_customer_is(
+        db: Session, client: TestClient, org: OrgHandle) -> None:
+    make_service(db, org.id)
+    recovery = {"es": "Perdón: te regalamos el envío y te llamamos hoy.",
+                "en": "Sorry: shipping is on us, we call today."}
+    client.post("/api/v1/promises", json={**BODY, "recovery": recovery}, headers=org.admin)
+    send_at(db, org.id, NOW, event("eva", "order_placed"))
+    (inst,) = instances(db, org.id)
+    token = ensure_token(db, org.id, inst.process_id, NOW)
+    assert "data-testid=\"recovery\"" not in client.get(f"/s/{token}?lang=es").text  # nothing broken yet
+    clock.tick(db, T0 + timedelta(days=3))
+    db.expire_all()  # the requests share the test's session: read the clock's changes afresh
+    for lang, here in (("es", "Aquí estás"), ("en", "You are here")):
+        html = client.get(f"/s/{token}?lang={lang}").text
+        assert "promise-broken" in html
+        assert recovery[lang] in html and 'data-testid="recovery"' in html
+        current = html.split('aria-current="step"')[1].split("</li>")[0]
+        assert here in current
+        assert html.count('aria-current="step"') == 1 and html.count("is-done") >= 1  # moments before purchase

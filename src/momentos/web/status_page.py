@@ -105,12 +105,16 @@ def _context(session: Session, view: StatusView, lang: str) -> dict[str, Any]:
                for s in processes.history(session, process.id)]
     touchpoints = catalog.list_touchpoints(session, view.org.id, view.service.id)
     reach = sorted({tp.channel for tp in touchpoints if tp.initiator == "customer"})
+    # A broken promise shows its recovery message (the apology and what happens next) beside it.
     promised = [{"text": d.texts.get(lang) or d.texts.get("es", ""), "state": i.state, "due_at": i.due_at,
-                 "moment": _moment_name(model, d.moment, lang)}
+                 "moment": _moment_name(model, d.moment, lang),
+                 "recovery": (d.recovery or {}).get(lang) or (d.recovery or {}).get("es", "")
+                 if i.state == "broken" else ""}
                 for i, d in promises.instances_of_process(session, view.org.id, process.id) if d.active]
     return {"org_name": view.org.name, "service": view.service, "current": _moment_name(model, current, lang),
             "entered_at": process.entered_at, "next": _moment_name(model, nxt, lang), "history": history,
             "moments": [(m.key, m.name(lang)) for m in model.moments], "current_key": current, "reach": reach,
+            "done_keys": set(model.keys[:model.keys.index(current)]) if current in model.keys else set(),
             "timezone": view.customer.timezone or view.org.timezone, "promises": promised,
             "survey_url": _survey_url(session, process)}
 
