@@ -60,6 +60,7 @@ PAGES: dict[tuple[str, str], str] = {
     ("POST", "/config/services/{key}/assessment"): "configure",
     ("POST", "/config/services/{key}/touchpoints"): "configure",
     ("POST", "/config/services/{key}/rules"): "configure",
+    ("POST", "/config/services/{key}/contact"): "configure",
     ("GET", "/config/services/{key}/promises"): "read",
     ("POST", "/config/services/{key}/promises"): "configure",
     ("GET", "/config/surveys"): "read",

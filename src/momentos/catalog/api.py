@@ -39,7 +39,8 @@ def service_read(s: Service) -> ServiceRead:
     return ServiceRead(key=s.key, name_es=s.name_es, name_en=s.name_en, description_es=s.description_es,
                        description_en=s.description_en, journey_model=s.journey_model_key,
                        contact_level=s.contact_level, level=level,
-                       assessment=Assessment.model_validate(s.assessment), created_at=s.created_at)
+                       assessment=Assessment.model_validate(s.assessment),
+                       contact_details=dict(s.contact_details or {}), created_at=s.created_at)
 
 
 def touchpoint_read(s: Service, m: JourneyModelDef, tp: Touchpoint) -> TouchpointRead:

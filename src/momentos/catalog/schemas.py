@@ -60,6 +60,13 @@ class ServiceCreate(BaseModel):
     override_reason: str | None = Field(default=None, max_length=2000)
 
 
+ContactDetail = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+ContactDetails = dict[Literal["phone", "email", "web", "app", "whatsapp", "sms", "chat", "store", "mail", "social"],
+                      ContactDetail]
+"""How customers reach the company, per channel: a phone number, an e-mail address, a web address (http or https),
+a postal or store address… An empty value removes the channel's detail."""
+
+
 class ServiceUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name_es: str | None = Field(default=None, min_length=1, max_length=200)
@@ -70,6 +77,8 @@ class ServiceUpdate(BaseModel):
     level_override: Literal["high", "medium", "low"] | None = None
     override_reason: str | None = Field(default=None, max_length=2000)
     clear_override: bool = False
+    contact_details: ContactDetails | None = None
+    """Replaces the service's contact details (only the channels given, with a non-empty value, are kept)."""
 
 
 class LevelExplanation(BaseModel):
@@ -91,6 +100,7 @@ class ServiceRead(BaseModel):
     contact_level: str
     level: LevelExplanation
     assessment: Assessment
+    contact_details: dict[str, str] = {}
     created_at: datetime
 
 

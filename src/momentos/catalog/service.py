@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
@@ -81,7 +81,23 @@ def service_summary(service: Service) -> dict[str, Any]:
             "description_en": service.description_en, "journey_model": service.journey_model_key,
             "assessment": dict(service.assessment), "assessed_level": service.assessed_level,
             "level_override": service.level_override, "override_reason": service.override_reason,
-            "contact_level": service.contact_level}
+            "contact_level": service.contact_level, "contact_details": dict(service.contact_details or {})}
+
+
+def checked_contact_details(details: Mapping[str, str]) -> dict[str, str]:
+    """The non-empty details, with web addresses limited to http(s) and e-mail addresses with an @ (so the status
+    page only ever links to what it should)."""
+    kept = {channel: value for channel, value in details.items() if value}
+    for channel in ("web", "app", "chat", "social"):
+        value = kept.get(channel)
+        if value and not value.lower().startswith(("https://", "http://")):
+            raise ValidationFailed("A web address must start with https:// or http://.", code="invalid_contact_detail",
+                                   detail={"channel": channel})
+    email = kept.get("email")
+    if email and ("@" not in email or any(c.isspace() for c in email)):
+        raise ValidationFailed("That is not an e-mail address.", code="invalid_contact_detail",
+                               detail={"channel": "email"})
+    return kept
 
 
 def create_service(session: Session, org_id: int, data: ServiceCreate, *, actor: Actor) -> Service:
@@ -123,6 +139,8 @@ def update_service(session: Session, org_id: int, key: str, data: ServiceUpdate,
         if not data.override_reason:
             raise ValidationFailed("An override needs a reason.", code="override_reason_required")
         service.level_override, service.override_reason = data.level_override, data.override_reason
+    if data.contact_details is not None:
+        service.contact_details = checked_contact_details({str(k): v for k, v in data.contact_details.items()})
     service.updated_at = utcnow()
     session.flush()
     catalog_changed(session, org_id)

@@ -43,6 +43,9 @@ class Service(Base):
     assessed_level: Mapped[str] = mapped_column(String(8))
     level_override: Mapped[str | None] = mapped_column(String(8), default=None)
     override_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    contact_details: Mapped[dict[str, str] | None] = mapped_column(JSONType, default=None)
+    """How customers reach the company for this service, per channel (``{"phone": "+34 900 000 000",
+    "email": "ayuda@…", "web": "https://…"}``): shown on the status page."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -19,7 +19,7 @@ from momentos.catalog import service as catalog
 from momentos.catalog.contact_levels import Assessment
 from momentos.catalog.schemas import ServiceUpdate, TouchpointCreate
 from momentos.dashboard import preview as preview_mod
-from momentos.errors import BadRequest, MomentosError, NotFound
+from momentos.errors import BadRequest, MomentosError, NotFound, ValidationFailed
 from momentos.kit.clock import utcnow
 from momentos.policy import service as policy
 from momentos.policy.engine import PURPOSES
@@ -51,7 +51,7 @@ def _service_rules(session: Session, org_id: int, service_id: int) -> dict[str, 
 def _render(request: Request, viewer: Viewer, session: Session, pages: PagesDep, key: str, *,
             error: str | None = None, status: int = 200, preview: preview_mod.Preview | None = None,
             preview_error: str | None = None, sample: str = "", purpose: str = "status",
-            moment: str = "") -> Response:
+            moment: str = "", contact_form: dict[str, str] | None = None, contact_error: str = "") -> Response:
     service = catalog.get_service(session, viewer.org_id, key)
     model = catalog.get_journey_model(session, viewer.org_id, service.journey_model_key)
     return pages.render(request, "config_service.html", {
@@ -59,7 +59,9 @@ def _render(request: Request, viewer: Viewer, session: Session, pages: PagesDep,
         "touchpoints": catalog.list_touchpoints(session, viewer.org_id, service.id),
         "rules": _service_rules(session, viewer.org_id, service.id), "purposes": PURPOSES, "error": error,
         "preview": preview, "preview_error": preview_error, "sample": sample, "purpose": purpose,
-        "moment": moment}, viewer=viewer, status=status)
+        "moment": moment, "contact_channels": CONTACT_CHANNELS,
+        "contact": contact_form if contact_form is not None else dict(service.contact_details or {}),
+        "contact_error": contact_error}, viewer=viewer, status=status)
 
 
 @router.get("/config/services/{key}", name="config_service")
@@ -126,6 +128,33 @@ def _clock(value: str) -> time | None:
         return time.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+CONTACT_CHANNELS = ("phone", "email", "whatsapp", "sms", "web", "chat", "app", "social", "store", "mail")
+"""The channels a service can give contact details for, in the form's order (see catalog.schemas.ContactDetails)."""
+
+
+@router.post("/config/services/{key}/contact", name="config_contact")
+def save_contact(key: str, request: Request, viewer: Configurer, session: DbSession, pages: PagesDep,
+                 contact_phone: Annotated[str, Form()] = "", contact_email: Annotated[str, Form()] = "",
+                 contact_whatsapp: Annotated[str, Form()] = "", contact_sms: Annotated[str, Form()] = "",
+                 contact_web: Annotated[str, Form()] = "", contact_chat: Annotated[str, Form()] = "",
+                 contact_app: Annotated[str, Form()] = "", contact_social: Annotated[str, Form()] = "",
+                 contact_store: Annotated[str, Form()] = "", contact_mail: Annotated[str, Form()] = "",
+                 csrf: Annotated[str, Form()] = "") -> Response:
+    _check(request, csrf)
+    given = {"phone": contact_phone, "email": contact_email, "whatsapp": contact_whatsapp, "sms": contact_sms,
+             "web": contact_web, "chat": contact_chat, "app": contact_app, "social": contact_social,
+             "store": contact_store, "mail": contact_mail}
+    entered = {c: given[c].strip() for c in CONTACT_CHANNELS}
+    try:
+        data = ServiceUpdate.model_validate({"contact_details": entered})
+        catalog.update_service(session, viewer.org_id, key, data, actor=viewer.actor)
+    except (ValidationError, ValidationFailed) as exc:
+        channel = exc.detail.get("channel") if isinstance(exc, ValidationFailed) else None
+        return _render(request, viewer, session, pages, key, error="contact", status=400, contact_form=entered,
+                       contact_error=channel or "")
+    return RedirectResponse(f"/config/services/{key}#contact", status_code=303)
 
 
 @router.post("/config/services/{key}/rules", name="config_rules")

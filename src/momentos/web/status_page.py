@@ -97,6 +97,24 @@ def _moment_name(model: JourneyModelDef, key: str | None, lang: str) -> str:
     return model.moment(key).name(lang) if model.has(key) else key
 
 
+def _reach(channel: str, detail: str | None) -> dict[str, str | None]:
+    """A way to reach the company: the channel, its detail (a number, an address…) and a link when there is one."""
+    href = None
+    if detail:
+        digits = "".join(c for c in detail if c.isdigit() or c == "+")
+        if channel == "phone" and digits:
+            href = f"tel:{digits}"
+        elif channel == "sms" and digits:
+            href = f"sms:{digits}"
+        elif channel == "whatsapp" and digits:
+            href = f"https://wa.me/{digits.lstrip('+')}"
+        elif channel == "email":
+            href = f"mailto:{detail}"
+        elif detail.lower().startswith(("https://", "http://")):
+            href = detail
+    return {"channel": channel, "detail": detail, "href": href}
+
+
 def _context(session: Session, view: StatusView, lang: str) -> dict[str, Any]:
     model, process = view.model, view.process
     current = process.current_moment
@@ -104,7 +122,9 @@ def _context(session: Session, view: StatusView, lang: str) -> dict[str, Any]:
     history = [{"name": _moment_name(model, s.moment, lang), "entered_at": s.entered_at, "left_at": s.left_at}
                for s in processes.history(session, process.id)]
     touchpoints = catalog.list_touchpoints(session, view.org.id, view.service.id)
-    reach = sorted({tp.channel for tp in touchpoints if tp.initiator == "customer"})
+    details = view.service.contact_details or {}
+    reach = [_reach(channel, details.get(channel))
+             for channel in sorted({tp.channel for tp in touchpoints if tp.initiator == "customer"} | set(details))]
     # A broken promise shows its recovery message (the apology and what happens next) beside it.
     promised = [{"text": d.texts.get(lang) or d.texts.get("es", ""), "state": i.state, "due_at": i.due_at,
                  "moment": _moment_name(model, d.moment, lang),
