@@ -44,13 +44,17 @@ def test_decision_page_shows_the_channel_switches_and_attempts_in_spanish_and_en
     sign_in(page, live_server, org.keys.admin_key)
     page.goto(f"{live_server.url}/customers/ana/contact-decisions?lang=es")
     rows = page.get_by_test_id("decision")
-    expect(rows).to_have_count(3)  # before sending (e-mail), after the bounce (SMS), before sending (SMS)
-    newest, fallback = rows.nth(0), rows.nth(1)
+    expect(rows).to_have_count(1)  # one notification, one row: its earlier decisions fold under the newest
+    newest = rows.nth(0)
+    earlier = newest.get_by_test_id("earlier-decision")
+    expect(earlier).to_have_count(2)  # before sending (e-mail), after the bounce (SMS); newest: before sending (SMS)
+    newest.get_by_test_id("earlier").locator("summary").click()
+    fallback = earlier.nth(1)
     expect(fallback).to_contain_text("tras un fallo de entrega")
-    expect(fallback.get_by_test_id("reasons")).to_contain_text(
+    expect(fallback).to_contain_text(
         "El envío por correo electrónico falló definitivamente: el servidor de correo rechazó la dirección "
         "(rebote definitivo).")
-    expect(fallback.get_by_test_id("channel")).to_have_text("SMS")
+    expect(fallback.get_by_test_id("earlier-channel")).to_have_text("SMS")
     switches = newest.get_by_test_id("switch")
     expect(switches).to_have_count(2)
     expect(switches.nth(0)).to_contain_text("WhatsApp → Correo electrónico: La organización no puede enviar por "
@@ -72,4 +76,5 @@ def test_decision_page_shows_the_channel_switches_and_attempts_in_spanish_and_en
                                             "refused the address (hard bounce).")
     expect(attempts.nth(0)).to_contain_text("Email · Permanent failure: switched channel → SMS")
     expect(attempts.nth(1)).to_contain_text("SMS · Delivered")
-    expect(rows.nth(1)).to_contain_text("after a delivery failure")
+    newest.get_by_test_id("earlier").locator("summary").click()
+    expect(newest.get_by_test_id("earlier-decision").nth(1)).to_contain_text("after a delivery failure")

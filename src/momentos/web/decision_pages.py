@@ -47,7 +47,7 @@ class DecisionView:
     reasons: list[str]
     attempts: list[AttemptView] = field(default_factory=list)
     switches: list[SwitchView] = field(default_factory=list)
-    earlier: list[ContactDecision] = field(default_factory=list)
+    earlier: list[tuple[ContactDecision, list[str]]] = field(default_factory=list)
     """The notification's earlier decisions (the request, then the worker's re-checks before each try), oldest
     first: one row per notification, not one per re-check."""
 
@@ -76,7 +76,7 @@ def decisions_page(external_id: str, request: Request, viewer: AnyRole, session:
     row_of: dict[int, DecisionView] = {}
     for d, n in found:  # newest first: a notification's row shows its newest decision, the others fold into it
         if n is not None and n.id in row_of:
-            row_of[n.id].earlier.insert(0, d)
+            row_of[n.id].earlier.insert(0, (d, [explain(r["code"], r.get("params", {}), lang) for r in d.reasons]))
             continue
         service = known.services.get(n.service_id) if n and n.service_id else None
         moment = known.moment_name(service, n.moment, lang) if n else None
