@@ -15,7 +15,7 @@ from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 
 from momentos.analytics.schemas import AnalyticsQuery
-from momentos.orgs.cli import org_session
+from momentos.orgs.cli import Org, add_group, org_session
 
 if TYPE_CHECKING:
     from momentos.analytics.export import ExportFormat
@@ -40,7 +40,6 @@ class FormatName(StrEnum):
     parquet = "parquet"
 
 
-Org = Annotated[str, typer.Option("--org", help="Slug of the organization.")]
 By = Annotated[ByName, typer.Option("--by", help="Steps are activities (every event) or moments (every stay).")]
 View = Annotated[ViewName, typer.Option("--view", help="Moments of the service's model, or the 8 contact moments.")]
 ServiceOpt = Annotated[str | None, typer.Option("--service", help="Service key.")]
@@ -53,9 +52,8 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON (the API's shap
 
 def register(app: typer.Typer) -> None:
     """Add ``analytics`` and ``export`` to ``app`` (once)."""
-    if any(group.name == "analytics" for group in app.registered_groups):
+    if not add_group(app, analytics_app, "analytics"):
         return
-    app.add_typer(analytics_app, name="analytics")
     app.command("export", no_args_is_help=True)(export_command)
 
 

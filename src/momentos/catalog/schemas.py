@@ -61,8 +61,8 @@ class ServiceCreate(BaseModel):
 
 
 ContactDetail = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-ContactDetails = dict[Literal["phone", "email", "web", "app", "whatsapp", "sms", "chat", "store", "mail", "social"],
-                      ContactDetail]
+ContactChannel = Literal["phone", "email", "whatsapp", "sms", "web", "chat", "app", "social", "store", "mail"]
+ContactDetails = dict[ContactChannel, ContactDetail]
 """How customers reach the company, per channel: a phone number, an e-mail address, a web address (http or https),
 a postal or store address… An empty value removes the channel's detail."""
 

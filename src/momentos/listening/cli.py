@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import typer
 
+from momentos.orgs.cli import add_group
+
 feedback_app = typer.Typer(help="Customer feedback: import and offline text analysis.", no_args_is_help=True)
 
 
@@ -15,5 +17,4 @@ def register(app: typer.Typer) -> None:
 
     analysis_cli.register(feedback_app)
     import_cli.register(feedback_app)
-    if not any(group.name == "feedback" for group in app.registered_groups):
-        app.add_typer(feedback_app, name="feedback")
+    add_group(app, feedback_app, "feedback")

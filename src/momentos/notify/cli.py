@@ -8,10 +8,9 @@ from typing import Annotated
 
 import typer
 
-from momentos.orgs.cli import org_session
+from momentos.orgs.cli import Org, add_group, org_session
 
 outbox_app = typer.Typer(help="The notification outbox: dead notifications and replays.", no_args_is_help=True)
-Org = Annotated[str, typer.Option("--org", help="Slug of the organization.")]
 
 
 @outbox_app.command("dead")
@@ -50,6 +49,4 @@ def replay(org: Org, ids: Annotated[list[int] | None, typer.Argument(help="Notif
 
 def register(app: typer.Typer) -> None:
     """Add ``outbox`` to ``app`` (once)."""
-    if any(group.name == "outbox" for group in app.registered_groups):
-        return
-    app.add_typer(outbox_app, name="outbox")
+    add_group(app, outbox_app, "outbox")

@@ -9,13 +9,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from momentos.orgs.cli import org_session
+from momentos.orgs.cli import Org, add_group, org_session
 
 if TYPE_CHECKING:
     from momentos.ops.schemas import Health, WorkerDetail
 
 ops_app = typer.Typer(help="Operations: the health of the background work.", no_args_is_help=True)
-Org = Annotated[str, typer.Option("--org", help="Slug of the organization.")]
 WARNINGS = {
     "notifications_waiting": "notifications are queued but no worker is running: run `momentos worker`",
     "work_waiting": "background work (promise checks, text analysis, analytics) is waiting but no worker is "
@@ -103,6 +102,4 @@ def _worker_lines(rows: list[WorkerDetail]) -> list[str]:
 
 def register(app: typer.Typer) -> None:
     """Add ``ops`` to ``app`` (once)."""
-    if any(group.name == "ops" for group in app.registered_groups):
-        return
-    app.add_typer(ops_app, name="ops")
+    add_group(app, ops_app, "ops")

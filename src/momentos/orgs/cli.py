@@ -35,15 +35,24 @@ def org_session(slug: str) -> Iterator[tuple[Session, int]]:
         engine.dispose()
 
 
-keys_app = typer.Typer(help="An organization's API keys: list, create, revoke, rotate.", no_args_is_help=True)
 Org = Annotated[str, typer.Option("--org", help="Slug of the organization.")]
+"""The ``--org SLUG`` option of every domain command."""
+
+
+def add_group(app: typer.Typer, group: typer.Typer, name: str) -> bool:
+    """Add the command group ``group`` to ``app`` as ``name``, once; False when it was there already."""
+    if any(registered.name == name for registered in app.registered_groups):
+        return False
+    app.add_typer(group, name=name)
+    return True
+
+
+keys_app = typer.Typer(help="An organization's API keys: list, create, revoke, rotate.", no_args_is_help=True)
 KeyId = Annotated[int, typer.Argument(help="The key's id (see `momentos keys list`).", min=1, max=2**63 - 1)]
 
 
 def register(app: typer.Typer) -> None:
-    if any(group.name == "keys" for group in app.registered_groups):
-        return
-    app.add_typer(keys_app, name="keys")
+    add_group(app, keys_app, "keys")
 
 
 def _echo(value: Any) -> None:

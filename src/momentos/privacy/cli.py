@@ -7,18 +7,15 @@ from typing import Annotated
 
 import typer
 
-from momentos.orgs.cli import org_session
+from momentos.orgs.cli import Org, add_group, org_session
 
 customers_app = typer.Typer(help="A customer's data: export it whole, or erase it.", no_args_is_help=True)
 
-Org = Annotated[str, typer.Option("--org", help="Slug of the organization.")]
 CustomerId = Annotated[str, typer.Argument(help="The customer's external id.")]
 
 
 def register(app: typer.Typer) -> None:
-    if any(group.name == "customers" for group in app.registered_groups):
-        return
-    app.add_typer(customers_app, name="customers")
+    add_group(app, customers_app, "customers")
 
 
 @customers_app.command("export")

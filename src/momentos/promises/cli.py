@@ -9,21 +9,18 @@ from typing import Annotated, Any
 
 import typer
 
-from momentos.orgs.cli import org_session
+from momentos.orgs.cli import Org, add_group, org_session
 
 promises_app = typer.Typer(help="Promises: define them, list them, test them against past events.",
                            no_args_is_help=True)
 
-Org = Annotated[str, typer.Option("--org", help="Slug of the organization.")]
 Start = Annotated[datetime | None, typer.Option("--from", help="Period start (inclusive), ISO 8601, UTC if naive.")]
 End = Annotated[datetime | None, typer.Option("--to", help="Period end (exclusive), ISO 8601, UTC if naive.")]
 Now = Annotated[datetime | None, typer.Option("--now", help="Judge at this time (default: the period end).")]
 
 
 def register(app: typer.Typer) -> None:
-    if any(group.name == "promises" for group in app.registered_groups):
-        return
-    app.add_typer(promises_app, name="promises")
+    add_group(app, promises_app, "promises")
 
 
 def _load(path: Path) -> Any:

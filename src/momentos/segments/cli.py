@@ -8,18 +8,15 @@ from typing import Annotated, Any
 
 import typer
 
-from momentos.orgs.cli import org_session
+from momentos.orgs.cli import Org, add_group, org_session
 
 segments_app = typer.Typer(help="Customer segments: define them, list them, see who belongs.", no_args_is_help=True)
 
-Org = Annotated[str, typer.Option("--org", help="Slug of the organization.")]
 Key = Annotated[str, typer.Argument(help="The segment's key.")]
 
 
 def register(app: typer.Typer) -> None:
-    if any(group.name == "segments" for group in app.registered_groups):
-        return
-    app.add_typer(segments_app, name="segments")
+    add_group(app, segments_app, "segments")
 
 
 def _create_model(path: Path) -> Any:

@@ -17,6 +17,7 @@ from momentos.config import Settings
 from momentos.db import make_engine, make_session_factory, unit_of_work
 from momentos.errors import MomentosError
 from momentos.kit.clock import utcnow
+from momentos.orgs.cli import add_group
 from momentos.users.roles import ROLES
 
 user_app = typer.Typer(help="People who sign in to the pages.", no_args_is_help=True)
@@ -92,6 +93,4 @@ def enable(email: str) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    if any(group.name == "user" for group in app.registered_groups):
-        return
-    app.add_typer(user_app, name="user")
+    add_group(app, user_app, "user")

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from momentos.analytics.cli import Channel, End, Org, SegmentOpt, ServiceOpt, Start, query_of
-from momentos.orgs.cli import org_session
+from momentos.analytics.cli import Channel, End, SegmentOpt, ServiceOpt, Start, query_of
+from momentos.orgs.cli import Org, org_session
 from momentos.web.report import write_report
 
 

@@ -7,7 +7,7 @@ Analysts see these pages read-only (no forms); agents get 403.
 from __future__ import annotations
 
 from datetime import time
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from momentos.auth.deps import DbSession
 from momentos.catalog import service as catalog
 from momentos.catalog.contact_levels import Assessment
-from momentos.catalog.schemas import ServiceUpdate, TouchpointCreate
+from momentos.catalog.schemas import ContactChannel, ServiceUpdate, TouchpointCreate
 from momentos.dashboard import preview as preview_mod
 from momentos.errors import BadRequest, MomentosError, NotFound, ValidationFailed
 from momentos.kit.clock import utcnow
@@ -130,8 +130,8 @@ def _clock(value: str) -> time | None:
         return None
 
 
-CONTACT_CHANNELS = ("phone", "email", "whatsapp", "sms", "web", "chat", "app", "social", "store", "mail")
-"""The channels a service can give contact details for, in the form's order (see catalog.schemas.ContactDetails)."""
+CONTACT_CHANNELS: tuple[str, ...] = get_args(ContactChannel)
+"""The channels a service can give contact details for, in the form's order."""
 
 
 @router.post("/config/services/{key}/contact", name="config_contact")

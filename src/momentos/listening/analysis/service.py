@@ -11,19 +11,19 @@ from sqlalchemy.orm import Session
 from momentos.models import Feedback, ListeningSettings
 
 
-def settings_of(session: Session, org_id: int, now: datetime) -> ListeningSettings:
-    row = session.scalar(select(ListeningSettings).where(ListeningSettings.org_id == org_id))
-    if row is None:
-        row = ListeningSettings(org_id=org_id, adapter_labels=0, updated_at=now)
-        session.add(row)
-        session.flush()
-    return row
-
-
 def read_settings(session: Session, org_id: int, now: datetime) -> ListeningSettings:
     """The organization's listening settings for reading: the stored row, or the defaults (not stored)."""
     row = session.scalar(select(ListeningSettings).where(ListeningSettings.org_id == org_id))
     return row if row is not None else ListeningSettings(org_id=org_id, adapter_labels=0, updated_at=now)
+
+
+def settings_of(session: Session, org_id: int, now: datetime) -> ListeningSettings:
+    """The organization's listening settings for changing: the stored row, stored first with the defaults."""
+    row = read_settings(session, org_id, now)
+    if row not in session:
+        session.add(row)
+        session.flush()
+    return row
 
 
 def mark_for_analysis(session: Session, org_id: int) -> int:
