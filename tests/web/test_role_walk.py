@@ -61,6 +61,14 @@ PAGES: dict[tuple[str, str], str] = {
     ("POST", "/config/services/{key}/touchpoints"): "configure",
     ("POST", "/config/services/{key}/rules"): "configure",
     ("POST", "/config/services/{key}/contact"): "configure",
+    ("POST", "/config/services/{key}/touchpoints/{touchpoint_id}"): "configure",
+    ("POST", "/config/services/{key}/touchpoints/{touchpoint_id}/delete"): "configure",
+    ("POST", "/config/services/{key}/override"): "configure",
+    ("POST", "/config/services/{key}/journey-model"): "configure",
+    ("POST", "/processes/{process_id}/status-link"): "customers",  # agents hand out status-page links
+    ("POST", "/processes/{process_id}/status-link/revoke"): "customers",
+    ("POST", "/processes/{process_id}/survey-link"): "customers",
+    ("POST", "/processes/{process_id}/survey-link/revoke"): "customers",
     ("GET", "/config/services/{key}/promises"): "read",
     ("POST", "/config/services/{key}/promises"): "configure",
     ("GET", "/config/surveys"): "read",
@@ -179,7 +187,8 @@ def _seed(db: Session, org: OrgHandle) -> dict[str, str]:
     return {"key": "shop", "external_id": "ana", "notification_id": str(notification), "token": "no-such-token",
             "service_key": "shop", "process_id": "1", "endpoint_id": "1", "purpose": "status", "language": "es",
             "promise_key": "none", "survey_key": "none", "need_id": "1", "segment_key": "none",
-            "key_id": "999999999", "user_id": "999999999", "action": "disable"}
+            "key_id": "999999999", "user_id": "999999999", "action": "disable",
+            "touchpoint_id": "999999999"}
 
 
 def _signed_in(client: TestClient, db: Session, org: OrgHandle, role: str) -> TestClient:

@@ -77,6 +77,9 @@ class ServiceUpdate(BaseModel):
     level_override: Literal["high", "medium", "low"] | None = None
     override_reason: str | None = Field(default=None, max_length=2000)
     clear_override: bool = False
+    journey_model: Key | None = None
+    """Another journey model (the 8 contact moments, a preset or one of the organization's); refused while a
+    touchpoint sits in a moment the new model does not have."""
     contact_details: ContactDetails | None = None
     """Replaces the service's contact details (only the channels given, with a non-empty value, are kept)."""
 

@@ -21,7 +21,7 @@ from momentos.catalog.schemas import (
 )
 from momentos.errors import Conflict, NotFound, ValidationFailed
 from momentos.kit.clock import utcnow
-from momentos.models import JourneyModel, Organization, Service, Touchpoint
+from momentos.models import JourneyModel, Organization, Service, Survey, Touchpoint
 
 
 def catalog_changed(session: Session, org_id: int) -> None:
@@ -141,12 +141,24 @@ def update_service(session: Session, org_id: int, key: str, data: ServiceUpdate,
         service.level_override, service.override_reason = data.level_override, data.override_reason
     if data.contact_details is not None:
         service.contact_details = checked_contact_details({str(k): v for k, v in data.contact_details.items()})
+    if data.journey_model is not None and data.journey_model != service.journey_model_key:
+        _check_model_fits(session, org_id, service, data.journey_model)
+        service.journey_model_key = data.journey_model
     service.updated_at = utcnow()
     session.flush()
     catalog_changed(session, org_id)
     record_change(session, org_id, actor, "service.update", f"service:{key}", before=before,
                   after=service_summary(service))
     return service
+
+
+def _check_model_fits(session: Session, org_id: int, service: Service, model_key: str) -> None:
+    """Refuse a journey model that lacks a moment one of the service's touchpoints leads to."""
+    model = get_journey_model(session, org_id, model_key)
+    stray = sorted({tp.moment for tp in list_touchpoints(session, org_id, service.id) if not model.has(tp.moment)})
+    if stray:
+        raise ValidationFailed("Some touchpoints lead to moments that model does not have.",
+                               code="touchpoints_outside_model", detail={"model": model_key, "moments": stray})
 
 
 def get_service(session: Session, org_id: int, key: str) -> Service:
@@ -164,18 +176,31 @@ def explain_level(service: Service) -> cl.LevelResult:
     return cl.assess(cl.Assessment.model_validate(service.assessment))
 
 
-def create_touchpoint(session: Session, org_id: int, service_key: str, data: TouchpointCreate, *,
-                      actor: Actor) -> Touchpoint:
-    service = get_service(session, org_id, service_key)
+def _check_touchpoint(session: Session, org_id: int, service: Service, data: TouchpointCreate,
+                      touchpoint_id: int | None = None) -> None:
+    """The moment belongs to the service's model, and no activity already leads to another moment."""
     model = get_journey_model(session, org_id, service.journey_model_key)
     if not model.has(data.moment):
         raise ValidationFailed(f"Unknown moment '{data.moment}' for model '{model.key}'.", code="unknown_moment",
                                detail={"moment": data.moment, "model": model.key, "moments": model.keys})
-    existing = activity_moments(session, org_id, service.id)
+    existing = {a: tp.moment for tp in list_touchpoints(session, org_id, service.id) if tp.id != touchpoint_id
+                for a in tp.activities}
     clashes = {a: existing[a] for a in data.activities if a in existing and existing[a] != data.moment}
     if clashes:
         raise Conflict("An activity can lead to only one moment within a service.", code="activity_clash",
                        detail={"activities": clashes})
+
+
+def _touchpoint_summary(tp: Touchpoint) -> dict[str, Any]:
+    return {"moment": tp.moment, "channel": tp.channel, "activities": list(tp.activities), "initiator": tp.initiator,
+            "intensity": tp.intensity, "contact_needed": tp.contact_needed, "name_es": tp.name_es,
+            "name_en": tp.name_en}
+
+
+def create_touchpoint(session: Session, org_id: int, service_key: str, data: TouchpointCreate, *,
+                      actor: Actor) -> Touchpoint:
+    service = get_service(session, org_id, service_key)
+    _check_touchpoint(session, org_id, service, data)
     tp = Touchpoint(org_id=org_id, service_id=service.id, moment=data.moment, channel=data.channel,
                     activities=list(dict.fromkeys(data.activities)), initiator=data.initiator,
                     intensity=data.intensity, contact_needed=data.contact_needed,
@@ -187,6 +212,46 @@ def create_touchpoint(session: Session, org_id: int, service_key: str, data: Tou
            after={"moment": tp.moment, "channel": tp.channel, "activities": tp.activities,
                   "initiator": tp.initiator, "intensity": tp.intensity, "contact_needed": tp.contact_needed})
     return tp
+
+
+def get_touchpoint(session: Session, org_id: int, service: Service, touchpoint_id: int) -> Touchpoint:
+    tp = session.get(Touchpoint, touchpoint_id)
+    if tp is None or tp.org_id != org_id or tp.service_id != service.id:
+        raise NotFound("Touchpoint not found.", code="touchpoint_not_found", detail={"touchpoint_id": touchpoint_id})
+    return tp
+
+
+def update_touchpoint(session: Session, org_id: int, service_key: str, touchpoint_id: int, data: TouchpointCreate,
+                      *, actor: Actor) -> Touchpoint:
+    """Replace a touchpoint's moment, channel, activities, initiator, intensity and names (same checks as adding)."""
+    service = get_service(session, org_id, service_key)
+    tp = get_touchpoint(session, org_id, service, touchpoint_id)
+    _check_touchpoint(session, org_id, service, data, touchpoint_id=tp.id)
+    before = _touchpoint_summary(tp)
+    tp.moment, tp.channel, tp.initiator, tp.intensity = data.moment, data.channel, data.initiator, data.intensity
+    tp.activities, tp.contact_needed = list(dict.fromkeys(data.activities)), data.contact_needed
+    tp.name_es, tp.name_en = data.name_es, data.name_en
+    session.flush()
+    catalog_changed(session, org_id)
+    record_change(session, org_id, actor, "touchpoint.update", f"service:{service_key}/touchpoint:{tp.id}",
+                  before=before, after=_touchpoint_summary(tp))
+    return tp
+
+
+def delete_touchpoint(session: Session, org_id: int, service_key: str, touchpoint_id: int, *, actor: Actor) -> None:
+    """Remove a touchpoint: its activities no longer lead to a moment (events already stored keep theirs)."""
+    service = get_service(session, org_id, service_key)
+    tp = get_touchpoint(session, org_id, service, touchpoint_id)
+    survey = session.scalar(select(Survey.key).where(Survey.touchpoint_id == tp.id).limit(1))
+    if survey is not None:
+        raise Conflict("A survey is sent at this touchpoint: remove it first.", code="touchpoint_has_survey",
+                       detail={"survey": survey})
+    before = _touchpoint_summary(tp)
+    session.delete(tp)
+    session.flush()
+    catalog_changed(session, org_id)
+    record(session, org_id, actor, "touchpoint.delete", f"service:{service_key}/touchpoint:{touchpoint_id}",
+           before=before)
 
 
 def list_touchpoints(session: Session, org_id: int, service_id: int) -> Sequence[Touchpoint]:

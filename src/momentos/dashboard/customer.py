@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from momentos.listening.feedback import service as feedback_service
+from momentos.listening.surveys import service as surveys
 from momentos.models import ContactDecision, Feedback
 from momentos.notify import status_tokens
 from momentos.policy import service as policy
@@ -62,4 +63,24 @@ def status_links(session: Session, process_ids: Sequence[int]) -> dict[int, str]
         token = status_tokens.active_token(session, pid)
         if token is not None:
             links[pid] = f"/s/{token}"
+    return links
+
+
+@dataclass(frozen=True)
+class SurveyLink:
+    """A process's open survey invitation: the path of its survey page and when it stops taking answers."""
+
+    path: str
+    survey_id: int
+    expires_at: datetime
+
+
+def survey_links(session: Session, process_ids: Sequence[int], now: datetime) -> dict[int, SurveyLink]:
+    """Process id → its latest unexpired survey invitation whose link can be derived again."""
+    links = {}
+    for pid in process_ids:
+        invitation = surveys.open_invitation(session, pid, now)
+        token = surveys.link_token_of(session, invitation) if invitation is not None else None
+        if invitation is not None and token is not None:
+            links[pid] = SurveyLink(f"/f/{token}", invitation.survey_id, invitation.expires_at)
     return links

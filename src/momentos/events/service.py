@@ -207,6 +207,16 @@ def process_events(session: Session, org_id: int, process_id: int) -> list[Event
     return list(session.scalars(stmt.order_by(Event.timestamp, Event.id)))
 
 
+SEEN_ACTIVITIES_MAX = 500
+
+
+def seen_activities(session: Session, org_id: int, service_id: int, *, limit: int = SEEN_ACTIVITIES_MAX) -> list[str]:
+    """The distinct activities of the service's stored events, in alphabetical order (at most ``limit``)."""
+    stmt = (select(Event.activity).where(Event.org_id == org_id, Event.service_id == service_id).distinct()
+            .order_by(Event.activity).limit(limit))
+    return list(session.scalars(stmt))
+
+
 def count_events(session: Session, org_id: int) -> int:
     from sqlalchemy import func
 

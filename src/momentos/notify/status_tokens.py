@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from momentos.audit.service import Actor, record
 from momentos.db import session_link_key
 from momentos.kit.ids import digest, link_token, new_nonce
 from momentos.models import StatusToken
@@ -39,6 +40,23 @@ def active_token(session: Session, process_id: int) -> str | None:
 def ensure_token(session: Session, org_id: int, process_id: int, now: datetime) -> str:
     """The token of the process's active link, created on first use."""
     return ensure_tokens(session, {process_id: org_id}, now)[process_id]
+
+
+def issue(session: Session, org_id: int, process_id: int, now: datetime, *, actor: Actor) -> str:
+    """``ensure_token`` asked for by someone (a page): a link made now is recorded in the audit log."""
+    had = active_token(session, process_id)
+    token = ensure_token(session, org_id, process_id, now)
+    if had is None:
+        record(session, org_id, actor, "status_link.create", f"process:{process_id}")
+    return token
+
+
+def revoke_by(session: Session, org_id: int, process_id: int, now: datetime, *, actor: Actor) -> int:
+    """``revoke`` asked for by someone (a page), recorded in the audit log when a link ended."""
+    ended = revoke(session, process_id, now)
+    if ended:
+        record(session, org_id, actor, "status_link.revoke", f"process:{process_id}", before={"links": ended})
+    return ended
 
 
 def revoke(session: Session, process_id: int, now: datetime) -> int:

@@ -17,13 +17,14 @@ from sqlalchemy.orm import Session
 from momentos.auth.deps import DbSession
 from momentos.catalog import service as catalog
 from momentos.catalog.contact_levels import Assessment
-from momentos.catalog.schemas import ContactChannel, ServiceUpdate, TouchpointCreate
+from momentos.catalog.schemas import ContactChannel, ServiceUpdate
 from momentos.dashboard import preview as preview_mod
-from momentos.errors import BadRequest, MomentosError, NotFound, ValidationFailed
+from momentos.errors import BadRequest, NotFound, ValidationFailed
 from momentos.kit.clock import utcnow
 from momentos.policy import service as policy
 from momentos.policy.engine import PURPOSES
 from momentos.policy.schemas import RuleSet
+from momentos.web import catalog_forms
 from momentos.web.access import Configurer, Reader
 from momentos.web.rendering import PagesDep, Viewer
 from momentos.web.session import csrf_ok
@@ -51,22 +52,28 @@ def _service_rules(session: Session, org_id: int, service_id: int) -> dict[str, 
 def _render(request: Request, viewer: Viewer, session: Session, pages: PagesDep, key: str, *,
             error: str | None = None, status: int = 200, preview: preview_mod.Preview | None = None,
             preview_error: str | None = None, sample: str = "", purpose: str = "status",
-            moment: str = "", contact_form: dict[str, str] | None = None, contact_error: str = "") -> Response:
+            moment: str = "", contact_form: dict[str, str] | None = None, contact_error: str = "",
+            **forms: Any) -> Response:
+    """The service's configuration page; ``forms`` override :func:`catalog_forms.defaults` (a form sent back with
+    what was typed and its errors, the touchpoint being edited, the journey model being looked at)."""
     service = catalog.get_service(session, viewer.org_id, key)
     model = catalog.get_journey_model(session, viewer.org_id, service.journey_model_key)
+    touchpoints = catalog.list_touchpoints(session, viewer.org_id, service.id)
     return pages.render(request, "config_service.html", {
         "service": service, "model": model, "level": catalog.explain_level(service), "questions": QUESTIONS,
-        "touchpoints": catalog.list_touchpoints(session, viewer.org_id, service.id),
+        "touchpoints": touchpoints,
         "rules": _service_rules(session, viewer.org_id, service.id), "purposes": PURPOSES, "error": error,
         "preview": preview, "preview_error": preview_error, "sample": sample, "purpose": purpose,
         "moment": moment, "contact_channels": CONTACT_CHANNELS,
         "contact": contact_form if contact_form is not None else dict(service.contact_details or {}),
-        "contact_error": contact_error}, viewer=viewer, status=status)
+        "contact_error": contact_error,
+        **catalog_forms.context(session, viewer.org_id, service, touchpoints, forms)}, viewer=viewer, status=status)
 
 
 @router.get("/config/services/{key}", name="config_service")
 def config_service(key: str, request: Request, viewer: Reader, session: DbSession, pages: PagesDep,
-                   customer: str = "", purpose: str = "status", moment: str = "") -> Response:
+                   customer: str = "", purpose: str = "status", moment: str = "", edit: str = "",
+                   model: str = "") -> Response:
     result, problem = None, None
     purpose = purpose if purpose in PURPOSES else "status"
     if customer:
@@ -78,7 +85,8 @@ def config_service(key: str, request: Request, viewer: Reader, session: DbSessio
         except NotFound:
             problem = "unknown_customer"
     return _render(request, viewer, session, pages, key, preview=result, preview_error=problem,
-                   sample=customer[:255], purpose=purpose, moment=moment[:64])
+                   sample=customer[:255], purpose=purpose, moment=moment[:64],
+                   editing=int(edit) if edit.isdigit() and len(edit) < 19 else None, model_choice=model[:64])
 
 
 def _check(request: Request, csrf: str) -> None:
@@ -101,26 +109,6 @@ def save_assessment(key: str, request: Request, viewer: Configurer, session: DbS
         return _render(request, viewer, session, pages, key, error="assessment", status=400)
     catalog.update_service(session, viewer.org_id, key, ServiceUpdate(assessment=answers), actor=viewer.actor)
     return RedirectResponse(f"/config/services/{key}#level", status_code=303)
-
-
-@router.post("/config/services/{key}/touchpoints", name="config_touchpoint")
-def add_touchpoint(key: str, request: Request, viewer: Configurer, session: DbSession, pages: PagesDep,
-                   moment: Annotated[str, Form()] = "", channel: Annotated[str, Form()] = "",
-                   activities: Annotated[str, Form()] = "", initiator: Annotated[str, Form()] = "",
-                   intensity: Annotated[str, Form()] = "", name_es: Annotated[str, Form()] = "",
-                   name_en: Annotated[str, Form()] = "", csrf: Annotated[str, Form()] = "") -> Response:
-    _check(request, csrf)
-    try:
-        data = TouchpointCreate.model_validate({
-            "moment": moment, "channel": channel, "initiator": initiator, "intensity": intensity or None,
-            "activities": [a.strip() for a in activities.split(",") if a.strip()], "name_es": name_es[:200],
-            "name_en": name_en[:200]})
-        catalog.create_touchpoint(session, viewer.org_id, key, data, actor=viewer.actor)
-    except (ValidationError, MomentosError) as exc:
-        if isinstance(exc, NotFound):
-            raise
-        return _render(request, viewer, session, pages, key, error="touchpoint", status=400)
-    return RedirectResponse(f"/config/services/{key}#touchpoints", status_code=303)
 
 
 def _clock(value: str) -> time | None:

@@ -19,12 +19,19 @@ from momentos.customers import service as customers
 from momentos.dashboard import customer as customer_view
 from momentos.events import service as events
 from momentos.kit.clock import utcnow
+from momentos.kit.i18n import N_
+from momentos.listening.surveys import service as surveys
 from momentos.models import Event, Process, Service
 from momentos.processes import service as processes
 from momentos.web.access import AnyRole
 from momentos.web.rendering import PagesDep
 
 router = APIRouter()
+LINK_PROBLEMS: dict[str, str] = {
+    "unknown_survey": N_("Choose a survey from the list."),
+    "invitation_exists": N_("That survey link was just made: reload the page to see it."),
+}
+"""What the customer page says when a link could not be made (``?problem=`` after the link forms)."""
 PAGE_SIZE = 25
 TIMELINE_SIZE = 100
 PROCESS_LIMIT = 50
@@ -128,7 +135,7 @@ def _process_views(session: Session, org_id: int, customer_id: int, known: Catal
 
 @router.get("/customers/{external_id:path}", name="customer")
 def customer_page(external_id: str, request: Request, viewer: AnyRole, session: DbSession,
-                  pages: PagesDep) -> Response:
+                  pages: PagesDep, problem: str = "") -> Response:
     customer = customers.get_customer(session, viewer.org_id, external_id)
     lang = pages.language(request)
     known = Catalog(session, viewer.org_id)
@@ -145,4 +152,7 @@ def customer_page(external_id: str, request: Request, viewer: AnyRole, session: 
         "decisions": customer_view.decisions(session, viewer.org_id, customer.id, lang),
         "promises": customer_view.promises_of(session, viewer.org_id, customer.id, lang),
         "feedback": customer_view.feedback_of(session, viewer.org_id, customer.id),
-        "status_links": customer_view.status_links(session, [v.process.id for v in process_views])}, viewer=viewer)
+        "status_links": customer_view.status_links(session, [v.process.id for v in process_views]),
+        "survey_links": customer_view.survey_links(session, [v.process.id for v in process_views], utcnow()),
+        "surveys": surveys.list_surveys(session, viewer.org_id), "link_problem": LINK_PROBLEMS.get(problem),
+        "public_url": request.app.state.settings.public_url}, viewer=viewer)

@@ -71,6 +71,9 @@ LABELS: dict[str, dict[str, str]] = {
         "need.update": N_("Need changed"), "need.merge": N_("Need merged"), "segment.create": N_("Segment defined"),
         "segment.update": N_("Segment changed"), "segment.delete": N_("Segment removed"),
         "import.run": N_("File imported"), "key.create": N_("API key created"), "key.revoke": N_("API key revoked"),
+        "touchpoint.update": N_("Touchpoint changed"), "touchpoint.delete": N_("Touchpoint removed"),
+        "status_link.create": N_("Status page link made"), "status_link.revoke": N_("Status page link revoked"),
+        "survey_link.create": N_("Survey link made"), "survey_link.revoke": N_("Survey link ended"),
     },
     "question": {
         "presence": N_("Is the customer physically present in your facility?"),

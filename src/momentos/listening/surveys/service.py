@@ -147,6 +147,30 @@ def open_invitation(session: Session, process_id: int, now: datetime) -> SurveyI
         .order_by(SurveyInvitation.created_at.desc(), SurveyInvitation.id.desc()).limit(1))
 
 
+def invite_to_process(session: Session, org_id: int, survey: Survey, process: Process, now: datetime, *,
+                      actor: Actor) -> SurveyInvitation:
+    """Invite the process's customer now (as the API's invitation with a process does), recorded in the audit log;
+    the invitation's link works even when the contact policy holds the message back."""
+    key = f"{survey.id}:page:{now.isoformat()}:{process.customer_id}"
+    made = invite(session, org_id, survey, process.customer_id, key, now, process_id=process.id,
+                  service_id=process.service_id, moment=process.current_moment)
+    if made is None:
+        raise Conflict("That invitation exists already.", code="invitation_exists", detail={"survey": survey.key})
+    record(session, org_id, actor, "survey_link.create", f"process:{process.id}",
+           after={"survey": survey.key, "invitation": made.id})
+    return made
+
+
+def revoke_invitation(session: Session, org_id: int, invitation: SurveyInvitation, now: datetime, *,
+                      actor: Actor) -> None:
+    """End an invitation's link now (it counts as expired: the survey page no longer takes answers)."""
+    if invitation.expires_at > now:
+        invitation.expires_at = now
+        session.flush()
+        record(session, org_id, actor, "survey_link.revoke", f"process:{invitation.process_id}",
+               before={"invitation": invitation.id})
+
+
 def _apply(row: Feedback, data: AnswerIn) -> None:
     if row.text != data.text:
         row.analyzed_at = row.language = row.sentiment = row.sentiment_score = row.embedding = None
