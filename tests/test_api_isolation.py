@@ -8,7 +8,16 @@ from sqlalchemy.orm import Session
 
 from momentos.audit.service import Actor
 from momentos.kit.clock import utcnow
-from momentos.models import ApiKey, Event, ImportRecord, Notification, NotificationTemplate, Process, WebhookEndpoint
+from momentos.models import (
+    ApiKey,
+    Event,
+    ImportRecord,
+    Notification,
+    NotificationTemplate,
+    Process,
+    Touchpoint,
+    WebhookEndpoint,
+)
 from tests.conftest import OrgHandle
 from tests.factories import event, make_service, send
 
@@ -23,6 +32,9 @@ SCOPED = {
     ("GET", "/api/v1/services/{key}/touchpoints"): None,
     ("POST", "/api/v1/services/{key}/touchpoints"): {"moment": "use", "channel": "web", "activities": ["x"],
                                                      "initiator": "customer"},
+    ("PUT", "/api/v1/services/{key}/touchpoints/{touchpoint_id}"): {"moment": "use", "channel": "web",
+                                                                   "activities": ["x"], "initiator": "customer"},
+    ("DELETE", "/api/v1/services/{key}/touchpoints/{touchpoint_id}"): None,
     ("GET", "/api/v1/customers/{external_id}"): None,
     ("PATCH", "/api/v1/customers/{external_id}"): {"do_not_contact": True},
     ("DELETE", "/api/v1/customers/{external_id}"): None,
@@ -113,6 +125,7 @@ def _seed(db: Session, org: OrgHandle) -> dict[str, str]:
             "notification_id": str(notification), "endpoint_id": str(endpoint.id), "purpose": "status",
             "language": "es", "promise_key": "secret-promise", "segment_key": _seed_segment(db, org),
             "key_id": str(key_id),
+            "touchpoint_id": str(db.scalar(select(Touchpoint.id).where(Touchpoint.org_id == org.id))),
             **_seed_listening(db, org)}
 
 

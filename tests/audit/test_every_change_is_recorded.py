@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from momentos.config import NotifySettings, Settings
 from momentos.kit.clock import utcnow
-from momentos.models import AuditEntry, Need, Notification
+from momentos.models import AuditEntry, Need, Notification, Touchpoint
 from momentos.orgs.service import authenticate
 from tests.conftest import OrgHandle
 from tests.conftest import test_settings as settings_for_tests
@@ -129,6 +129,11 @@ CASES = [
     Case("POST", "/api/v1/services/shop/touchpoints", "touchpoint.create", "service:shop/touchpoint:",
          body={"moment": "use", "channel": "email", "activities": ["tip_sent"], "initiator": "company"},
          after={"moment": "use", "channel": "email", "activities": ["tip_sent"]}),
+    Case("PUT", "/api/v1/services/shop/touchpoints/{touchpoint_id}", "touchpoint.update", "service:shop/touchpoint:",
+         body={"moment": "use", "channel": "email", "activities": ["tip_sent"], "initiator": "company"},
+         before={"channel": "web"}, after={"channel": "email", "activities": ["tip_sent"]}),
+    Case("DELETE", "/api/v1/services/shop/touchpoints/{touchpoint_id}", "touchpoint.delete", "service:shop/touchpoint:",
+         before={"moment": "awareness"}),
     Case("PUT", "/api/v1/contact-rules/organization", "contact_rules.set", "contact_rules:org",
          body={"caps": {"*": {"week": 2}}}, before={}, after={"caps": {"*": {"week": 2}}}),
     Case("PUT", "/api/v1/contact-rules/services/shop", "contact_rules.set", "contact_rules:service:shop",
@@ -174,6 +179,8 @@ CASES = [
 CASE_ROUTES = {
     ("POST", "/api/v1/journey-models"), ("POST", "/api/v1/services"), ("PATCH", "/api/v1/services/{key}"),
     ("POST", "/api/v1/services/{key}/touchpoints"), ("PUT", "/api/v1/contact-rules/organization"),
+    ("PUT", "/api/v1/services/{key}/touchpoints/{touchpoint_id}"),
+    ("DELETE", "/api/v1/services/{key}/touchpoints/{touchpoint_id}"),
     ("PUT", "/api/v1/contact-rules/services/{service_key}"), ("PUT", "/api/v1/contact-rules/customers/{external_id}"),
     ("PUT", "/api/v1/consent-mapping"), ("POST", "/api/v1/promises"), ("DELETE", "/api/v1/promises/{promise_key}"),
     ("PUT", "/api/v1/notification-templates/{purpose}/{language}"),
@@ -210,7 +217,8 @@ def _ids(db: Session, org: OrgHandle) -> dict[str, str]:
     endpoint = db.scalar(select(WebhookEndpoint.id).where(WebhookEndpoint.org_id == org.id))
     notification = db.scalar(select(Notification.id).where(Notification.org_id == org.id))
     needs = list(db.scalars(select(Need.id).where(Need.org_id == org.id).order_by(Need.id)))
-    return {"endpoint_id": str(endpoint), "notification_id": str(notification),
+    touchpoint = db.scalar(select(Touchpoint.id).where(Touchpoint.org_id == org.id).order_by(Touchpoint.id))
+    return {"endpoint_id": str(endpoint), "notification_id": str(notification), "touchpoint_id": str(touchpoint),
             "need_id": str(needs[0]) if needs else "", "other_need_id": str(needs[1]) if len(needs) > 1 else ""}
 
 

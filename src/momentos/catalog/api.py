@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from momentos.auth.deps import Admin, DbSession
 from momentos.catalog import service as catalog
@@ -19,6 +19,7 @@ from momentos.catalog.schemas import (
     TouchpointCreate,
     TouchpointRead,
 )
+from momentos.kit.params import BigInt
 from momentos.models import Service, Touchpoint
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
@@ -98,3 +99,19 @@ def create_touchpoint(key: str, data: TouchpointCreate, p: Admin, session: DbSes
     tp = catalog.create_touchpoint(session, p.org_id, key, data, actor=p.actor)
     s = catalog.get_service(session, p.org_id, key)
     return touchpoint_read(s, catalog.get_journey_model(session, p.org_id, s.journey_model_key), tp)
+
+
+@router.put("/services/{key}/touchpoints/{touchpoint_id}")
+def update_touchpoint(key: str, touchpoint_id: BigInt, data: TouchpointCreate, p: Admin,
+                      session: DbSession) -> TouchpointRead:
+    """Replace a touchpoint (same checks as adding one)."""
+    tp = catalog.update_touchpoint(session, p.org_id, key, touchpoint_id, data, actor=p.actor)
+    s = catalog.get_service(session, p.org_id, key)
+    return touchpoint_read(s, catalog.get_journey_model(session, p.org_id, s.journey_model_key), tp)
+
+
+@router.delete("/services/{key}/touchpoints/{touchpoint_id}", status_code=204)
+def delete_touchpoint(key: str, touchpoint_id: BigInt, p: Admin, session: DbSession) -> Response:
+    """Remove a touchpoint; refused (409 ``touchpoint_has_survey``) while a survey is sent at it."""
+    catalog.delete_touchpoint(session, p.org_id, key, touchpoint_id, actor=p.actor)
+    return Response(status_code=204)
