@@ -90,7 +90,7 @@ OWN = {("POST", "/api/v1/services"), ("POST", "/api/v1/journey-models"), ("POST"
        ("POST", "/api/v1/notification-templates/{purpose}/preview"), ("POST", "/api/v1/promises"),
        ("POST", "/api/v1/surveys"), ("POST", "/api/v1/feedback"), ("POST", "/api/v1/feedback/analysis"),
        ("GET", "/api/v1/listening/settings"), ("PUT", "/api/v1/listening/settings"), ("POST", "/api/v1/segments"),
-       ("PUT", "/api/v1/consent-mapping"), ("POST", "/api/v1/keys")}
+       ("PUT", "/api/v1/consent-mapping"), ("POST", "/api/v1/keys"), ("POST", "/api/v1/ops/notifications/replay")}
 
 
 def _seed(db: Session, org: OrgHandle) -> dict[str, str]:

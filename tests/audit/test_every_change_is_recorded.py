@@ -160,6 +160,8 @@ CASES = [
          params={"grace_seconds": "0"}, after={"grace_seconds": 0}, prepare=_endpoint),
     Case("POST", "/api/v1/notifications/{notification_id}/replay", "notification.replay", "notification:",
          before={"status": "dead"}, after={"status": "pending"}, prepare=_dead_notification),
+    Case("POST", "/api/v1/ops/notifications/replay", "notification.replay", "notification:", body={"status": "dead"},
+         before={"status": "dead"}, after={"status": "pending"}, prepare=_dead_notification),
     Case("POST", "/api/v1/surveys", "survey.create", "survey:after-delivery", body={
         "key": "after-delivery", "title_es": "¿Qué tal?", "title_en": "How was it?", "service": "shop",
         "moment": "delivery", "questions": QUESTIONS}, after={"service": "shop", "moment": "delivery"}),
@@ -186,7 +188,8 @@ CASE_ROUTES = {
     ("PUT", "/api/v1/notification-templates/{purpose}/{language}"),
     ("DELETE", "/api/v1/notification-templates/{purpose}/{language}"), ("POST", "/api/v1/webhook-endpoints"),
     ("PATCH", "/api/v1/webhook-endpoints/{endpoint_id}"), ("POST", "/api/v1/webhook-endpoints/{endpoint_id}/rotate"),
-    ("POST", "/api/v1/notifications/{notification_id}/replay"), ("POST", "/api/v1/surveys"),
+    ("POST", "/api/v1/notifications/{notification_id}/replay"), ("POST", "/api/v1/ops/notifications/replay"),
+    ("POST", "/api/v1/surveys"),
     ("PUT", "/api/v1/listening/settings"), ("PATCH", "/api/v1/needs/{need_id}"),
     ("POST", "/api/v1/needs/{need_id}/merge"), ("POST", "/api/v1/segments"),
     ("PATCH", "/api/v1/segments/{segment_key}"), ("DELETE", "/api/v1/segments/{segment_key}"),

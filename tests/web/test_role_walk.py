@@ -11,6 +11,7 @@ Forms are sent without their form token: the role is checked before the form (al
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
@@ -19,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from momentos.kit.clock import utcnow
-from momentos.models import Customer, Notification
+from momentos.models import Customer, Notification, WarningEpisode
 from momentos.notify import outbox
 from momentos.users import service as users
 from tests.conftest import OrgHandle
@@ -81,6 +82,8 @@ PAGES: dict[tuple[str, str], str] = {
     ("POST", "/config/segments/{key}/delete"): "configure",
     ("GET", "/ops"): "read",
     ("POST", "/ops/notifications/{notification_id}/replay"): "operate",
+    ("POST", "/ops/notifications/replay-all"): "operate",
+    ("GET", "/alerts/{episode_id}"): "read",
     ("POST", "/ops/imports"): "operate",
     ("GET", "/settings"): "administer",
     ("GET", "/settings/keys"): "administer",
@@ -149,7 +152,8 @@ API: dict[tuple[str, str], str] = {
         ("GET", "/api/v1/needs"), ("PATCH", "/api/v1/needs/{need_id}"), ("POST", "/api/v1/needs/{need_id}/merge"),
         ("GET", "/api/v1/listening/alerts"), ("GET", "/api/v1/listening/settings"),
         ("PUT", "/api/v1/listening/settings"),
-        ("GET", "/api/v1/ops/health"), ("GET", "/api/v1/imports"), ("GET", "/api/v1/audit"),
+        ("GET", "/api/v1/ops/health"), ("POST", "/api/v1/ops/notifications/replay"),
+        ("GET", "/api/v1/imports"), ("GET", "/api/v1/audit"),
         ("GET", "/api/v1/segments"), ("POST", "/api/v1/segments"), ("GET", "/api/v1/segments/{segment_key}"),
         ("PATCH", "/api/v1/segments/{segment_key}"), ("DELETE", "/api/v1/segments/{segment_key}"),
         ("GET", "/api/v1/segments/{segment_key}/members"),
@@ -185,7 +189,13 @@ def _seed(db: Session, org: OrgHandle) -> dict[str, str]:
     outbox.enqueue(db, org.id, outbox.NotificationIn(customer, "transactional", "generic", "walk-n",
                                                      {"subject": "s", "text": "t"}), utcnow())
     notification = db.scalar(select(Notification.id).where(Notification.org_id == org.id))
-    return {"key": "shop", "external_id": "ana", "notification_id": str(notification), "token": "no-such-token",
+    episode = WarningEpisode(org_id=org.id, scope="organization", started_at=utcnow() - timedelta(hours=2),
+                             last_hour_at=utcnow() - timedelta(hours=1), count=9, negatives=6, detail={},
+                             created_at=utcnow())
+    db.add(episode)
+    db.flush()
+    return {"episode_id": str(episode.id),
+            "key": "shop", "external_id": "ana", "notification_id": str(notification), "token": "no-such-token",
             "service_key": "shop", "process_id": "1", "endpoint_id": "1", "purpose": "status", "language": "es",
             "promise_key": "none", "survey_key": "none", "need_id": "1", "segment_key": "none",
             "key_id": "999999999", "user_id": "999999999", "action": "disable",

@@ -18,6 +18,7 @@ from momentos.notify import outbox
 STATUSES = ("pending", "claimed", "sent", "dead", "suppressed")
 REPLAYABLE = ("dead", "suppressed")
 IMPORTS_PER_PAGE = 20
+NOTIFICATIONS_PER_PAGE = 100
 
 
 def counts(session: Session, org_id: int) -> dict[str, int]:
@@ -41,8 +42,27 @@ def replay(session: Session, org_id: int, notification_id: int, now: datetime, *
     return n
 
 
-def listing(session: Session, org_id: int, status: str | None, limit: int = 100) -> list[Notification]:
-    return outbox.list_notifications(session, org_id, status if status in STATUSES else None, limit)
+@dataclass(frozen=True)
+class NotificationsPage:
+    rows: list[Notification]
+    page: int
+    pages: int
+    total: int
+
+
+def notifications_page(session: Session, org_id: int, status: str, page: int,
+                       per_page: int = NOTIFICATIONS_PER_PAGE) -> NotificationsPage:
+    """One page (1-based, clamped) of the organization's notifications in ``status``, oldest first."""
+    total = counts(session, org_id).get(status, 0)
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    rows = outbox.list_notifications(session, org_id, status, per_page, offset=(page - 1) * per_page)
+    return NotificationsPage(rows, page, pages, total)
+
+
+def replay_all(session: Session, org_id: int, status: str, now: datetime, *, actor: Actor) -> int:
+    """Replay every notification in ``status`` (dead or suppressed; anything else replays nothing)."""
+    return outbox.replay_all(session, org_id, status, now, actor=actor)
 
 
 @dataclass(frozen=True)

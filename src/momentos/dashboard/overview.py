@@ -5,7 +5,8 @@ other than the outbox (broken promises, crisis early warning) are handed in by t
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import partial
 
 from sqlalchemy import func, select
@@ -31,12 +32,18 @@ TOP_NEEDS = 5
 
 @dataclass(frozen=True)
 class Alert:
-    """Something that needs attention now: a message id with its count, and where to look."""
+    """Something that needs attention now: a message id with its count, and where to look. An alert of one service
+    names it (``service``); one of the whole organization has none."""
 
     kind: str
     message: str
     count: int
     href: str
+    service: Service | None = None
+    started_at: datetime | None = None
+    """When the episode began (early warning)."""
+    owed: int | None = None
+    """Of ``count``, how many are still owed to the customer (broken promises not yet put right)."""
 
 
 @dataclass(frozen=True)
@@ -64,10 +71,21 @@ def dead_notifications(session: Session, org_id: int) -> list[Alert]:
 
 
 def alerts(session: Session, org_id: int, sources: Sequence[AlertSource]) -> list[Alert]:
+    """Every active alert once: alerts that would read the same (kind, service, link, start) are one line with
+    their counts added."""
     found = dead_notifications(session, org_id)
     for source in sources:
         found.extend(source(session, org_id))
-    return found
+    merged: dict[tuple[object, ...], Alert] = {}
+    for a in found:
+        key = (a.kind, a.service.id if a.service else None, a.href, a.started_at)
+        if key in merged:
+            m = merged[key]
+            owed = None if m.owed is None and a.owed is None else (m.owed or 0) + (a.owed or 0)
+            merged[key] = replace(m, count=m.count + a.count, owed=owed)
+        else:
+            merged[key] = a
+    return list(merged.values())
 
 
 def summaries(session: Session, org_id: int, cache: ViewCache | None = None) -> list[ServiceSummary]:

@@ -18,7 +18,7 @@ from momentos.kit.clock import utcnow
 from momentos.kit.i18n import N_
 from momentos.listening.needs import service as needs
 from momentos.listening.surveys import indicators as listening_indicators
-from momentos.listening.warning import service as early_warning
+from momentos.listening.warning import episodes
 from momentos.promises import indicators as promise_indicators
 
 ALERT_WINDOW = timedelta(days=7)
@@ -105,18 +105,23 @@ def needs_row(session: Session, ctx: MapContext) -> dict[str, RowCell]:
 
 
 def broken_promise_alerts(session: Session, org_id: int) -> list[Alert]:
-    counts = promise_indicators.unrecovered_broken(session, org_id, utcnow() - ALERT_WINDOW)
+    """One alert per service with promises broken in the last 7 days: every one of them counted, with how many are
+    still owed."""
+    counts = promise_indicators.broken_by_service(session, org_id, utcnow() - ALERT_WINDOW)
     services = {s.id: s for s in catalog.list_services(session, org_id)}
-    return [Alert("broken_promises", N_("Promises not kept and not yet put right (last 7 days)"), n,
-                  f"/services/{services[sid].key}/map") for sid, n in sorted(counts.items()) if sid in services]
+    return [Alert("broken_promises", N_("Promises not kept (last 7 days)"), n, f"/services/{services[sid].key}/map",
+                  service=services[sid], owed=owed)
+            for sid, (n, owed) in sorted(counts.items()) if sid in services and n]
 
 
 def early_warning_alerts(session: Session, org_id: int) -> list[Alert]:
-    episodes = early_warning.recent_episodes(session, org_id, utcnow() - WARNING_WINDOW)
-    if not episodes:
-        return []
-    return [Alert("early_warning", N_("Spikes of negative comments (early warning, last 24 hours)"),
-                  sum(e.negatives for e in episodes), "/overview#needs")]
+    """One alert per early-warning episode of the last 24 hours, each mention counted once
+    (``warning.episodes.shown_episodes``); each opens its own page."""
+    services = {s.id: s for s in catalog.list_services(session, org_id)}
+    return [Alert("early_warning", N_("Spike of negative comments (early warning, last 24 hours)"), e.negatives,
+                  f"/alerts/{e.episode.id}", service=services.get(e.episode.service_id or 0),
+                  started_at=e.episode.started_at)
+            for e in episodes.shown_episodes(session, org_id, utcnow() - WARNING_WINDOW)]
 
 
 def map_rows() -> dict[str, RowSource]:

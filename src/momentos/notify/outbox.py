@@ -110,13 +110,13 @@ def by_dedup_key(session: Session, org_id: int, dedup_key: str) -> Notification 
 
 
 def list_notifications(session: Session, org_id: int, status: str | None = None, limit: int = 100,
-                       after_id: int | None = None) -> list[Notification]:
+                       after_id: int | None = None, offset: int = 0) -> list[Notification]:
     stmt = select(Notification).where(Notification.org_id == org_id)
     if status:
         stmt = stmt.where(Notification.status == status)
     if after_id is not None:
         stmt = stmt.where(Notification.id > after_id)
-    return list(session.scalars(stmt.order_by(Notification.id).limit(limit)))
+    return list(session.scalars(stmt.order_by(Notification.id).offset(offset).limit(limit)))
 
 
 def replay(session: Session, notification: Notification, now: datetime, *, actor: Actor) -> None:
@@ -135,12 +135,36 @@ def replay(session: Session, notification: Notification, now: datetime, *, actor
 REPLAYABLE = ("dead", "suppressed")
 
 
+REPLAY_BATCH = 500
+"""Notifications replayed per round of ``replay_all`` (loaded, changed and flushed together)."""
+
+
 def replay_many(session: Session, org_id: int, ids: list[int] | None, now: datetime, *, actor: Actor) -> int:
     """Replay the organization's dead or suppressed notifications with these ids (None: every dead one)."""
-    stmt = select(Notification).where(Notification.org_id == org_id)
-    stmt = stmt.where(Notification.status == "dead") if ids is None else stmt.where(
-        Notification.id.in_(ids), Notification.status.in_(REPLAYABLE))
+    if ids is None:
+        return replay_all(session, org_id, "dead", now, actor=actor)
+    stmt = select(Notification).where(Notification.org_id == org_id, Notification.id.in_(ids),
+                                      Notification.status.in_(REPLAYABLE))
     rows = list(session.scalars(stmt.order_by(Notification.id)))
     for n in rows:
         replay(session, n, now, actor=actor)
     return len(rows)
+
+
+def replay_all(session: Session, org_id: int, status: str, now: datetime, *, actor: Actor,
+               batch: int = REPLAY_BATCH) -> int:
+    """Replay every notification of the organization in ``status`` (dead or suppressed), ``batch`` at a time in
+    id order (memory stays bounded however many there are); each replay is in the audit log. Returns how many."""
+    if status not in REPLAYABLE:
+        return 0
+    done, last = 0, 0
+    while True:
+        rows = list(session.scalars(select(Notification).where(
+            Notification.org_id == org_id, Notification.status == status, Notification.id > last)
+            .order_by(Notification.id).limit(batch)))
+        for n in rows:
+            replay(session, n, now, actor=actor)
+        done += len(rows)
+        if len(rows) < batch:
+            return done
+        last = rows[-1].id

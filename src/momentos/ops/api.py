@@ -1,4 +1,5 @@
-"""Thin routes: the health of the organization's background work, and its import history (admin key)."""
+"""Thin routes: the health of the organization's background work, the replay of every dead (or suppressed)
+notification, and the import history (admin key)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from momentos.auth.deps import Admin, DbSession
 from momentos.imports import history as import_history
 from momentos.kit.clock import utcnow
 from momentos.kit.params import BigInt
+from momentos.notify import outbox
 from momentos.ops import health
-from momentos.ops.schemas import Health, ImportRead
+from momentos.ops.schemas import Health, ImportRead, ReplayAllIn, ReplayAllRead
 
 router = APIRouter(prefix="/api/v1", tags=["ops"])
 
@@ -18,6 +20,14 @@ router = APIRouter(prefix="/api/v1", tags=["ops"])
 def ops_health(p: Admin, session: DbSession) -> Health:
     """Workers (global) and this organization's queues; always 200, with ``warnings`` when work is stuck."""
     return health.check(session, p.org_id, utcnow())
+
+
+@router.post("/ops/notifications/replay")
+def replay_all(data: ReplayAllIn, p: Admin, session: DbSession) -> ReplayAllRead:
+    """Queue again every notification in ``status`` (dead by default, or suppressed), in bounded batches; each
+    replay is in the audit log."""
+    return ReplayAllRead(status=data.status, replayed=outbox.replay_all(session, p.org_id, data.status, utcnow(),
+                                                                        actor=p.actor))
 
 
 @router.get("/imports")

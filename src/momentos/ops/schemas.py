@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from momentos.worker.heartbeats import WorkerStatus
 
@@ -134,3 +134,15 @@ class ImportRead(BaseModel):
     cases: int
     seconds: float
     error: str | None
+
+
+class ReplayAllIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["dead", "suppressed"] = "dead"
+    """Replay every notification in this status."""
+
+
+class ReplayAllRead(BaseModel):
+    status: str
+    replayed: int

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from statistics import median
 from typing import Literal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from momentos.models import PromiseDefinition, PromiseInstance, Service
@@ -78,3 +78,23 @@ def unrecovered_broken(session: Session, org_id: int, since: datetime) -> dict[i
     stmt = (select(i.service_id, func.count()).where(i.org_id == org_id, i.state == "broken", i.stopped_at.is_(None),
                                                     i.closed_at >= since).group_by(i.service_id))
     return {int(sid): int(n) for sid, n in session.execute(stmt)}
+
+
+def broken_by_service(session: Session, org_id: int, since: datetime) -> dict[int, tuple[int, int]]:
+    """Service id → (instances broken since ``since``, those of them whose stop activity has not happened yet)."""
+    i = PromiseInstance
+    owed = case((i.stopped_at.is_(None), 1), else_=0)
+    stmt = (select(i.service_id, func.count(), func.sum(owed))
+            .where(i.org_id == org_id, i.state == "broken", i.closed_at >= since).group_by(i.service_id))
+    return {int(sid): (int(n), int(o or 0)) for sid, n, o in session.execute(stmt)}
+
+
+def states_by_kind(session: Session, org_id: int) -> dict[tuple[int, str], dict[str, int]]:
+    """(service id, promise kind) → instances per state (pending and at risk together as ``open``), all time."""
+    i, d = PromiseInstance, PromiseDefinition
+    stmt = (select(i.service_id, d.kind, i.state, func.count()).join(d, d.id == i.definition_id)
+            .where(i.org_id == org_id).group_by(i.service_id, d.kind, i.state))
+    out: dict[tuple[int, str], dict[str, int]] = defaultdict(lambda: {"kept": 0, "broken": 0, "open": 0})
+    for sid, kind, state, n in session.execute(stmt):
+        out[(int(sid), kind)]["kept" if state == "kept" else "broken" if state == "broken" else "open"] += int(n)
+    return dict(out)

@@ -49,13 +49,13 @@ def _int(value: str | None, default: int | None) -> int | None:
 
 
 def _render(request: Request, viewer: Viewer, session: Session, pages: Pages, *, status: str = "dead",
-            imports_page: int = 1, imported: int | None = None, upload_error: str | None = None,
-            http_status: int = 200) -> Response:
+            page: int = 1, imports_page: int = 1, imported: int | None = None, upload_error: str | None = None,
+            replayed: int | None = None, http_status: int = 200) -> Response:
     status = status if status in ops.STATUSES else "dead"
     settings: Settings = request.app.state.settings
     return pages.render(request, "ops.html", {
-        "counts": ops.counts(session, viewer.org_id), "status": status,
-        "notifications": ops.listing(session, viewer.org_id, status), "replayable": ops.REPLAYABLE,
+        "counts": ops.counts(session, viewer.org_id), "status": status, "replayed": replayed,
+        "notifications": ops.notifications_page(session, viewer.org_id, status, page), "replayable": ops.REPLAYABLE,
         "health": health.check(session, viewer.org_id, utcnow()),
         "imports": ops.imports_page(session, viewer.org_id, imports_page),
         "imported": import_history.get_import(session, viewer.org_id, imported) if imported else None,
@@ -66,9 +66,25 @@ def _render(request: Request, viewer: Viewer, session: Session, pages: Pages, *,
 
 @router.get("/ops", name="ops")
 def ops_page(request: Request, viewer: Reader, session: DbSession, pages: PagesDep, status: str = "dead",
-             imports_page: str | None = None, imported: str | None = None) -> Response:
-    return _render(request, viewer, session, pages, status=status, imports_page=_int(imports_page, 1) or 1,
-                   imported=_int(imported, None))
+             page: str | None = None, imports_page: str | None = None, imported: str | None = None,
+             replayed: str | None = None) -> Response:
+    return _render(request, viewer, session, pages, status=status, page=_int(page, 1) or 1,
+                   imports_page=_int(imports_page, 1) or 1, imported=_int(imported, None),
+                   replayed=_int(replayed, None))
+
+
+@router.post("/ops/notifications/replay-all", name="replay_all")
+def replay_all(request: Request, viewer: Operator, session: DbSession, csrf: Annotated[str, Form()] = "",
+               status: Annotated[str, Form(max_length=16)] = "dead") -> Response:
+    """Replay every notification of the shown status (dead or suppressed), in bounded batches; each replay is in
+    the audit log."""
+    if not csrf_ok(request, csrf):
+        raise BadRequest("The form expired.", code="csrf_failed")
+    if status not in ops.REPLAYABLE:
+        raise BadRequest("Only dead or suppressed notifications can be replayed.", code="not_replayable",
+                         detail={"status": status})
+    n = ops.replay_all(session, viewer.org_id, status, utcnow(), actor=viewer.actor)
+    return RedirectResponse(f"/ops?status={status}&replayed={n}", status_code=303)
 
 
 @router.post("/ops/notifications/{notification_id}/replay", name="replay")

@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from momentos.config import Settings
 from momentos.dashboard.cache import ViewCache
 from momentos.web import (
+    alert_pages,
     api_docs,
     audit_pages,
     catalog_pages,
@@ -53,9 +54,9 @@ def pages_router() -> APIRouter:
     """Every page of the dashboard, the status page and the survey page, under one router."""
     router = APIRouter(dependencies=[Depends(mark_page)], include_in_schema=False)
     # decision_pages before customer_pages: /customers/{id}/contact-decisions before /customers/{id}
-    for module in (login, dashboard_pages, map_pages, catalog_pages, indicator_pages, decision_pages, customer_pages,
-                   link_pages,
-                   config_pages, config_catalog, config_promises, config_messages, config_segments, ops_pages,
+    for module in (login, dashboard_pages, alert_pages, map_pages, catalog_pages, indicator_pages, decision_pages,
+                   customer_pages, link_pages, config_pages, config_catalog, config_promises, config_messages,
+                   config_segments, ops_pages,
                    settings_pages, audit_pages, status_page, survey_page):
         router.include_router(module.router)
     return router
