@@ -19,6 +19,7 @@ from momentos.web import (
     dashboard_pages,
     decision_pages,
     indicator_pages,
+    listening_pages,
     login,
     map_pages,
     ops_pages,
@@ -52,7 +53,7 @@ def pages_router() -> APIRouter:
     router = APIRouter(dependencies=[Depends(mark_page)], include_in_schema=False)
     # decision_pages before customer_pages: /customers/{id}/contact-decisions before /customers/{id}
     for module in (login, dashboard_pages, map_pages, catalog_pages, indicator_pages, decision_pages, customer_pages,
-                   config_pages, config_promises, config_messages, config_segments, ops_pages, settings_pages,
-                   audit_pages, status_page, survey_page):
+                   config_pages, config_promises, config_messages, config_segments, listening_pages, ops_pages,
+                   settings_pages, audit_pages, status_page, survey_page):
         router.include_router(module.router)
     return router
