@@ -43,7 +43,7 @@ def test_a_manager_renames_addresses_and_merges_needs(page: Page, live_server: L
     page.goto(f"{live_server.url}/listening/needs")
     expect(page.locator("tr[data-need]")).to_have_count(3)
     expect(page.locator(f'tr[data-need="{late}"] [data-figure="comments"]')).to_have_text("3")
-    expect(page.locator(f'tr[data-need="{late}"]')).to_contain_text("Decisión y compra")  # the moment's name, not its key
+    expect(page.locator(f'tr[data-need="{late}"]')).to_contain_text("Decisión y compra")  # a moment's name
     assert page.locator("svg.sparkline").count() == 3
     assert serious_violations(page, axe_source()) == []
     page.get_by_role("link", name="envío tarde").click()

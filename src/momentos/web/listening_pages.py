@@ -147,7 +147,8 @@ def _need_page(request: Request, viewer: Viewer, session: Session, pages: PagesD
                        limit=PER_PAGE + 1, before_id=_id(before))
     older = f"/listening/needs/{need.id}?before={items[PER_PAGE - 1].feedback.id}" if len(items) > PER_PAGE else None
     return pages.render(request, "need.html", {
-        "need": need, "title": view.need_title(need), "title_of": view.need_title, "items": items[:PER_PAGE], "names": names, "spark": _spark,
+        "need": need, "title": view.need_title(need), "title_of": view.need_title, "items": items[:PER_PAGE],
+        "names": names, "spark": _spark,
         "customers": needs.need_customers(session, viewer.org_id, need.id, CUSTOMERS_SHOWN),
         "older": older, "newest": f"/listening/needs/{need.id}" if before else None,
         "error": error, "typed": need.name or "" if typed is None else typed}, viewer=viewer, status=status)
