@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from momentos.kit.clock import utcnow
-from momentos.models import Customer, Notification
+from momentos.models import Customer, Feedback, Need, Notification
 from momentos.notify import outbox
 from momentos.users import service as users
 from tests.conftest import OrgHandle
@@ -182,9 +182,14 @@ def _seed(db: Session, org: OrgHandle) -> dict[str, str]:
     outbox.enqueue(db, org.id, outbox.NotificationIn(customer, "transactional", "generic", "walk-n",
                                                      {"subject": "s", "text": "t"}), utcnow())
     notification = db.scalar(select(Notification.id).where(Notification.org_id == org.id))
+    need = Need(org_id=org.id, label="walk", terms=[], created_at=utcnow(), updated_at=utcnow())
+    db.add(need)
+    db.flush()
+    db.add(Feedback(org_id=org.id, kind="comment", source="api", customer_id=customer, text="walk", perception={},
+                    occurred_at=utcnow(), created_at=utcnow(), need_id=need.id))
     return {"key": "shop", "external_id": "ana", "notification_id": str(notification), "token": "no-such-token",
             "service_key": "shop", "process_id": "1", "endpoint_id": "1", "purpose": "status", "language": "es",
-            "promise_key": "none", "survey_key": "none", "need_id": "1", "segment_key": "none",
+            "promise_key": "none", "survey_key": "none", "need_id": str(need.id), "segment_key": "none",
             "key_id": "999999999", "user_id": "999999999", "action": "disable"}
 
 
