@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from momentos.kit.clock import utcnow
-from momentos.models import Customer, Notification, WarningEpisode
+from momentos.models import Customer, Feedback, Need, Notification, WarningEpisode
 from momentos.notify import outbox
 from momentos.users import service as users
 from tests.conftest import OrgHandle
@@ -80,6 +80,12 @@ PAGES: dict[tuple[str, str], str] = {
     ("GET", "/config/segments"): "read",
     ("POST", "/config/segments"): "configure",
     ("POST", "/config/segments/{key}/delete"): "configure",
+    ("GET", "/listening/feedback"): "read",
+    ("GET", "/listening/needs"): "read",
+    ("GET", "/listening/needs/{need_id}"): "read",
+    ("POST", "/listening/needs/merge"): "configure",
+    ("POST", "/listening/needs/{need_id}/name"): "configure",
+    ("POST", "/listening/needs/{need_id}/addressed"): "configure",
     ("GET", "/ops"): "read",
     ("POST", "/ops/notifications/{notification_id}/replay"): "operate",
     ("POST", "/ops/notifications/replay-all"): "operate",
@@ -189,6 +195,11 @@ def _seed(db: Session, org: OrgHandle) -> dict[str, str]:
     outbox.enqueue(db, org.id, outbox.NotificationIn(customer, "transactional", "generic", "walk-n",
                                                      {"subject": "s", "text": "t"}), utcnow())
     notification = db.scalar(select(Notification.id).where(Notification.org_id == org.id))
+    need = Need(org_id=org.id, label="walk", terms=[], created_at=utcnow(), updated_at=utcnow())
+    db.add(need)
+    db.flush()
+    db.add(Feedback(org_id=org.id, kind="comment", source="api", customer_id=customer, text="walk", perception={},
+                    occurred_at=utcnow(), created_at=utcnow(), need_id=need.id))
     episode = WarningEpisode(org_id=org.id, scope="organization", started_at=utcnow() - timedelta(hours=2),
                              last_hour_at=utcnow() - timedelta(hours=1), count=9, negatives=6, detail={},
                              created_at=utcnow())
@@ -197,7 +208,7 @@ def _seed(db: Session, org: OrgHandle) -> dict[str, str]:
     return {"episode_id": str(episode.id),
             "key": "shop", "external_id": "ana", "notification_id": str(notification), "token": "no-such-token",
             "service_key": "shop", "process_id": "1", "endpoint_id": "1", "purpose": "status", "language": "es",
-            "promise_key": "none", "survey_key": "none", "need_id": "1", "segment_key": "none",
+            "promise_key": "none", "survey_key": "none", "need_id": str(need.id), "segment_key": "none",
             "key_id": "999999999", "user_id": "999999999", "action": "disable",
             "touchpoint_id": "999999999"}
 

@@ -41,6 +41,8 @@ LABELS: dict[str, dict[str, str]] = {
                      "other": N_("Other")},
     "question_kind": {"csat": N_("Satisfaction (CSAT, 1–5)"), "nps": N_("Recommendation (NPS, 0–10)"),
                       "ces": N_("Effort (CES, 1–7)"), "text": N_("Free comment")},
+    "feedback_source": {"status_page": N_("Status page"), "survey": N_("Survey"), "event": N_("Event"),
+                        "demo": N_("Demo data"), "api": N_("Events API")},
     "sentiment": {"pos": N_("Positive"), "neu": N_("Neutral"), "neg": N_("Negative")},
     "key_kind": {"write": N_("Write (ingestion)"), "admin": N_("Admin (everything)")},
     "key_state": {"active": N_("Active"), "expiring": N_("Ends soon (rotated)"), "expired": N_("Expired"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Query
 
 from momentos.auth.deps import Admin, DbSession, Writer
@@ -27,8 +29,13 @@ def add_feedback(data: FeedbackBatch, p: Writer, session: DbSession) -> Feedback
 
 @router.get("/feedback")
 def list_feedback(p: Admin, session: DbSession, limit: int = Query(100, ge=1, le=1000), after: BigInt | None = None,
-                  source: str | None = None, need: BigInt | None = None) -> list[FeedbackRead]:
-    rows = feedback.list_feedback(session, p.org_id, limit=limit, after_id=after, source=source, need_id=need)
+                  source: str | None = Query(None, max_length=64), need: BigInt | None = None,
+                  service: str | None = Query(None, max_length=64), moment: str | None = Query(None, max_length=64),
+                  sentiment: Literal["pos", "neu", "neg"] | None = None) -> list[FeedbackRead]:
+    """Oldest first after the id ``after``; narrowed by service (key), moment, sentiment, source and need."""
+    where = feedback.make_filter(session, p.org_id, service=service, moment=moment, sentiment=sentiment,
+                                 source=source, need_id=need)
+    rows = feedback.list_feedback(session, p.org_id, where, limit=limit, after_id=after)
     return [FeedbackRead.model_validate(r) for r in rows]
 
 

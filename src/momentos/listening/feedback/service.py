@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from momentos.catalog import service as catalog
 from momentos.db import table_of
 from momentos.dialect import insert_ignore
-from momentos.errors import NotFound
+from momentos.errors import NotFound, ValidationFailed
 from momentos.listening.feedback.schemas import TEXT_MAX, FeedbackIn, FeedbackResult
-from momentos.models import Customer, Feedback, Process, Service, StatusFeedback
+from momentos.models import Customer, Feedback, Need, Process, Service, StatusFeedback
 
 CONTROL_SHARE = 0.02
 
@@ -107,16 +107,91 @@ def add_feedback(session: Session, org_id: int, items: Sequence[FeedbackIn], now
     return FeedbackResult(accepted=len(inserted), duplicates=len(rows) - len(inserted))
 
 
-def list_feedback(session: Session, org_id: int, *, limit: int = 100, after_id: int | None = None,
-                  source: str | None = None, need_id: int | None = None) -> list[Feedback]:
-    stmt = select(Feedback).where(Feedback.org_id == org_id)
+SENTIMENTS = ("pos", "neu", "neg")
+
+
+@dataclass(frozen=True)
+class FeedbackFilter:
+    """What an inbox or a list is narrowed to (None: any)."""
+
+    service_id: int | None = None
+    moment: str | None = None
+    sentiment: str | None = None
+    source: str | None = None
+    need_id: int | None = None
+
+
+def _conditions(org_id: int, f: FeedbackFilter) -> list[ColumnElement[bool]]:
+    found = [Feedback.org_id == org_id]
+    if f.service_id is not None:
+        found.append(Feedback.service_id == f.service_id)
+    if f.moment:
+        found.append(Feedback.moment == f.moment)
+    if f.sentiment:
+        found.append(Feedback.sentiment == f.sentiment)
+    if f.source:
+        found.append(Feedback.source == f.source)
+    if f.need_id is not None:
+        found.append(Feedback.need_id == f.need_id)
+    return found
+
+
+def _bad(field: str, message: str, value: object) -> ValidationFailed:
+    return ValidationFailed(message, code="bad_filter", detail={"field": field, "value": value})
+
+
+def make_filter(session: Session, org_id: int, *, service: str | None = None, moment: str | None = None,
+                sentiment: str | None = None, source: str | None = None,
+                need_id: int | None = None) -> FeedbackFilter:
+    """A filter from what a person or a client asked for; raises ``ValidationFailed`` (``detail.field`` names the
+    parameter) for an unknown service, moment (of the service, or of any service), sentiment or need."""
+    svc = None
+    if service:
+        svc = session.scalar(select(Service).where(Service.org_id == org_id, Service.key == service))
+        if svc is None:
+            raise _bad("service", f"There is no service '{service}'.", service)
+    if moment:
+        services = [svc] if svc is not None else list(catalog.list_services(session, org_id))
+        if not any(catalog.get_journey_model(session, org_id, s.journey_model_key).has(moment) for s in services):
+            raise _bad("moment", f"There is no moment '{moment}'" + (f" in service '{service}'." if svc else "."),
+                       moment)
+    if sentiment and sentiment not in SENTIMENTS:
+        raise _bad("sentiment", "The sentiment must be pos, neu or neg.", sentiment)
+    if need_id is not None:
+        need = session.get(Need, need_id)
+        if need is None or need.org_id != org_id:
+            raise _bad("need", f"There is no need {need_id}.", need_id)
+    return FeedbackFilter(svc.id if svc is not None else None, moment or None, sentiment or None, source or None,
+                          need_id)
+
+
+def list_feedback(session: Session, org_id: int, where: FeedbackFilter, *, limit: int = 100,
+                  after_id: int | None = None) -> list[Feedback]:
+    """Oldest first from ``after_id`` (a cursor for syncing), narrowed like the inbox."""
+    stmt = select(Feedback).where(*_conditions(org_id, where))
     if after_id is not None:
         stmt = stmt.where(Feedback.id > after_id)
-    if source:
-        stmt = stmt.where(Feedback.source == source)
-    if need_id is not None:
-        stmt = stmt.where(Feedback.need_id == need_id)
     return list(session.scalars(stmt.order_by(Feedback.id).limit(limit)))
+
+
+def inbox(session: Session, org_id: int, where: FeedbackFilter, *, limit: int = 25,
+          before_id: int | None = None) -> list[tuple[Feedback, str | None]]:
+    """Feedback newest first (by when it happened), each with its customer's external id; ``before_id``: the last
+    item of the previous page (an id of another organization or unknown starts from the newest)."""
+    stmt = (select(Feedback, Customer.external_id).outerjoin(Customer, Customer.id == Feedback.customer_id)
+            .where(*_conditions(org_id, where)))
+    last = session.get(Feedback, before_id) if before_id is not None else None
+    if last is not None and last.org_id == org_id:
+        stmt = stmt.where(or_(Feedback.occurred_at < last.occurred_at,
+                              and_(Feedback.occurred_at == last.occurred_at, Feedback.id < last.id)))
+    rows = session.execute(stmt.order_by(Feedback.occurred_at.desc(), Feedback.id.desc()).limit(limit)).all()
+    return [(r[0], r[1]) for r in rows]
+
+
+def sources(session: Session, org_id: int) -> list[str]:
+    """The sources the organization's feedback came from, in alphabetical order."""
+    return list(session.scalars(select(Feedback.source).where(Feedback.org_id == org_id).distinct()
+                                .order_by(Feedback.source)))
 
 
 def feedback_of_customer(session: Session, org_id: int, customer_id: int, limit: int = 50) -> list[Feedback]:

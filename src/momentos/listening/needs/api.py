@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 
 from momentos.auth.deps import Admin, DbSession
-from momentos.errors import NotFound
 from momentos.kit.clock import utcnow
 from momentos.kit.params import BigInt
 from momentos.listening.needs import service as needs
@@ -21,10 +20,7 @@ def list_needs(p: Admin, session: DbSession, addressed: bool = False,
 
 
 def _need_read(session: DbSession, org_id: int, need_id: int) -> NeedRead:
-    found = [n for n in needs.ranked(session, org_id, utcnow(), include_addressed=True, limit=500) if n.id == need_id]
-    if not found:
-        raise NotFound("Need not found.", code="need_not_found", detail={"need_id": need_id})
-    return found[0]
+    return needs.read_need(session, org_id, need_id, utcnow())
 
 
 @router.patch("/needs/{need_id}")

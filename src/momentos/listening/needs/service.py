@@ -18,13 +18,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from momentos.audit.service import Actor, record, record_change
-from momentos.errors import Conflict, NotFound
+from momentos.errors import Conflict, NotFound, ValidationFailed
 from momentos.listening.needs.schemas import NeedRead, NeedUpdate, RankComponents
-from momentos.models import Feedback, Need
+from momentos.models import Customer, Feedback, Need
 
 WEIGHTS = {"volume": 0.35, "negativity": 0.35, "recency": 0.20, "breadth": 0.10}
 HALF_LIFE_DAYS = 14.0
@@ -140,6 +140,39 @@ def merge(session: Session, org_id: int, need_id: int, into_id: int, now: dateti
     return target
 
 
+def merge_all(session: Session, org_id: int, need_ids: list[int], into_id: int, now: datetime, *,
+              actor: Actor) -> Need:
+    """Fold every need of ``need_ids`` into ``into_id`` (each merge audited); all are checked first, so a bad id
+    changes nothing."""
+    target = _live(session, get_need(session, org_id, into_id))
+    sources = [get_need(session, org_id, nid) for nid in dict.fromkeys(need_ids)]
+    if not sources:
+        raise ValidationFailed("Choose at least one need to merge.", code="merge_nothing")
+    if any(_live(session, n).id == target.id for n in sources):
+        raise Conflict("A need cannot be merged into itself.", code="merge_into_self")
+    for need in sources:
+        merge(session, org_id, need.id, target.id, now, actor=actor)
+    return target
+
+
+def read_need(session: Session, org_id: int, need_id: int, now: datetime) -> NeedRead:
+    """One need as the ranked list shows it (addressed or not); a merged need reads as the one it is folded into."""
+    live = _live(session, get_need(session, org_id, need_id))
+    found = [n for n in ranked(session, org_id, now, include_addressed=True, limit=10_000) if n.id == live.id]
+    if not found:
+        raise NotFound("Need not found.", code="need_not_found", detail={"need_id": need_id})
+    return found[0]
+
+
+def need_customers(session: Session, org_id: int, need_id: int, limit: int = 50) -> list[tuple[str, int]]:
+    """The customers who wrote the need's comments (external id, how many), the most frequent first."""
+    n = func.count(Feedback.id)
+    rows = session.execute(select(Customer.external_id, n).join(Customer, Customer.id == Feedback.customer_id)
+                           .where(Feedback.org_id == org_id, Feedback.need_id == need_id)
+                           .group_by(Customer.external_id).order_by(n.desc(), Customer.external_id).limit(limit))
+    return [(r[0], int(r[1])) for r in rows]
+
+
 def _components(rows: list[Any], most: int, now: datetime) -> tuple[RankComponents, float]:
     n = len(rows)
     analysed = [r for r in rows if r.sentiment is not None]
@@ -161,8 +194,9 @@ def _explain(parts: RankComponents, n: int, neg: float) -> str:
 
 
 def ranked(session: Session, org_id: int, now: datetime, *, include_addressed: bool = False,
-           limit: int = 50, service_id: int | None = None) -> list[NeedRead]:
-    """Needs by score; with ``service_id``, counted on that service's comments only (needs without any left out)."""
+           limit: int = 50, service_id: int | None = None, only_with_comments: bool = False) -> list[NeedRead]:
+    """Needs by score; with ``service_id``, counted on that service's comments only (needs without any left out,
+    as with ``only_with_comments``: the pages never list a need without comments)."""
     needs = {n.id: n for n in session.scalars(select(Need).where(Need.org_id == org_id,
                                                                  Need.merged_into_id.is_(None)))}
     if not include_addressed:
@@ -176,7 +210,7 @@ def ranked(session: Session, org_id: int, now: datetime, *, include_addressed: b
     grouped: dict[int, list[Any]] = defaultdict(list)
     for r in rows:
         grouped[r.need_id].append(r)
-    if service_id is not None:
+    if service_id is not None or only_with_comments:
         needs = {k: v for k, v in needs.items() if k in grouped}
     most = max((len(v) for v in grouped.values()), default=0)
     out = [_read(need, grouped.get(nid, []), most, now) for nid, need in needs.items()]
