@@ -1,4 +1,4 @@
-"""The organization's overview: each service with its contact level, its funnel (reach and conversion per
+"""The organization's overview: each service with its contact level, its funnel (reach and outcome per
 moment of its journey model) and its promise compliance, plus the active alerts and the top needs. Alert sources
 other than the outbox (broken promises, crisis early warning) are handed in by the caller (wired by ``bootstrap``)."""
 
