@@ -49,8 +49,7 @@ VIEWS: dict[str, Callable[..., Any]] = {
     # outcomes at fixed instants: amid the events (usual times from their stays) and where the 30-day fallback's
     # boundary falls amid the entries (whether an open stay is still within its moment's usual time)
     "funnel_amid": partial(analytics.funnel, now=T0 + timedelta(hours=3)),
-    "funnel_fallback_edge": partial(analytics.funnel, now=T0 + timedelta(days=30, hours=3)),
-    "indicators_amid": partial(analytics.moment_indicators, now=T0 + timedelta(hours=1))}
+    "funnel_fallback_edge": partial(analytics.funnel, now=T0 + timedelta(days=30, hours=3))}
 
 events = st.builds(
     lambda mid, customer, activity, ms, process, service, channel, initiator: EventIn(
