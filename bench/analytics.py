@@ -224,7 +224,7 @@ def polars_times(engine: Engine, org_id: int, repeat: int) -> dict[str, float]:
     return {"dfg": timed(lambda: mining.dfg(views.activity_steps(log)), repeat),
             "performance_dfg": timed(lambda: mining.dfg(views.activity_steps(log), performance=True), repeat),
             "variants": timed(lambda: mining.variants(views.activity_steps(log)), repeat),
-            "funnel": timed(lambda: indicators.funnel(stays(), space), repeat),
+            "funnel": timed(lambda: indicators.funnel(stays(), space, datetime.now(UTC)), repeat),
             "time_in_moment": timed(lambda: indicators.time_in_moment(stays(), space), repeat)}
 
 

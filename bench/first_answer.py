@@ -122,7 +122,7 @@ def references(engine: Engine, org_id: int, repeat: int) -> tuple[dict[str, floa
     moments = list(CANONICAL_KEYS)
     times = {"dfg": best(lambda: pm4py.discover_dfg(df), repeat),
              "variants": best(lambda: pm4py.get_variants(df), repeat),
-             "funnel": best(lambda: indicators.funnel(views.moment_steps(log), moments), repeat)}
+             "funnel": best(lambda: indicators.funnel(views.moment_steps(log), moments, datetime.now(UTC)), repeat)}
     agrees = {"dfg": dfg == dict(pm4py.discover_dfg(df)[0]),
               "variants": variants == {tuple(k): int(v) for k, v in pm4py.get_variants(df).items()}}
     return times, agrees

@@ -4,11 +4,11 @@ Random batches (duplicated message ids within and across batches, events out of 
 different journey models, events without a service, customers erased between batches) go through the real
 ingestion service; the refresh job's catch-up runs at random points, or never after the first build (then answers
 come from the stored aggregates plus the in-memory fold alone); then every aggregated answer (DFG with
-frequencies and performance, start/end, variants, funnel, time in moment, and the journey map's moment indicators
-with channel mix and contacts per moment; by activity and by moment; for the organization, per service, in a
-service's own model and mapped onto the 8 contact moments) must equal the full path's answer computed from the log.
-Events come at colliding times too, on random channels, started by the customer or the company (or as their
-touchpoint says).
+frequencies and performance, start/end, variants, funnel with its outcomes at several instants, time in moment,
+and the journey map's moment indicators with channel mix and contacts per moment; by activity and by moment; for
+the organization, per service, in a service's own model and mapped onto the 8 contact moments) must equal the full
+path's answer computed from the log. Events come at colliding times too, on random channels, started by the
+customer or the company (or as their touchpoint says).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -44,7 +45,11 @@ QUERIES = [AnalyticsQuery(by=by, service=service, view=view)
 VIEWS: dict[str, Callable[..., Any]] = {
     "dfg": analytics.dfg, "performance_dfg": analytics.performance_dfg, "start_end": analytics.start_end,
     "variants": analytics.variants, "funnel": analytics.funnel, "time_in_moment": analytics.time_in_moment,
-    "moment_indicators": analytics.moment_indicators}
+    "moment_indicators": analytics.moment_indicators,
+    # outcomes at fixed instants: amid the events (usual times from their stays) and where the 30-day fallback's
+    # boundary falls amid the entries (whether an open stay is still within its moment's usual time)
+    "funnel_amid": partial(analytics.funnel, now=T0 + timedelta(hours=3)),
+    "funnel_fallback_edge": partial(analytics.funnel, now=T0 + timedelta(days=30, hours=3))}
 
 events = st.builds(
     lambda mid, customer, activity, ms, process, service, channel, initiator: EventIn(

@@ -16,29 +16,48 @@ from tests.factories import T0, event, make_service, send
 MIN = 60.0
 
 
+NEXT_DAY = T0 + timedelta(days=1)
+"""The instant the shop is read at: every open stay is within its moment's usual time (under 5 left stays: the
+30-day fallback)."""
+
+
 @pytest.fixture
 def shop(db: Session, org: OrgHandle) -> MomentIndicators:
     load_shop(db, org.id)
-    return analytics.moment_indicators(db, org.id, AnalyticsQuery(service="shop"))
+    return analytics.moment_indicators(db, org.id, AnalyticsQuery(service="shop"), now=NEXT_DAY)
 
 
-def test_funnel_counts_reach_progress_and_drop_off_per_moment(shop: MomentIndicators) -> None:
-    got = {s.moment: (s.reached, s.customers, s.entries, s.progressed, s.drop_off, s.current) for s in shop.funnel}
+def test_funnel_counts_reach_progress_and_outcomes_per_moment(shop: MomentIndicators) -> None:
+    got = {s.moment: (s.reached, s.customers, s.entries, s.progressed, s.current) for s in shop.funnel}
     assert shop.moments == [s.moment for s in shop.funnel]
     assert got == {
-        "awareness": (3, 3, 3, 3, 0, 0),        # alice, bob, carol all moved on
-        "first_contact": (3, 3, 3, 2, 1, 1),    # dave stays
-        "consideration": (3, 3, 3, 1, 2, 2),    # only alice buys; carol skipped first contact
-        "purchase": (1, 1, 1, 1, 0, 0),
-        "delivery": (1, 1, 1, 0, 1, 1),         # order_delivered does not re-enter delivery
-        "use": (0, 0, 0, 0, 0, 0), "support": (0, 0, 0, 0, 0, 0), "loyalty": (0, 0, 0, 0, 0, 0),
+        "awareness": (3, 3, 3, 3, 0),        # alice, bob, carol all moved on
+        "first_contact": (3, 3, 3, 2, 1),    # dave stays
+        "consideration": (3, 3, 3, 1, 2),    # only alice buys; carol skipped first contact
+        "purchase": (1, 1, 1, 1, 0),
+        "delivery": (1, 1, 1, 0, 1),         # order_delivered does not re-enter delivery
+        "use": (0, 0, 0, 0, 0), "support": (0, 0, 0, 0, 0), "loyalty": (0, 0, 0, 0, 0),
     }
+    split = {s.moment: (s.moved_on, s.still_here, s.dropped) for s in shop.funnel}
+    assert split == {  # a day after: the ones standing in a moment are in progress, none dropped
+        "awareness": (3, 0, 0), "first_contact": (2, 1, 0), "consideration": (1, 2, 0), "purchase": (1, 0, 0),
+        "delivery": (0, 1, 0), "use": (0, 0, 0), "support": (0, 0, 0), "loyalty": (0, 0, 0)}
+    assert [s.drop_off for s in shop.funnel] == [0] * 8
     conversion = {s.moment: s.conversion for s in shop.funnel}
     assert conversion["awareness"] == 1.0
     assert conversion["first_contact"] == pytest.approx(2 / 3)
     assert conversion["consideration"] == pytest.approx(1 / 3)
     assert conversion["use"] is None
-    assert shop.funnel[2].drop_off_rate == pytest.approx(2 / 3)
+    assert shop.funnel[2].drop_off_rate == 0
+
+
+def test_open_stays_past_the_usual_time_count_as_dropped(db: Session, org: OrgHandle) -> None:
+    load_shop(db, org.id)
+    funnel = analytics.funnel(db, org.id, AnalyticsQuery(service="shop"), now=T0 + timedelta(days=31))
+    assert [(s.moved_on, s.still_here, s.dropped) for s in funnel][:5] == [
+        (3, 0, 0), (2, 0, 1), (1, 0, 2), (1, 0, 0), (0, 0, 1)]
+    assert funnel[2].drop_off_rate == pytest.approx(2 / 3)
+    assert all(s.usual_from == "fallback" and s.usual_s == 30 * 86_400 for s in funnel)
 
 
 def test_time_in_moment_uses_closed_stays_with_median_and_linear_p90(shop: MomentIndicators) -> None:

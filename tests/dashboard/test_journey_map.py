@@ -39,13 +39,14 @@ def test_cells_match_analytics_and_each_drill_down_lists_what_its_cell_counts(db
     assert [c.moment.key for c in m.columns][:4] == ["awareness", "first_contact", "consideration", "purchase"]
     for col in m.columns:
         f = funnel[col.moment.key]
-        assert (col.reached.value, col.progressed.value, col.dropped.value) == (f.reached, f.progressed, f.drop_off)
-        for figure in (col.now, col.reached, col.progressed, col.dropped):
+        assert (col.reached.value, col.moved_on.value, col.still_here.value, col.dropped.value) == (
+            f.reached, f.moved_on, f.still_here, f.dropped)
+        for figure in (col.now, col.reached, col.moved_on, col.still_here, col.dropped):
             assert figure.drill is not None
             listed = drill(db, shop.id, "shop", MapFilters(), col.moment.key, figure.drill)
             assert listed.total == figure.value == len(listed.rows), (col.moment.key, figure.drill)
     awareness = m.columns[0]
-    assert awareness.reached.value == 3 and awareness.progressed.value == 2 and awareness.now.value == 1
+    assert awareness.reached.value == 3 and awareness.moved_on.value == 2 and awareness.now.value == 1
     names = {r.customer for r in drill(db, shop.id, "shop", MapFilters(), "awareness", "dropped").rows}
     assert names == {"eva"}
     delivery = next(c for c in m.columns if c.moment.key == "delivery")

@@ -20,7 +20,7 @@ from tests.conftest import LiveServer, OrgHandle
 from tests.web.test_pages import sign_in
 
 pytestmark = [pytest.mark.browser]
-CHARTS = ("chart-funnel", "chart-conversion", "chart-time", "chart-contacts", "chart-channels")
+CHARTS = ("chart-funnel", "chart-outcome", "chart-time", "chart-contacts", "chart-channels")
 TITLES = {"es": ("Informe de indicadores", "Embudo a lo largo de los momentos", "Tiempo en el momento"),
           "en": ("Indicators report", "Funnel across moments", "Time in moment")}
 

@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from momentos.analytics.log import ACTIVITY, CASE_KEY, EVENT_ID, TIMESTAMP
+from momentos.analytics.outcomes import ENTERED_METRIC
 
 DIGEST_SCHEMA: dict[str, Any] = {
     CASE_KEY: pl.Int64, "service_id": pl.Int64, "customer_id": pl.Int64,
@@ -142,9 +143,12 @@ def _explode(frame: pl.DataFrame, names: str, times: str) -> pl.DataFrame:
 
 
 def _positioned(stays: pl.DataFrame, positions: Mapping[int, Mapping[str, int]], shared: bool = False) -> pl.DataFrame:
-    """Each stay with its moment's position in the model (null when the model does not have it)."""
-    table = pl.DataFrame([(s, m, p) for s, moments in positions.items() for m, p in moments.items()],
-                         schema={"pos_service": pl.Int64, "step": pl.String, "pos": pl.Int64}, orient="row")
+    """Each stay with its moment's position in the model (null when the model does not have it) and the model's
+    last position."""
+    table = pl.DataFrame([(s, m, p, max(moments.values())) for s, moments in positions.items()
+                          for m, p in moments.items()],
+                         schema={"pos_service": pl.Int64, "step": pl.String, "pos": pl.Int64, "last_pos": pl.Int64},
+                         orient="row")
     key = pl.lit(-1, dtype=pl.Int64) if shared else pl.col("service_id")
     return (stays.with_columns(key.alias("pos_service"))
             .join(table, on=["pos_service", "step"], how="left", maintain_order="left").drop("pos_service"))
@@ -202,27 +206,39 @@ def _ends(walked: pl.DataFrame) -> pl.DataFrame:
 
 
 def _moment_tables(stays: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Funnel and time-in-moment counters (indicators.funnel, indicators.time_in_moment) per stay, summed."""
+    """Funnel and time-in-moment counters (indicators.funnel, indicators.time_in_moment) per stay, summed.
+
+    The outcome split (outcomes.py) keeps ``moved_on`` as a counter and, for the processes standing in a moment,
+    their entry times (metric ``e`` of the durations tables): whether they are still within the usual time depends
+    on the time of the read, so answers.funnel counts them then."""
     timed = (stays.with_columns((pl.col("ts").shift(-1).over("cid") - pl.col("ts")).alias("duration_us"))
              .filter(pl.col("pos").is_not_null()))
     marked = timed.with_columns(
         pl.col("pos").cum_max(reverse=True).shift(-1).over("cid").alias("later_max"),
         (pl.int_range(pl.len()).over("cid") == pl.len().over("cid") - 1).alias("is_last"))
+    moved = pl.when(pl.col("pos") == pl.col("last_pos")).then(~pl.col("is_last")).otherwise(
+        (pl.col("later_max") > pl.col("pos")).fill_null(False))
     per_case = marked.group_by("cid", "step").agg(
         pl.col("lens").first(), pl.col("w").first(), pl.col("scopes").first(), pl.col("customer_id").first(),
         (pl.col("later_max") > pl.col("pos")).fill_null(False).any().alias("progressed"),
         pl.col("is_last").any().alias("current"), pl.len().alias("entries"),
-        pl.col("duration_us").count().alias("closed"), pl.col("duration_us").sum().alias("total_us"))
+        pl.col("duration_us").count().alias("closed"), pl.col("duration_us").sum().alias("total_us"),
+        moved.last().alias("moved_on"), pl.col("ts").last().alias("entered_us"))
     w = pl.col("w")
     moments = _by_scope(per_case.rename({"step": "moment"}), ["moment"], {
         "reached": w.sum(), "progressed": (w * pl.col("progressed").cast(pl.Int64)).sum(),
         "current": (w * pl.col("current").cast(pl.Int64)).sum(), "entries": (w * pl.col("entries")).sum(),
-        "closed": (w * pl.col("closed")).sum(), "total_us": (w * pl.col("total_us")).sum()})
+        "closed": (w * pl.col("closed")).sum(), "total_us": (w * pl.col("total_us")).sum(),
+        "moved_on": (w * pl.col("moved_on").cast(pl.Int64)).sum()})
     customers = _by_scope(per_case.rename({"step": "moment"}), ["moment", "customer_id"], {"n": w.sum()})
     closed = (timed.filter(pl.col("duration_us").is_not_null())
               .select("w", "scopes", "lens", pl.lit("t").alias("metric"), pl.col("step").alias("source"),
                       pl.lit("").alias("target"), "duration_us", bucket(pl.col("duration_us")).alias("bucket")))
-    return (moments, customers, *_duration_tables(closed))
+    entered = (per_case.filter(pl.col("current"))
+               .select("w", "scopes", "lens", pl.lit(ENTERED_METRIC).alias("metric"), pl.col("step").alias("source"),
+                       pl.lit("").alias("target"), pl.col("entered_us").alias("duration_us"),
+                       bucket(pl.col("entered_us")).alias("bucket")))
+    return (moments, customers, *_duration_tables(pl.concat([closed, entered])))
 
 
 def _contact_tables(frame: pl.DataFrame, stays: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -18,12 +18,13 @@ import math
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import polars as pl
 from pydantic import TypeAdapter
 
-from momentos.analytics import indicators
+from momentos.analytics import aggregates, indicators, outcomes
 from momentos.analytics.aggregates import VARIANT_SEP, Delta
 from momentos.analytics.schemas import (
     ChannelMix,
@@ -151,24 +152,51 @@ class _MomentRow:
     closed: int
     total_us: int
     customers: int
+    moved_on: int
+
+
+_NO_ROW = _MomentRow(0, 0, 0, 0, 0, 0, 0, 0)
 
 
 def _moment_rows(agg: Aggregates, at: Lens) -> dict[str, _MomentRow]:
     rows = agg.rows(at, "analytics_moments", ("moment",),
-                    ("reached", "entries", "progressed", "current", "closed", "total_us", "customers"))
+                    ("reached", "entries", "progressed", "current", "closed", "total_us", "customers", "moved_on"))
     return {str(r[0]): _MomentRow(*(int(v) for v in r[1:])) for r in rows}
 
 
-def funnel(agg: Aggregates, at: Lens, moments: Sequence[str]) -> list[FunnelStep]:
+def funnel(agg: Aggregates, at: Lens, moments: Sequence[str], now: datetime) -> list[FunnelStep]:
+    """Like indicators.funnel: the stored counters, and the processes still within the usual time counted now."""
     rows = _moment_rows(agg, at)
+    times = {t.moment: t for t in time_in_moment(agg, at, moments)}
     out = []
-    for m in moments:
-        r = rows.get(m, _MomentRow(0, 0, 0, 0, 0, 0, 0))
-        out.append(FunnelStep(moment=m, reached=r.reached, customers=r.customers, entries=r.entries,
-                              progressed=r.progressed, conversion=_ratio(r.progressed, r.reached),
-                              drop_off=r.reached - r.progressed,
-                              drop_off_rate=_ratio(r.reached - r.progressed, r.reached), current=r.current))
+    for i, m in enumerate(moments):
+        r = rows.get(m, _NO_ROW)
+        still = 0
+        if r.current:
+            still = _entered_since(agg, at, m, outcomes.since_us(now, outcomes.usual_time(times[m])[0]))
+        out.append(outcomes.step(m, reached=r.reached, customers=r.customers, entries=r.entries,
+                                 progressed=r.progressed, current=r.current, moved_on=r.moved_on, still_here=still,
+                                 times=times[m], renewal=i == len(moments) - 1))
     return out
+
+
+def _entered_since(agg: Aggregates, at: Lens, moment: str, since: int) -> int:
+    """Processes standing in the moment that entered it at or after ``since`` (epoch µs), pending fold included."""
+    (lowest,) = pl.select(aggregates.bucket(pl.lit(since, dtype=pl.Int64))).row(0)
+    sql = _sql(agg, "SELECT coalesce(sum(n), 0) FROM analytics_durations WHERE org_id = ? AND scope = ? AND lens = ? "
+                    "AND metric = ? AND source = ? AND target = '' AND bucket >= ? AND duration_us >= ?")
+    (stored,) = agg.bulk.query(sql, [agg.org_id, at.scope, at.lens, outcomes.ENTERED_METRIC, moment, lowest, since])[0]
+    count = int(stored)
+    if agg.pending is not None:
+        frame = agg.pending.durations.filter(
+            pl.col("scope") == at.scope, pl.col("lens") == at.lens, pl.col("metric") == outcomes.ENTERED_METRIC,
+            pl.col("source") == moment, pl.col("duration_us") >= since)
+        count += int(frame["n"].sum())
+    return count
+
+
+def _sql(agg: Aggregates, sql: str) -> str:
+    return sql.replace("?", "%s") if agg.bulk.postgres else sql
 
 
 def time_in_moment(agg: Aggregates, at: Lens, moments: Sequence[str]) -> list[TimeInMoment]:
@@ -177,7 +205,7 @@ def time_in_moment(agg: Aggregates, at: Lens, moments: Sequence[str]) -> list[Ti
     medians, p90s = _quantiles(agg, at, "t", closed, 0.5, 0.9)
     out = []
     for m in moments:
-        r = rows.get(m, _MomentRow(0, 0, 0, 0, 0, 0, 0))
+        r = rows.get(m, _NO_ROW)
         timed = r.closed > 0
         out.append(TimeInMoment(moment=m, stays=r.entries, closed=r.closed, open=r.entries - r.closed,
                                 mean_s=r.total_us / 1_000_000 / r.closed if timed else None,

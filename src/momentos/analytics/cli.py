@@ -103,7 +103,7 @@ for _name, _fn, _help in (
         ("performance-dfg", "performance_dfg", "Directly-follows graph with mean and median seconds."),
         ("start-end", "start_end", "Start and end activities (or moments) with their case counts."),
         ("variants", "variants", "Path variants with count and share."),
-        ("funnel", "funnel", "Funnel across moments: reached, conversion, drop-off."),
+        ("funnel", "funnel", "Funnel across moments: reached, then moved on / still here / dropped."),
         ("time-in-moment", "time_in_moment", "Time in each moment: median, p90, mean (seconds)."),
         ("indicators", "moment_indicators", "All indicators per moment (funnel, time, channel mix, contacts)."),
 ):

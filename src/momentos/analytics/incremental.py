@@ -65,7 +65,8 @@ _TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "analytics_variants": (("scope", "lens", "digest"), ("n",), ("steps",)),
     "analytics_ends": (("scope", "lens", "side", "step"), ("n",), ()),
     "analytics_moments": (("scope", "lens", "moment"),
-                          ("reached", "entries", "progressed", "current", "closed", "total_us", "customers"), ()),
+                          ("reached", "entries", "progressed", "current", "closed", "total_us", "customers",
+                           "moved_on"), ()),
     "analytics_moment_customers": (("scope", "lens", "moment", "customer_id"), ("n",), ()),
     "analytics_channels": (("scope", "lens", "moment", "channel"), ("n",), ()),
     "analytics_moment_contacts": (("scope", "lens", "moment", "customer_id"), ("events", "inbound", "outbound"), ()),
@@ -391,7 +392,7 @@ def _with_customer_counts(bulk: BulkWriter, org_id: int, delta: Delta, fresh: bo
                .with_columns(((pl.col("before") + pl.col("n") > 0).cast(pl.Int64)
                               - (pl.col("before") > 0).cast(pl.Int64)).alias("customers"))
                .group_by("scope", "lens", "moment").agg(pl.col("customers").sum()))
-    counters = ["reached", "entries", "progressed", "current", "closed", "total_us"]
+    counters = ["reached", "entries", "progressed", "current", "closed", "total_us", "moved_on"]
     moments = (delta.moments.join(counted, on=["scope", "lens", "moment"], how="full", coalesce=True)
                .with_columns(pl.col(c).fill_null(0) for c in [*counters, "customers"])
                .filter(pl.any_horizontal(pl.col(c) != 0 for c in [*counters, "customers"])))

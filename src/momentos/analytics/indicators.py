@@ -7,9 +7,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 import polars as pl
 
+from momentos.analytics import outcomes
 from momentos.analytics.log import CASE_KEY, TIMESTAMP
 from momentos.analytics.schemas import ChannelMix, ChannelShare, ContactFigures, FunnelStep, TimeInMoment
 
@@ -24,26 +26,48 @@ def _in_model(stays: pl.DataFrame, moments: Sequence[str]) -> pl.DataFrame:
             .with_columns(pl.col("moment").replace_strict(positions, return_dtype=pl.Int64).alias("pos")))
 
 
-def funnel(stays: pl.DataFrame, moments: Sequence[str]) -> list[FunnelStep]:
+def funnel(stays: pl.DataFrame, moments: Sequence[str], now: datetime) -> list[FunnelStep]:
+    """Reach and outcome per moment (outcomes.py): moved on, still here within the usual time at ``now``, dropped."""
+    times = {t.moment: t for t in time_in_moment(stays, moments)}
+    per_case = outcome_cases(stays, moments, now, times)
+    per_moment = {row["moment"]: row for row in per_case.group_by("moment").agg(
+        pl.len().alias("reached"), pl.col("progressed").sum(), pl.col("current").sum(), pl.col("entries").sum(),
+        pl.col("moved_on").sum(), (pl.col("outcome") == "still_here").sum().alias("still_here"),
+    ).iter_rows(named=True)}
+    customers = _customers(_in_model(stays, moments))
+    out = []
+    for i, m in enumerate(moments):
+        row = per_moment.get(m, {"reached": 0, "progressed": 0, "current": 0, "entries": 0, "moved_on": 0,
+                                 "still_here": 0})
+        out.append(outcomes.step(m, reached=int(row["reached"]), customers=customers.get(m, 0),
+                                 entries=int(row["entries"]), progressed=int(row["progressed"]),
+                                 current=int(row["current"]), moved_on=int(row["moved_on"]),
+                                 still_here=int(row["still_here"]), times=times[m], renewal=i == len(moments) - 1))
+    return out
+
+
+def outcome_cases(stays: pl.DataFrame, moments: Sequence[str], now: datetime,
+                  times: Mapping[str, TimeInMoment] | None = None) -> pl.DataFrame:
+    """One row per (case, moment entered) with its ``outcome``: ``moved_on``, ``still_here`` or ``dropped``
+    (outcomes.py), read from the case's last entry into the moment; also ``progressed``, ``current``, ``entries``."""
+    if times is None:
+        times = {t.moment: t for t in time_in_moment(stays, moments)}
+    last = len(moments) - 1
     marked = _in_model(stays, moments).with_columns(
         pl.col("pos").cum_max(reverse=True).shift(-1).over(CASE_KEY).alias("later_max"),
         (pl.int_range(pl.len()).over(CASE_KEY) == pl.len().over(CASE_KEY) - 1).alias("is_last"))
-    per_case = marked.group_by(CASE_KEY, "moment").agg(
+    moved = pl.when(pl.col("pos") == last).then(~pl.col("is_last")).otherwise(
+        (pl.col("later_max") > pl.col("pos")).fill_null(False))
+    per_case = marked.group_by(CASE_KEY, "moment", maintain_order=True).agg(
         (pl.col("later_max") > pl.col("pos")).fill_null(False).any().alias("progressed"),
-        pl.col("is_last").any().alias("current"), pl.len().alias("entries"))
-    per_moment = {row["moment"]: row for row in per_case.group_by("moment").agg(
-        pl.len().alias("reached"), pl.col("progressed").sum(), pl.col("current").sum(),
-        pl.col("entries").sum()).iter_rows(named=True)}
-    customers = _customers(marked)
-    out = []
-    for m in moments:
-        row = per_moment.get(m, {"reached": 0, "progressed": 0, "current": 0, "entries": 0})
-        reached, progressed = int(row["reached"]), int(row["progressed"])
-        out.append(FunnelStep(moment=m, reached=reached, customers=customers.get(m, 0), entries=int(row["entries"]),
-                              progressed=progressed, conversion=_ratio(progressed, reached),
-                              drop_off=reached - progressed, drop_off_rate=_ratio(reached - progressed, reached),
-                              current=int(row["current"])))
-    return out
+        pl.col("is_last").any().alias("current"), pl.len().alias("entries"), moved.last().alias("moved_on"),
+        pl.col(TIMESTAMP).dt.epoch("us").last().alias("entered_us"))
+    since = {m: outcomes.since_us(now, outcomes.usual_time(times[m])[0]) for m in moments}
+    within = pl.col("entered_us") >= pl.col("moment").replace_strict(since, return_dtype=pl.Int64)
+    return per_case.with_columns(
+        pl.when(pl.col("moved_on")).then(pl.lit("moved_on"))
+        .when(pl.col("current") & within).then(pl.lit("still_here"))
+        .otherwise(pl.lit("dropped")).alias("outcome"))
 
 
 def _customers(stays: pl.DataFrame) -> dict[str, int]:

@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict
 
 By = Literal["activity", "moment"]
 MomentView = Literal["model", "canonical"]
+UsualFrom = Literal["p90", "fallback"]
+"""Where a moment's usual time comes from: the 90th percentile of its left stays, or the fallback."""
 
 
 class AnalyticsQuery(BaseModel):
@@ -56,10 +58,20 @@ class VariantRead(BaseModel):
 class FunnelStep(BaseModel):
     """One moment of the funnel. Counts are processes unless named otherwise.
 
-    ``reached``: processes that entered the moment; ``progressed``: of those, the ones that later entered a moment
-    further along the model (the next one or beyond); ``conversion`` = progressed / reached; ``drop_off`` = reached
-    − progressed (of which ``current`` still stand in the moment); ``customers``: distinct customers that entered
-    it; ``entries``: stays (a process may enter a moment more than once).
+    ``reached``: processes that entered the moment. Each of them has exactly one outcome, read from its last entry
+    into the moment, so ``moved_on + still_here + dropped == reached``:
+
+    - ``moved_on``: went on to a moment further along the model after it. In the model's last moment (``renewal``
+      true) moving on is renewing: any later entry (a new cycle), not a drop-off.
+    - ``still_here``: still stands in the moment and has been in it no longer than the moment's usual time
+      (``usual_s``, see analytics/outcomes.py): in progress, not lost.
+    - ``dropped``: still stands in the moment beyond its usual time, or left it without moving on (went back).
+
+    ``progressed``: processes that at some point entered a moment further along after it (the old conversion basis,
+    0 in the last moment); ``conversion`` = progressed / reached. ``drop_off`` = ``dropped`` and ``drop_off_rate``
+    = dropped / reached (before the split they counted every process not moved on, in-progress ones included).
+    ``current``: processes standing in the moment now (still here or dropped); ``customers``: distinct customers
+    that entered it; ``entries``: stays (a process may enter a moment more than once).
     """
 
     moment: str
@@ -71,6 +83,12 @@ class FunnelStep(BaseModel):
     drop_off: int
     drop_off_rate: float | None
     current: int
+    moved_on: int = 0
+    still_here: int = 0
+    dropped: int = 0
+    usual_s: float | None = None
+    usual_from: UsualFrom = "fallback"
+    renewal: bool = False
 
 
 class TimeInMoment(BaseModel):

@@ -11,6 +11,7 @@ new: folding would cost more) take the full path: load the log (log.py) and comp
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import polars as pl
 from sqlalchemy.orm import Session
@@ -32,6 +33,7 @@ from momentos.catalog import contact_levels as cl
 from momentos.catalog import service as catalog
 from momentos.catalog.presets import CANONICAL_KEYS, DEFAULT_MODEL
 from momentos.dialect import BulkWriter
+from momentos.kit.clock import ensure_utc, utcnow
 from momentos.models import Service
 
 
@@ -138,13 +140,23 @@ def _stays(session: Session, org_id: int, q: AnalyticsQuery,
     return log, views.moment_steps(log, space.mapping), space
 
 
-def funnel(session: Session, org_id: int, q: AnalyticsQuery, *, full: bool = False) -> list[FunnelStep]:
+def reference_time(q: AnalyticsQuery, now: datetime | None = None) -> datetime:
+    """The instant outcomes are read at (whether a process is still within a moment's usual time): now, or the end
+    of the period when it ended before."""
+    now = now or utcnow()
+    return min(now, ensure_utc(q.end)) if q.end is not None else now
+
+
+def funnel(session: Session, org_id: int, q: AnalyticsQuery, *, full: bool = False,
+           now: datetime | None = None) -> list[FunnelStep]:
+    """Reach and outcome per moment: moved on, still here, dropped (analytics/outcomes.py) at ``now``."""
+    at_time = reference_time(q, now)
     if (agg := aggregated(session, org_id, q, full)) is not None:
         at, space = _lens(session, org_id, q.model_copy(update={"by": "moment"}))
         assert space is not None
-        return answers.funnel(agg, at, space.moments)
+        return answers.funnel(agg, at, space.moments, at_time)
     _, stays, space = _stays(session, org_id, q, stays_only=True)
-    return indicators.funnel(stays, space.moments)
+    return indicators.funnel(stays, space.moments, at_time)
 
 
 def time_in_moment(session: Session, org_id: int, q: AnalyticsQuery, *, full: bool = False) -> list[TimeInMoment]:
@@ -167,15 +179,17 @@ def budgets(session: Session, org_id: int, space: MomentSpace) -> dict[str, int]
             for m in model.keys}
 
 
-def moment_indicators(session: Session, org_id: int, q: AnalyticsQuery, *, full: bool = False) -> MomentIndicators:
+def moment_indicators(session: Session, org_id: int, q: AnalyticsQuery, *, full: bool = False,
+                      now: datetime | None = None) -> MomentIndicators:
     """Funnel, time in moment, channel mix and contacts per moment (from the aggregates when unfiltered)."""
+    at_time = reference_time(q, now)
     if (agg := aggregated(session, org_id, q, full)) is not None:
         at, agg_space = _lens(session, org_id, q.model_copy(update={"by": "moment"}))
         assert agg_space is not None
         moments = agg_space.moments
         return MomentIndicators(
             service=agg_space.service.key if agg_space.service else q.service, model=agg_space.model,
-            moments=moments, funnel=answers.funnel(agg, at, moments),
+            moments=moments, funnel=answers.funnel(agg, at, moments, at_time),
             time_in_moment=answers.time_in_moment(agg, at, moments),
             channel_mix=answers.channel_mix(agg, at, moments),
             contacts=answers.contacts(agg, at, moments, budgets(session, org_id, agg_space)))
@@ -183,6 +197,7 @@ def moment_indicators(session: Session, org_id: int, q: AnalyticsQuery, *, full:
     events = indicators.events_in_moments(log, stays, space.moments)
     return MomentIndicators(
         service=space.service.key if space.service else q.service, model=space.model, moments=space.moments,
-        funnel=indicators.funnel(stays, space.moments), time_in_moment=indicators.time_in_moment(stays, space.moments),
+        funnel=indicators.funnel(stays, space.moments, at_time),
+        time_in_moment=indicators.time_in_moment(stays, space.moments),
         channel_mix=indicators.channel_mix(events, space.moments),
         contacts=indicators.contacts(events, stays, space.moments, budgets(session, org_id, space)))

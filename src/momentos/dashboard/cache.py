@@ -12,15 +12,23 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from momentos.kit.clock import utcnow
 from momentos.models import ErasedIdentity, Event, Organization
 
 T = TypeVar("T")
 DataVersion = tuple[str, int, int]
+
+
+def read_instant() -> datetime:
+    """The instant moment outcomes are read at (analytics/outcomes.py), to the minute: whether a process is still
+    within a moment's usual time changes with time as well as with data, so it is part of their cache keys."""
+    return utcnow().replace(second=0, microsecond=0)
 
 
 def segment_version(session: Session, org_id: int, segment: str | None) -> Hashable:

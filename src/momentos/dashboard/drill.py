@@ -1,7 +1,9 @@
 """Drill-down: the processes (and their customers) behind one cell of the journey map.
 
-Kinds: ``current`` (standing in the moment now), ``reached`` (entered it in the period), ``progressed`` (of those,
-later entered a moment further along), ``dropped`` (reached and did not progress), ``over_budget`` (customers with
+Kinds: ``current`` (standing in the moment now), ``reached`` (entered it in the period), and of those the three
+outcomes of analytics/outcomes.py: ``progressed`` (moved on: later entered a moment further along, or renewed from
+the last moment), ``still_here`` (in it within its usual time), ``dropped`` (in it beyond the usual time, or left
+it without moving on); ``over_budget`` (customers with
 more company-started contacts in the moment than its budget), ``broken_promises`` (a promise of the moment not
 kept, as ``promises.indicators`` counts it). The sets are read from the same stays and events the
 analytics indicators count, so a cell's number and its drill-down agree; a segment filter keeps only its members'
@@ -21,14 +23,14 @@ from momentos.analytics import indicators, views
 from momentos.analytics import service as analytics
 from momentos.analytics.log import CASE_KEY, LogFilter, load_log
 from momentos.catalog import service as catalog
-from momentos.dashboard.cache import ViewCache, cached, segment_version
+from momentos.dashboard.cache import ViewCache, cached, read_instant, segment_version
 from momentos.dashboard.filters import MapFilters
 from momentos.dashboard.journey_map import segment_members
 from momentos.errors import NotFound
 from momentos.models import Customer, Process, Service
 from momentos.promises import service as promises
 
-KINDS = ("current", "reached", "progressed", "dropped", "over_budget", "broken_promises")
+KINDS = ("current", "reached", "progressed", "still_here", "dropped", "over_budget", "broken_promises")
 LIMIT = 200
 
 
@@ -59,17 +61,13 @@ def _stays(session: Session, org_id: int, service: Service, filters: MapFilters,
     return log, views.moment_steps(log, space.mapping), space.moments
 
 
-def _funnel_cases(stays: pl.DataFrame, moments: list[str], moment: str, kind: str) -> list[int]:
-    positions = {m: i for i, m in enumerate(moments)}
-    marked = (stays.filter(pl.col("moment").is_in(moments))
-              .with_columns(pl.col("moment").replace_strict(positions, return_dtype=pl.Int64).alias("pos"))
-              .with_columns(pl.col("pos").cum_max(reverse=True).shift(-1).over(CASE_KEY).alias("later_max")))
-    per_case = (marked.filter(pl.col("moment") == moment).group_by(CASE_KEY)
-                .agg((pl.col("later_max") > pl.col("pos")).fill_null(False).any().alias("progressed")))
-    if kind == "progressed":
-        per_case = per_case.filter(pl.col("progressed"))
-    elif kind == "dropped":
-        per_case = per_case.filter(~pl.col("progressed"))
+_OUTCOMES = {"progressed": "moved_on", "still_here": "still_here", "dropped": "dropped"}
+
+
+def _funnel_cases(stays: pl.DataFrame, moments: list[str], moment: str, kind: str, now: datetime) -> list[int]:
+    per_case = indicators.outcome_cases(stays, moments, now).filter(pl.col("moment") == moment)
+    if kind in _OUTCOMES:
+        per_case = per_case.filter(pl.col("outcome") == _OUTCOMES[kind])
     return [int(k) for k in per_case.get_column(CASE_KEY).to_list()]
 
 
@@ -108,13 +106,15 @@ def drill(session: Session, org_id: int, service_key: str, filters: MapFilters, 
     service = catalog.get_service(session, org_id, service_key)
     if kind not in KINDS:
         raise NotFound("Unknown drill-down.", code="drill_not_found")
+    now = read_instant()
     ids = cached(cache, session, org_id, ("drill", service.id, filters, moment, kind,
-                                          segment_version(session, org_id, filters.segment)),
-                 lambda: _ids(session, org_id, service, filters, moment, kind))
+                                          segment_version(session, org_id, filters.segment), now),
+                 lambda: _ids(session, org_id, service, filters, moment, kind, now))
     return Drill(service, moment, kind, len(ids), _rows(session, org_id, ids[:LIMIT]))
 
 
-def _ids(session: Session, org_id: int, service: Service, filters: MapFilters, moment: str, kind: str) -> list[int]:
+def _ids(session: Session, org_id: int, service: Service, filters: MapFilters, moment: str, kind: str,
+         now: datetime) -> list[int]:
     if kind == "current":
         ids = _current_ids(session, org_id, service, filters, moment)
     elif kind == "over_budget":
@@ -127,7 +127,7 @@ def _ids(session: Session, org_id: int, service: Service, filters: MapFilters, m
         _, stays, moments = _stays(session, org_id, service, filters, stays_only=True)
         if moment not in moments:
             raise NotFound("Unknown moment.", code="moment_not_found")
-        ids = _funnel_cases(stays, moments, moment, kind)
+        ids = _funnel_cases(stays, moments, moment, kind, analytics.reference_time(filters.query(service.key), now))
     return sorted(i for i in ids if i > 0)
 
 

@@ -17,7 +17,7 @@ from momentos.analytics import service as analytics
 from momentos.analytics.schemas import MomentIndicators
 from momentos.catalog import service as catalog
 from momentos.catalog.presets import BUILTIN_MODELS, DEFAULT_MODEL, JourneyModelDef, Moment
-from momentos.dashboard.cache import ViewCache, cached, segment_version
+from momentos.dashboard.cache import ViewCache, cached, read_instant, segment_version
 from momentos.dashboard.filters import MapFilters
 from momentos.kit.i18n import N_
 from momentos.models import Segment, Service, Touchpoint
@@ -49,9 +49,12 @@ class Column:
     now: Figure
     reached: Figure
     customers: int
-    progressed: Figure
+    moved_on: Figure
+    still_here: Figure
     dropped: Figure
-    conversion: float | None
+    renewal: bool
+    """The model's last moment: moving on from it is renewing (a new cycle), not a drop-off."""
+    usual_s: float | None
     median_s: float | None
     p90_s: float | None
     budget: int | None
@@ -185,8 +188,9 @@ def _columns(shown: JourneyModelDef, ind: MomentIndicators, tps: dict[str, list[
         columns.append(Column(
             moment=moment, position=position, intensity=intensity(moment.key), touchpoints=tps.get(moment.key, []),
             now=Figure(now.get(moment.key, 0), "current"), reached=Figure(f.reached, "reached"),
-            customers=f.customers, progressed=Figure(f.progressed, "progressed"),
-            dropped=Figure(f.drop_off, "dropped"), conversion=f.conversion, median_s=t.median_s, p90_s=t.p90_s,
+            customers=f.customers, moved_on=Figure(f.moved_on, "progressed"),
+            still_here=Figure(f.still_here, "still_here"), dropped=Figure(f.dropped, "dropped"),
+            renewal=f.renewal, usual_s=f.usual_s, median_s=t.median_s, p90_s=t.p90_s,
             budget=c.budget, outbound_per_customer=c.outbound_per_customer,
             inbound_per_customer=c.inbound_per_customer,
             over_budget=Figure(c.over_budget, "over_budget" if c.over_budget else None),
@@ -204,8 +208,9 @@ def journey_map(session: Session, org_id: int, service_key: str, filters: MapFil
     q = filters.query(service.key)
     members = segment_members(session, org_id, filters)
     version = segment_version(session, org_id, filters.segment)
-    ind = cached(cache, session, org_id, ("moment_indicators", q.model_dump_json(), version),
-                 lambda: analytics.moment_indicators(session, org_id, q))
+    now = read_instant()
+    ind = cached(cache, session, org_id, ("moment_indicators", q.model_dump_json(), version, now),
+                 lambda: analytics.moment_indicators(session, org_id, q, now=now))
     columns = _columns(shown, ind, _touchpoints(service, model, shown, touchpoints),
                        cached(cache, session, org_id, ("now_counts", service.id, shown.key, version),
                               lambda: _now_counts(session, org_id, service, model, shown, members)),

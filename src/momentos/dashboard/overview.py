@@ -1,4 +1,4 @@
-"""The organization's overview: each service with its contact level, its funnel (reach and conversion per
+"""The organization's overview: each service with its contact level, its funnel (reach and outcome per
 moment of its journey model) and its promise compliance, plus the active alerts and the top needs. Alert sources
 other than the outbox (broken promises, crisis early warning) are handed in by the caller (wired by ``bootstrap``)."""
 
@@ -17,7 +17,7 @@ from momentos.analytics.schemas import AnalyticsQuery, FunnelStep
 from momentos.catalog import service as catalog
 from momentos.catalog.contact_levels import LevelResult
 from momentos.catalog.presets import JourneyModelDef
-from momentos.dashboard.cache import ViewCache, cached
+from momentos.dashboard.cache import ViewCache, cached, read_instant
 from momentos.kit.clock import utcnow
 from momentos.kit.i18n import N_
 from momentos.listening.needs import service as needs
@@ -96,8 +96,9 @@ def summaries(session: Session, org_id: int, cache: ViewCache | None = None) -> 
     for s in catalog.list_services(session, org_id):
         model = catalog.get_journey_model(session, org_id, s.journey_model_key)
         q = AnalyticsQuery(service=s.key, by="moment")
-        steps = cached(cache, session, org_id, ("funnel", q.model_dump_json()),
-                       partial(analytics.funnel, session, org_id, q))
+        now = read_instant()
+        steps = cached(cache, session, org_id, ("funnel", q.model_dump_json(), now),
+                       partial(analytics.funnel, session, org_id, q, now=now))
         f = figures.get(s.id, processes.ServiceFigures())
         out.append(ServiceSummary(s, catalog.explain_level(s), model, f.processes, f.customers, steps,
                                   compliance.get(s.key)))

@@ -67,7 +67,8 @@ class AnalyticsPair(Base):
 
 
 class AnalyticsDuration(Base):
-    """Exact durations: the count of each distinct value, per pair (metric ``p``) or per moment (metric ``t``)."""
+    """Exact durations: the count of each distinct value, per pair (metric ``p``) or per moment (metric ``t``); metric
+    ``e`` holds, per moment, the entry times (epoch µs) of the stays still open (analytics/outcomes.py)."""
 
     __tablename__ = "analytics_durations"
     __table_args__ = _COMPACT
@@ -146,6 +147,9 @@ class AnalyticsMoment(Base):
     total_us: Mapped[int] = mapped_column(BigInteger)
     customers: Mapped[int] = mapped_column(BigInteger)
     """Distinct customers that entered the moment (rows of analytics_moment_customers, kept as a counter)."""
+    moved_on: Mapped[int] = mapped_column(BigInteger)
+    """Processes whose last entry into the moment was followed by a move further along (or, from the model's last
+    moment, by any move: a renewal); see analytics/outcomes.py."""
 
 
 class AnalyticsMomentCustomer(Base):

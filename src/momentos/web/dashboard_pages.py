@@ -1,4 +1,4 @@
-"""The organization's overview: services with contact level, reach and conversion per moment, and alerts."""
+"""The organization's overview: services, reach and outcome per moment (moved on / still here / dropped), and alerts."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Indicators page of one service (funnel, conversion, time in moment, contacts, channel mix) with filters.
+"""Indicators page of one service (funnel, outcomes per moment, time in moment, contacts, channel mix) with filters.
 
 The charts are built here once for the page and for the standalone HTML report (web/report.py). Unfiltered figures
 come from the incremental aggregates; a channel, period or segment filter takes the full path (analytics.service).
@@ -36,7 +36,7 @@ router = APIRouter()
 @dataclass(frozen=True)
 class IndicatorCharts:
     funnel: Markup
-    conversion: Markup
+    outcome: Markup
     time_in_moment: Markup
     contacts: Markup
     channels: Markup
@@ -63,15 +63,18 @@ def build_charts(ind: MomentIndicators, names: dict[str, str], lang: str) -> Ind
     cats = [names[m] for m in ind.moments]
     f = ind.funnel
     funnel = bar_chart(t(N_("Funnel across moments")), cats, [
-        Series(t(N_("Reached")), [s.reached for s in f]), Series(t(N_("Moved on")), [s.progressed for s in f]),
-        Series(t(N_("Still here")), [s.current for s in f])],
-        description=t(N_("Processes that reached each moment, moved on to a later one, or still stand in it.")),
+        Series(t(N_("Reached")), [s.reached for s in f]), Series(t(N_("Moved on")), [s.moved_on for s in f]),
+        Series(t(N_("Still here")), [s.still_here for s in f]), Series(t(N_("Dropped")), [s.dropped for s in f])],
+        description=t(N_("Processes that reached each moment: moved on to a later one (renewed, from the last "
+                         "moment), still in it within its usual time, or dropped (beyond it, or went back).")),
         fmt=number, chart_id="chart-funnel")
-    conversion = bar_chart(t(N_("Conversion and drop-off")), cats, [
-        Series(t(N_("Conversion")), [None if s.conversion is None else 100 * s.conversion for s in f]),
-        Series(t(N_("Drop-off")), [None if s.drop_off_rate is None else 100 * s.drop_off_rate for s in f])],
-        description=t(N_("Share of the processes that reached each moment and moved on, or did not.")),
-        fmt=percent, stacked=True, chart_id="chart-conversion")
+    outcome = bar_chart(t(N_("Outcome per moment")), cats, [
+        Series(t(N_("Moved on")), [_share(s.moved_on, s.reached) for s in f]),
+        Series(t(N_("Still here")), [_share(s.still_here, s.reached) for s in f]),
+        Series(t(N_("Dropped")), [_share(s.dropped, s.reached) for s in f])],
+        description=t(N_("Share of the processes that reached each moment and moved on, are still in it within "
+                         "its usual time, or dropped.")),
+        fmt=percent, stacked=True, chart_id="chart-outcome")
     tim = ind.time_in_moment
     times = bar_chart(t(N_("Time in moment")), cats, [
         Series(t(N_("Median")), [None if s.median_s is None else s.median_s / 3600 for s in tim]),
@@ -85,7 +88,7 @@ def build_charts(ind: MomentIndicators, names: dict[str, str], lang: str) -> Ind
         Series(t(N_("Outbound budget")), [None if s.budget is None else float(s.budget) for s in c])],
         description=t(N_("Customer-started and company-started contacts per customer, beside the budget.")),
         fmt=number, chart_id="chart-contacts")
-    return IndicatorCharts(funnel, conversion, times, contacts, _channel_chart(ind, cats, t, percent))
+    return IndicatorCharts(funnel, outcome, times, contacts, _channel_chart(ind, cats, t, percent))
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,10 @@ def build_process_map(session: Session, org_id: int, q: AnalyticsQuery, ind: Mom
 
     return ProcessMapView(moment_graph(edges, ind.moments, names, labels, duration, number),
                           variant_rows(top, names, labels, number, percent))
+
+
+def _share(part: int, whole: int) -> float | None:
+    return 100 * part / whole if whole else None
 
 
 def _channel_chart(ind: MomentIndicators, cats: list[str], t: Callable[[str], str], percent: Fmt) -> Markup:

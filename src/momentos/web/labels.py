@@ -92,7 +92,7 @@ LABELS: dict[str, dict[str, str]] = {
     "answer_people": {"none": N_("Nobody (self-service)"), "voice": N_("Staff by voice (phone, call centre)"),
                       "face_to_face": N_("Staff face to face")},
     "drill": {"current": N_("Here now"), "reached": N_("Reached"), "progressed": N_("Moved on"),
-              "dropped": N_("Did not move on"), "over_budget": N_("Over the contact budget"),
+              "still_here": N_("Still here"), "dropped": N_("Dropped"), "over_budget": N_("Over the contact budget"),
               "broken_promises": N_("Promises not kept")},
 }
 

@@ -26,7 +26,7 @@ from momentos.web.rendering import STATIC_DIR, build_environment
 def render_report(session: Session, org_id: int, q: AnalyticsQuery, lang: str, now: datetime | None = None) -> str:
     """The report as HTML text (``q``: service, channel, period and segment; moments are always shown)."""
     org = session.get_one(Organization, org_id)
-    ind = analytics.moment_indicators(session, org_id, q)
+    ind = analytics.moment_indicators(session, org_id, q, now=now)
     names = moment_names(session, org_id, ind, lang)
     model = catalog.get_journey_model(session, org_id, ind.model)
     service_name = ""
