@@ -61,6 +61,8 @@ PAGES: dict[tuple[str, str], str] = {
     ("POST", "/config/services/{key}/touchpoints"): "configure",
     ("POST", "/config/services/{key}/rules"): "configure",
     ("POST", "/config/services/{key}/contact"): "configure",
+    ("GET", "/config/contact-rules"): "read",
+    ("POST", "/config/contact-rules"): "configure",
     ("GET", "/config/services/{key}/promises"): "read",
     ("POST", "/config/services/{key}/promises"): "configure",
     ("GET", "/config/surveys"): "read",
