@@ -23,7 +23,7 @@ SENTENCE = {"en": "Messages for marketing by e-mail: at most 1 a day.",
 
 
 def _org_rules(live_server: LiveServer, org: OrgHandle) -> dict[str, object]:
-    return live_server.read(lambda s: stored_rules(s, org.id, "org"))
+    return dict(live_server.read(lambda s: stored_rules(s, org.id, "org")))
 
 
 @pytest.mark.browser
