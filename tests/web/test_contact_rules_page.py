@@ -18,8 +18,8 @@ from tests.web.seed import csrf_of
 pytestmark = [pytest.mark.live]
 PAGE = "/config/contact-rules"
 AT_LEAST_0 = {"en": "Enter a number of at least 0.", "es": "Escribe un número de al menos 0."}
-SENTENCE = {"en": "Messages for marketing by e-mail: at most 1 a day.",
-            "es": "Mensajes de marketing por correo electrónico: como máximo 1 al día."}
+SENTENCE = {"en": "Messages for Marketing by Email: at most 1 a day.",
+            "es": "Mensajes de Marketing por Correo electrónico: como máximo 1 al día."}
 
 
 def _org_rules(live_server: LiveServer, org: OrgHandle) -> dict[str, object]:

@@ -1,5 +1,6 @@
-"""The organization-wide contact rules (the ``org`` layer of ``policy.rules``), read as sentences and changed from
-the page: quiet hours, frequency caps (add, change, delete), disabled channels and the consent assumed per purpose.
+"""The organization-wide contact rules (the ``org`` layer of ``policy.rules``), read as sentences (naming channels
+and purposes by their labels) and changed from the page: quiet hours, frequency caps (add, change, delete),
+disabled channels and the consent assumed per purpose.
 
 Every change goes through ``policy.service.set_rules`` (as ``PUT /api/v1/contact-rules/organization``), audited with
 the viewer as actor. Managers change; analysts read (no forms); agents get 403.
@@ -23,7 +24,6 @@ from momentos.kit.clock import utcnow
 from momentos.kit.i18n import N_
 from momentos.policy import service as policy
 from momentos.policy.engine import CHANNELS, DEFAULT_CONSENT, DEFAULT_ORDER, PURPOSES
-from momentos.policy.messages import CHANNEL_NAMES, PURPOSE_NAMES
 from momentos.policy.schemas import RuleSet
 from momentos.web.access import Configurer, Reader
 from momentos.web.form_errors import GENERAL, MESSAGES, FieldError, field_errors
@@ -76,7 +76,6 @@ def _render(request: Request, viewer: Viewer, session: Session, pages: PagesDep,
     consent = stored.get("default_consent") or {}
     return pages.render(request, "config_contact_rules.html", {
         "rules": stored, "caps": caps_of(stored), "channels": CHANNELS, "purposes": PURPOSES,
-        "channel_names": CHANNEL_NAMES, "purpose_names": PURPOSE_NAMES,
         "order": stored.get("channel_order") or list(DEFAULT_ORDER),
         "disabled": set(stored.get("disabled_channels") or ()), "default_consent": DEFAULT_CONSENT,
         "consent": consent, "part": part, "form": form or {}, "errors": errors or {},
