@@ -29,10 +29,11 @@ from tests.web.seed import csrf_of, seed_journeys
 
 # The README's table ("Dashboard, users and roles"): what each role may do.
 MAY: dict[str, frozenset[str]] = {
-    "owner": frozenset({"customers", "read", "configure", "operate", "administer"}),  # keys, people, audit log
-    "manager": frozenset({"customers", "read", "configure", "operate"}),
+    # owner: also keys, people, audit log
+    "owner": frozenset({"customers", "record", "read", "configure", "operate", "administer"}),
+    "manager": frozenset({"customers", "record", "read", "configure", "operate"}),
     "analyst": frozenset({"customers", "read"}),  # read everything, change nothing
-    "agent": frozenset({"customers"}),  # customers and processes only
+    "agent": frozenset({"customers", "record"}),  # customers and processes only; records consents
 }
 ROLES = tuple(MAY)
 PUBLIC, SIGNED_IN = "public", "signed_in"
@@ -56,6 +57,7 @@ PAGES: dict[tuple[str, str], str] = {
     ("GET", "/customers"): "customers",
     ("GET", "/customers/{external_id:path}"): "customers",
     ("GET", "/customers/{external_id:path}/contact-decisions"): "customers",
+    ("POST", "/customers/{external_id:path}/consents"): "record",
     ("GET", "/config"): "read",
     ("GET", "/config/services/{key}"): "read",
     ("POST", "/config/services/{key}/assessment"): "configure",
@@ -70,6 +72,8 @@ PAGES: dict[tuple[str, str], str] = {
     ("POST", "/processes/{process_id}/status-link/revoke"): "customers",
     ("POST", "/processes/{process_id}/survey-link"): "customers",
     ("POST", "/processes/{process_id}/survey-link/revoke"): "customers",
+    ("GET", "/config/contact-rules"): "read",
+    ("POST", "/config/contact-rules"): "configure",
     ("GET", "/config/services/{key}/promises"): "read",
     ("POST", "/config/services/{key}/promises"): "configure",
     ("GET", "/config/surveys"): "read",

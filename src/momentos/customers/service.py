@@ -11,6 +11,7 @@ import polars as pl
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from momentos.audit.service import Actor, record
 from momentos.customers import consent
 from momentos.customers.erased import erased_ids, tombstone_rows
 from momentos.customers.schemas import PROTECTED_TRAITS, AliasIn, CustomerUpdate, GroupIn, IdentifyIn, IngestWarning
@@ -246,7 +247,10 @@ def consents_of(session: Session, customer_id: int) -> Sequence[Consent]:
                            .order_by(Consent.channel, Consent.purpose)).all()
 
 
-def update_customer(session: Session, org_id: int, external_id: str, data: CustomerUpdate) -> Customer:
+def update_customer(session: Session, org_id: int, external_id: str, data: CustomerUpdate, *,
+                    source: str = ADMIN_SOURCE, actor: Actor | None = None) -> Customer:
+    """Change a customer's own data; consent statements are recorded with ``source`` (and, given an ``actor``, in
+    the audit log: who recorded what the customer said)."""
     customer = get_customer(session, org_id, external_id)
     if data.preferred_channels is not None:
         customer.preferred_channels = list(dict.fromkeys(data.preferred_channels))
@@ -258,8 +262,13 @@ def update_customer(session: Session, org_id: int, external_id: str, data: Custo
         customer.timezone = data.timezone
     now = utcnow()
     if data.consents or data.do_not_contact is not None:
-        consent.record(session, customer, consent.merged(data.consents), do_not_contact=data.do_not_contact,
-                       source=ADMIN_SOURCE, message_id=None, occurred_at=now)
+        statements = consent.merged(data.consents)
+        consent.record(session, customer, statements, do_not_contact=data.do_not_contact, source=source,
+                       message_id=None, occurred_at=now)
+        if actor is not None:
+            record(session, org_id, actor, "customer.consent", f"customer:{external_id}", after={
+                "source": source, "do_not_contact": data.do_not_contact,
+                "consents": [f"{s.channel}/{s.purpose}={'granted' if s.granted else 'withdrawn'}" for s in statements]})
     customer.updated_at = now
     session.flush()
     return customer

@@ -21,6 +21,7 @@ from datetime import date, time
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 from momentos.promises.calendar import BusinessCalendar
 
@@ -62,6 +63,12 @@ class CalendarIn(BaseModel):
         return BusinessCalendar(self.timezone, hours, frozenset(self.holidays))
 
 
+def incomplete(code: str, message: str, field: str) -> PydanticCustomError:
+    """A rule that misses something: the error names the field to fill (``ctx.field``) so a form can show the
+    message beside it; the message stays the API's."""
+    return PydanticCustomError(code, message, {"field": field})
+
+
 class RuleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     type: Literal["time", "window", "score"] = "time"
@@ -85,19 +92,25 @@ class RuleIn(BaseModel):
     def _check(self) -> RuleIn:
         if self.type == "time":
             if self.stop_activity is None:
-                raise ValueError("a time rule needs a stop_activity")
+                raise incomplete("time_rule_needs_stop", "a time rule needs a stop_activity", "stop_activity")
             if (self.target_hours is None) == (self.due_property is None):
-                raise ValueError("a time rule needs either target_hours or due_property")
+                raise incomplete("time_rule_needs_target", "a time rule needs either target_hours or due_property",
+                                 "target_hours")
             if self.pause_activities and not self.resume_activities:
-                raise ValueError("pause_activities need resume_activities")
+                raise incomplete("pause_needs_resume", "pause_activities need resume_activities",
+                                 "resume_activities")
         elif self.type == "window":
-            if self.window_hours is None or not self.breach_activities:
-                raise ValueError("a window rule needs window_hours and breach_activities")
-        else:
-            if not self.failure_activities and (self.score_activity is None or self.score_property is None
-                                                or self.min_score is None):
-                raise ValueError("a score rule needs score_activity, score_property and min_score, "
-                                 "or failure_activities")
+            if self.window_hours is None:
+                raise incomplete("window_rule_needs_hours", "a window rule needs window_hours and "
+                                 "breach_activities", "window_hours")
+            if not self.breach_activities:
+                raise incomplete("window_rule_needs_breach", "a window rule needs window_hours and "
+                                 "breach_activities", "breach_activities")
+        elif not self.failure_activities:
+            for name in ("score_activity", "score_property", "min_score"):
+                if getattr(self, name) is None:
+                    raise incomplete(f"score_rule_needs_{name}", "a score rule needs score_activity, "
+                                     "score_property and min_score, or failure_activities", name)
         return self
 
     def compile(self) -> Rule:

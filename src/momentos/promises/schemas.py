@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from momentos.promises.rules import RuleIn
+from momentos.promises.rules import RuleIn, incomplete
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$")]
 Kind = Literal["quality", "functionality", "time", "payment", "exchange", "returns", "other"]
@@ -49,9 +49,11 @@ class PromiseCreate(BaseModel):
     @model_validator(mode="after")
     def _kind_fits_rule(self) -> PromiseCreate:
         if self.kind in WINDOW_KINDS and self.rule.type == "score":
-            raise ValueError(f"a {self.kind} promise is measured with a time or window rule")
+            raise incomplete("kind_needs_time_or_window", f"a {self.kind} promise is measured with a time or window "
+                             "rule", "kind")
         if self.kind in SCORE_KINDS and self.rule.type == "window":
-            raise ValueError(f"a {self.kind} promise is measured with a score or time rule")
+            raise incomplete("kind_needs_score_or_time", f"a {self.kind} promise is measured with a score or time "
+                             "rule", "kind")
         return self
 
 

@@ -2,7 +2,8 @@
 
 - ``owner`` and ``manager`` configure (services, touchpoints, contact rules) and operate (outbox replay);
 - ``analyst`` reads everything (overview, journey maps, customers, configuration and operations, read-only);
-- ``agent`` sees customers and processes only;
+- ``agent`` sees customers and processes only, and records what a customer says (consent: ``record``, like
+  owners and managers);
 - only an ``owner`` administers access: the organization's API keys and its people (``/settings``), and reads
   the audit log (``/settings/audit``).
 """
@@ -13,10 +14,11 @@ from typing import Literal
 
 Role = Literal["owner", "manager", "analyst", "agent"]
 ROLES: tuple[str, ...] = ("owner", "manager", "analyst", "agent")
-Permission = Literal["customers", "read", "configure", "operate", "administer"]
+Permission = Literal["customers", "record", "read", "configure", "operate", "administer"]
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "customers": frozenset(ROLES),
+    "record": frozenset({"owner", "manager", "agent"}),
     "read": frozenset({"owner", "manager", "analyst"}),
     "configure": frozenset({"owner", "manager"}),
     "operate": frozenset({"owner", "manager"}),

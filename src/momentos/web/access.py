@@ -38,6 +38,8 @@ def require(permission: Permission) -> Callable[[Viewer], Viewer]:
 
 AnyRole = Annotated[Viewer, Depends(require("customers"))]
 """Customers and processes: every role, agents included."""
+Recorder = Annotated[Viewer, Depends(require("record"))]
+"""Recording what a customer said (a consent granted or withdrawn): owner, manager, agent; analysts change nothing."""
 Reader = Annotated[Viewer, Depends(require("read"))]
 """Overview, journey maps, configuration and operations to read: owner, manager, analyst."""
 Configurer = Annotated[Viewer, Depends(require("configure"))]

@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session
 
 from momentos.auth.deps import DbSession
 from momentos.catalog import service as catalog
-from momentos.errors import BadRequest, MomentosError, NotFound
+from momentos.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from momentos.kit.clock import utcnow
 from momentos.models import Organization
 from momentos.promises import definitions, indicators, scoring
 from momentos.promises.schemas import PromiseCreate, ScoreResult
 from momentos.web.access import Configurer, Reader
+from momentos.web.form_errors import GENERAL, FieldError, field_errors
 from momentos.web.rendering import PagesDep, Viewer
 from momentos.web.session import csrf_ok
 
@@ -44,6 +45,10 @@ def draft_of(session: Session, org_id: int, service_key: str, form: dict[str, st
     rule: dict[str, Any] = {"type": form["rule_type"], "start_activity": form["start_activity"].strip()}
     if form["rule_type"] == "window":
         rule.update(window_hours=form["hours"] or None, breach_activities=_activities(form["breach_activities"]))
+    elif form["rule_type"] == "score":
+        rule.update(score_activity=form["score_activity"].strip() or None,
+                    score_property=form["score_property"].strip() or None, min_score=form["min_score"] or None,
+                    failure_activities=_activities(form["failure_activities"]), window_hours=form["hours"] or None)
     else:
         rule.update(type="time", stop_activity=form["stop_activity"].strip() or None,
                     target_hours=form["hours"] or None)
@@ -59,7 +64,7 @@ def draft_of(session: Session, org_id: int, service_key: str, form: dict[str, st
 
 def _render(request: Request, viewer: Viewer, session: Session, pages: PagesDep, key: str, *,
             score: ScoreResult | None = None, scored: str | None = None, form: dict[str, str] | None = None,
-            error: str | None = None, status: int = 200) -> Response:
+            errors: dict[str, FieldError] | None = None, status: int = 200) -> Response:
     service = catalog.get_service(session, viewer.org_id, key)
     model = catalog.get_journey_model(session, viewer.org_id, service.journey_model_key)
     rows = definitions.list_definitions(session, viewer.org_id, service.key)
@@ -67,7 +72,8 @@ def _render(request: Request, viewer: Viewer, session: Session, pages: PagesDep,
                                                               service_id=service.id)}
     return pages.render(request, "config_promises.html", {
         "service": service, "model": model, "promises": rows, "compliance": compliance, "kinds": KINDS,
-        "score": score, "scored": scored, "form": form or {}, "error": error}, viewer=viewer, status=status)
+        "score": score, "scored": scored, "form": form or {}, "errors": errors or {},
+        "general_error": (errors or {}).get(GENERAL)}, viewer=viewer, status=status)
 
 
 @router.get("/config/services/{key}/promises", name="config_promises")
@@ -86,7 +92,17 @@ def promises_page(key: str, request: Request, viewer: Reader, session: DbSession
 
 
 FIELDS = ("key", "moment", "kind", "text_es", "text_en", "recovery_es", "recovery_en", "rule_type",
-          "start_activity", "stop_activity", "hours", "breach_activities", "business_hours")
+          "start_activity", "stop_activity", "hours", "breach_activities", "business_hours", "score_activity",
+          "score_property", "min_score", "failure_activities")
+ERROR_FIELDS = {
+    "key": "key", "moment": "moment", "kind": "kind", "text.es": "text_es", "text.en": "text_en",
+    "recovery.es": "recovery_es", "recovery.en": "recovery_en", "rule": "rule_type",
+    "rule.start_activity": "start_activity", "rule.stop_activity": "stop_activity", "rule.target_hours": "hours",
+    "rule.due_property": "hours", "rule.window_hours": "hours", "rule.breach_activities": "breach_activities",
+    "rule.calendar": "business_hours", "rule.score_activity": "score_activity",
+    "rule.score_property": "score_property", "rule.min_score": "min_score",
+    "rule.failure_activities": "failure_activities"}
+"""Where the promise's validation errors (location in ``PromiseCreate``) are shown on the form."""
 
 
 @router.post("/config/services/{key}/promises", name="config_promise_define")
@@ -98,12 +114,16 @@ def define_promise(key: str, request: Request, viewer: Configurer, session: DbSe
                    recovery_en: Annotated[str, Form()] = "", rule_type: Annotated[str, Form()] = "time",
                    start_activity: Annotated[str, Form()] = "", stop_activity: Annotated[str, Form()] = "",
                    hours: Annotated[str, Form()] = "", breach_activities: Annotated[str, Form()] = "",
-                   business_hours: Annotated[str, Form()] = "") -> Response:
+                   business_hours: Annotated[str, Form()] = "", score_activity: Annotated[str, Form()] = "",
+                   score_property: Annotated[str, Form()] = "", min_score: Annotated[str, Form()] = "",
+                   failure_activities: Annotated[str, Form()] = "") -> Response:
     if not csrf_ok(request, csrf):
         raise BadRequest("The form expired.", code="csrf_failed")
     form = {k: v[:2000] for k, v in zip(FIELDS, (key_, moment, kind, text_es, text_en, recovery_es, recovery_en,
                                                  rule_type, start_activity, stop_activity, hours.strip(),
-                                                 breach_activities, business_hours), strict=True)}
+                                                 breach_activities, business_hours, score_activity,
+                                                 score_property, min_score.strip(), failure_activities),
+                                             strict=True)}
     service = catalog.get_service(session, viewer.org_id, key)
     try:
         draft = draft_of(session, viewer.org_id, service.key, form)
@@ -112,7 +132,7 @@ def define_promise(key: str, request: Request, viewer: Configurer, session: DbSe
             result = scoring.score_rule(session, viewer.org_id, service.id, draft.rule.compile(), start, end, end)
             return _render(request, viewer, session, pages, key, score=result, scored="", form=form)
         definitions.create(session, viewer.org_id, draft, actor=viewer.actor)
-    except (ValidationError, MomentosError) as exc:
-        error = "conflict" if getattr(exc, "status", 400) == 409 else "invalid"
-        return _render(request, viewer, session, pages, key, form=form, error=error, status=400)
+    except (ValidationError, ValidationFailed, Conflict) as exc:
+        return _render(request, viewer, session, pages, key, form=form, errors=field_errors(exc, ERROR_FIELDS),
+                       status=400)
     return RedirectResponse(f"/config/services/{key}/promises#promises", status_code=303)

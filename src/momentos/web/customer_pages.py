@@ -5,26 +5,32 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
-from urllib.parse import urlencode
+from typing import Annotated, Protocol
+from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from momentos.auth.deps import DbSession
 from momentos.catalog import service as catalog
 from momentos.catalog.presets import JourneyModelDef
 from momentos.customers import service as customers
+from momentos.customers.schemas import CustomerUpdate
 from momentos.dashboard import customer as customer_view
+from momentos.errors import BadRequest
 from momentos.events import service as events
 from momentos.kit.clock import utcnow
 from momentos.kit.i18n import N_
 from momentos.listening.surveys import service as surveys
 from momentos.models import Event, Process, Service
+from momentos.policy.engine import CHANNELS, PURPOSES
 from momentos.processes import service as processes
-from momentos.web.access import AnyRole
-from momentos.web.rendering import PagesDep
+from momentos.web.access import AnyRole, Recorder
+from momentos.web.form_errors import MESSAGES, FieldError, field_errors
+from momentos.web.rendering import PagesDep, Viewer
+from momentos.web.session import csrf_ok
 
 router = APIRouter()
 LINK_PROBLEMS: dict[str, str] = {
@@ -37,6 +43,10 @@ TIMELINE_SIZE = 100
 PROCESS_LIMIT = 50
 MAX_SEARCH = 100
 CONSENT_HISTORY_SIZE = 100
+CONSENT_SOURCES = ("phone", "in_person", "written")
+"""How the customer told staff, recorded as the statement's source (``consent_source`` labels)."""
+CONSENT_FIELDS = {"consents.0.channel": "channel", "consents.0.purpose": "purpose", "consents.0.granted": "granted",
+                  "consents": "channel"}
 
 
 class StayRow(Protocol):
@@ -136,6 +146,12 @@ def _process_views(session: Session, org_id: int, customer_id: int, known: Catal
 @router.get("/customers/{external_id:path}", name="customer")
 def customer_page(external_id: str, request: Request, viewer: AnyRole, session: DbSession,
                   pages: PagesDep, problem: str = "") -> Response:
+    return _customer(request, viewer, session, pages, external_id, problem=problem)
+
+
+def _customer(request: Request, viewer: Viewer, session: Session, pages: PagesDep, external_id: str, *,
+              form: dict[str, str] | None = None, errors: dict[str, FieldError] | None = None,
+              status: int = 200, problem: str = "") -> Response:
     customer = customers.get_customer(session, viewer.org_id, external_id)
     lang = pages.language(request)
     known = Catalog(session, viewer.org_id)
@@ -148,6 +164,8 @@ def customer_page(external_id: str, request: Request, viewer: AnyRole, session: 
         "customer": customer, "span": customers.activity_span(session, [customer.id]).get(customer.id),
         "consents": customers.consents_of(session, customer.id),
         "consent_history": customers.consent_history(session, customer.id, limit=CONSENT_HISTORY_SIZE),
+        "consent_channels": CHANNELS, "consent_purposes": PURPOSES, "consent_sources": CONSENT_SOURCES,
+        "consent_form": form or {}, "errors": errors or {},
         "processes": process_views, "timeline": timeline, "timeline_size": TIMELINE_SIZE,
         "decisions": customer_view.decisions(session, viewer.org_id, customer.id, lang),
         "promises": customer_view.promises_of(session, viewer.org_id, customer.id, lang),
@@ -155,4 +173,27 @@ def customer_page(external_id: str, request: Request, viewer: AnyRole, session: 
         "status_links": customer_view.status_links(session, [v.process.id for v in process_views]),
         "survey_links": customer_view.survey_links(session, [v.process.id for v in process_views], utcnow()),
         "surveys": surveys.list_surveys(session, viewer.org_id), "link_problem": LINK_PROBLEMS.get(problem),
-        "public_url": request.app.state.settings.public_url}, viewer=viewer)
+        "public_url": request.app.state.settings.public_url}, viewer=viewer, status=status)
+
+
+@router.post("/customers/{external_id:path}/consents", name="customer_consent")
+def record_consent(external_id: str, request: Request, viewer: Recorder, session: DbSession, pages: PagesDep,
+                   channel: Annotated[str, Form()] = "", purpose: Annotated[str, Form()] = "",
+                   granted: Annotated[str, Form()] = "", source: Annotated[str, Form()] = "",
+                   csrf: Annotated[str, Form()] = "") -> Response:
+    """Record what the customer told staff: consent granted or withdrawn for a purpose on a channel (``*``: all),
+    through the same service as ``PATCH /api/v1/customers/{id}``, audited with the viewer."""
+    if not csrf_ok(request, csrf):
+        raise BadRequest("The form expired.", code="csrf_failed")
+    form = {"channel": channel[:32], "purpose": purpose[:32], "granted": granted[:8], "source": source[:32]}
+    if form["source"] not in CONSENT_SOURCES:
+        return _customer(request, viewer, session, pages, external_id, form=form, status=400,
+                         errors={"source": FieldError(MESSAGES["literal_error"])})
+    try:
+        data = CustomerUpdate.model_validate({"consents": [
+            {"channel": form["channel"], "purpose": form["purpose"], "granted": form["granted"]}]})
+    except ValidationError as exc:
+        return _customer(request, viewer, session, pages, external_id, form=form, status=400,
+                         errors=field_errors(exc, CONSENT_FIELDS))
+    customers.update_customer(session, viewer.org_id, external_id, data, source=form["source"], actor=viewer.actor)
+    return RedirectResponse(f"/customers/{quote(external_id, safe='')}#consent-history", status_code=303)

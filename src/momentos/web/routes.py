@@ -13,6 +13,7 @@ from momentos.web import (
     audit_pages,
     catalog_pages,
     config_catalog,
+    config_contact_rules,
     config_messages,
     config_pages,
     config_promises,
@@ -56,8 +57,8 @@ def pages_router() -> APIRouter:
     router = APIRouter(dependencies=[Depends(mark_page)], include_in_schema=False)
     # decision_pages before customer_pages: /customers/{id}/contact-decisions before /customers/{id}
     for module in (login, dashboard_pages, alert_pages, map_pages, catalog_pages, indicator_pages, decision_pages,
-                   customer_pages, link_pages, config_pages, config_catalog, config_promises, config_messages,
-                   config_segments, listening_pages, ops_pages,
+                   customer_pages, link_pages, config_pages, config_catalog, config_contact_rules, config_promises,
+                   config_messages, config_segments, listening_pages, ops_pages,
                    settings_pages, audit_pages, status_page, survey_page):
         router.include_router(module.router)
     return router
