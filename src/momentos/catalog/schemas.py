@@ -1,15 +1,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from momentos.catalog.contact_levels import Assessment
+from momentos.catalog.contact_levels import Assessment, Intensity, Level
+from momentos.catalog.presets import CANONICAL_KEYS
+from momentos.kit.schema import one_of
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$")]
 ChannelName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]
 Activity = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+
+Initiator = Literal["customer", "company"]
+CanonicalMoment = Annotated[str, one_of(CANONICAL_KEYS)]
+"""One of the 8 contact moments (a journey model's moment maps to some of them; checked by the catalog)."""
+LevelName = Annotated[str, one_of(get_args(Level))]
 
 CHANNELS = ("web", "app", "email", "sms", "whatsapp", "phone", "store", "social", "chat", "webhook", "mail",
             "other")
@@ -20,7 +27,7 @@ class MomentRead(BaseModel):
     name_es: str
     name_en: str
     position: int
-    maps_to: list[str]
+    maps_to: list[CanonicalMoment]
 
 
 class JourneyModelRead(BaseModel):
@@ -36,7 +43,7 @@ class MomentIn(BaseModel):
     key: Key
     name_es: str = Field(min_length=1, max_length=200)
     name_en: str = Field(min_length=1, max_length=200)
-    maps_to: list[str] = Field(default_factory=list)
+    maps_to: list[CanonicalMoment] = Field(default_factory=list)
 
 
 class JourneyModelCreate(BaseModel):
@@ -56,7 +63,7 @@ class ServiceCreate(BaseModel):
     description_en: str = ""
     journey_model: Key = "contact-moments-8"
     assessment: Assessment
-    level_override: Literal["high", "medium", "low"] | None = None
+    level_override: Level | None = None
     override_reason: str | None = Field(default=None, max_length=2000)
 
 
@@ -74,7 +81,7 @@ class ServiceUpdate(BaseModel):
     description_es: str | None = None
     description_en: str | None = None
     assessment: Assessment | None = None
-    level_override: Literal["high", "medium", "low"] | None = None
+    level_override: Level | None = None
     override_reason: str | None = Field(default=None, max_length=2000)
     clear_override: bool = False
     journey_model: Key | None = None
@@ -85,12 +92,12 @@ class ServiceUpdate(BaseModel):
 
 
 class LevelExplanation(BaseModel):
-    assessed_level: str
+    assessed_level: LevelName
     score: int
     reasons: list[dict[str, str]]
-    override: str | None
+    override: LevelName | None
     override_reason: str | None
-    effective_level: str
+    effective_level: LevelName
 
 
 class ServiceRead(BaseModel):
@@ -100,7 +107,7 @@ class ServiceRead(BaseModel):
     description_es: str
     description_en: str
     journey_model: str
-    contact_level: str
+    contact_level: LevelName
     level: LevelExplanation
     assessment: Assessment
     contact_details: dict[str, str] = {}
@@ -112,8 +119,8 @@ class TouchpointCreate(BaseModel):
     moment: Key
     channel: ChannelName
     activities: list[Activity] = Field(min_length=1, max_length=100)
-    initiator: Literal["customer", "company"]
-    intensity: Literal["none", "on_request", "proactive"] | None = None
+    initiator: Initiator
+    intensity: Intensity | None = None
     contact_needed: bool = True
     name_es: str = ""
     name_en: str = ""
@@ -124,8 +131,8 @@ class TouchpointRead(BaseModel):
     moment: str
     channel: str
     activities: list[str]
-    initiator: str
-    intensity: str
+    initiator: Annotated[str, one_of(get_args(Initiator))]
+    intensity: Annotated[str, one_of(get_args(Intensity))]
     intensity_is_default: bool
     contact_needed: bool
     contact_budget: int

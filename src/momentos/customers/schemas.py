@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from momentos.catalog.schemas import ChannelName
+from momentos.kit.schema import one_of
 
 # Fields that identify or govern a customer: traits may never set them.
 PROTECTED_TRAITS = frozenset({
@@ -19,6 +20,8 @@ PROTECTED_TRAITS = frozenset({
 # which purpose (``*`` = every purpose). Kept equal to ``policy.engine.CHANNELS``/``PURPOSES`` (a test checks).
 ConsentChannel = Literal["email", "sms", "whatsapp", "webhook", "*"]
 ConsentPurpose = Literal["transactional", "status", "promise", "survey", "marketing", "*"]
+ConsentChannelName = Annotated[str, one_of(get_args(ConsentChannel))]
+ConsentPurposeName = Annotated[str, one_of(get_args(ConsentPurpose))]
 CategoryName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
@@ -77,8 +80,8 @@ class CustomerUpdate(BaseModel):
 
 
 class ConsentRead(BaseModel):
-    channel: str
-    purpose: str
+    channel: ConsentChannelName
+    purpose: ConsentPurposeName
     granted: bool
     updated_at: datetime
     source: str | None = None
@@ -86,8 +89,8 @@ class ConsentRead(BaseModel):
 
 
 class ConsentEventRead(BaseModel):
-    channel: str
-    purpose: str
+    channel: ConsentChannelName
+    purpose: ConsentPurposeName
     granted: bool
     source: str
     message_id: str | None

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from momentos.customers.schemas import AliasIn, GroupIn, IdentifyIn, IngestWarning
 from momentos.kit.clock import ensure_utc
+from momentos.kit.schema import one_of
 
 UTC_DT = Annotated[datetime, AfterValidator(ensure_utc)]
 Text255 = Annotated[str, StringConstraints(min_length=1, max_length=255)]
@@ -78,11 +79,11 @@ class IngestResult(BaseModel):
 
 class EventRead(BaseModel):
     message_id: str
-    type: str
+    type: Annotated[str, one_of(get_args(EventType))]
     activity: str
     channel: str
     moment: str | None
-    initiator: str
+    initiator: Annotated[str, one_of(get_args(Initiator))]
     service: str | None
     process_id: int | None
     source: str

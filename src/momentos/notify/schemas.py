@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from momentos.kit.params import BigInt
-from momentos.policy.schemas import Purpose, ReasonRead
+from momentos.policy.schemas import ChannelOut, OutcomeName, PriorityName, Purpose, PurposeName, ReasonRead
 
 
 class ContactRequest(BaseModel):
@@ -48,7 +48,7 @@ class AttemptRead(BaseModel):
     explains a permanent failure."""
 
     number: int
-    channel: str
+    channel: ChannelOut
     started_at: datetime
     ended_at: datetime
     outcome: str
@@ -62,8 +62,8 @@ class SwitchRead(BaseModel):
     ``channel_unavailable`` (the organization cannot deliver there) or ``channel_failed`` (a permanent failure)."""
 
     at: datetime
-    from_channel: str
-    to_channel: str | None
+    from_channel: ChannelOut
+    to_channel: ChannelOut | None
     reason: ReasonRead
 
 
@@ -72,13 +72,13 @@ class NotificationRead(BaseModel):
     customer_id: int
     process_id: int | None
     moment: str | None
-    purpose: str
-    priority: str
+    purpose: PurposeName
+    priority: PriorityName
     template: str
     dedup_key: str
     delivery_id: str
     status: str
-    channel: str | None
+    channel: ChannelOut | None
     attempts: int
     next_attempt_at: datetime
     last_error: str | None
@@ -95,8 +95,8 @@ class ContactDecisionBrief(BaseModel):
     hours or ``cap_reached``) or ``suppress``, with its reason codes (explained, translated, by
     ``GET /api/v1/customers/{id}/contact-decisions``)."""
 
-    outcome: str
-    channel: str | None
+    outcome: OutcomeName
+    channel: ChannelOut | None
     defer_until: datetime | None
     reasons: list[str]
 

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from momentos.kit.schema import one_of
 
 
 class OrganizationCreate(BaseModel):
@@ -54,7 +56,7 @@ class KeyRead(BaseModel):
 
     model_config = ConfigDict(from_attributes=True)
     id: int
-    kind: str
+    kind: Annotated[str, one_of(get_args(KeyKind))]
     name: str
     prefix: str
     created_at: datetime

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime, time
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from momentos.kit.schema import one_of
+from momentos.policy.engine import Outcome
+
 Purpose = Literal["transactional", "status", "promise", "survey", "marketing"]
 Channel = Literal["email", "sms", "whatsapp", "webhook"]
+Priority = Literal["normal", "transactional"]
+PurposeName = Annotated[str, one_of(get_args(Purpose))]
+ChannelOut = Annotated[str, one_of(get_args(Channel))]
+PriorityName = Annotated[str, one_of(get_args(Priority))]
+OutcomeName = Annotated[str, one_of(get_args(Outcome))]
 
 
 class QuietHours(BaseModel):
@@ -64,10 +72,10 @@ class DecisionRead(BaseModel):
     customer: str
     notification_id: int | None
     stage: str
-    purpose: str
-    priority: str
-    outcome: str
-    channel: str | None
+    purpose: PurposeName
+    priority: PriorityName
+    outcome: OutcomeName
+    channel: ChannelOut | None
     defer_until: datetime | None
     reasons: list[ReasonRead]
     decided_at: datetime

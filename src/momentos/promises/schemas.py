@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from momentos.kit.schema import one_of
 from momentos.promises.rules import RuleIn, incomplete
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$")]
@@ -62,7 +63,7 @@ class PromiseRead(BaseModel):
     key: str
     service: str
     moment: str
-    kind: str
+    kind: Annotated[str, one_of(get_args(Kind))]
     text: dict[str, str]
     recovery: dict[str, str]
     rule: dict[str, object]

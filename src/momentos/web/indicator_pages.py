@@ -27,7 +27,7 @@ from momentos.segments import service as segments
 from momentos.web.access import Reader
 from momentos.web.charts import Fmt, Series, bar_chart
 from momentos.web.labels import LABELS, message_id
-from momentos.web.process_map import MapLabels, moment_graph, variant_rows
+from momentos.web.process_map import MapLabels, ProcessMapData, moment_graph, variant_rows
 from momentos.web.rendering import PagesDep
 
 router = APIRouter()
@@ -101,6 +101,14 @@ def build_process_map(session: Session, org_id: int, q: AnalyticsQuery, ind: Mom
                       names: dict[str, str], lang: str) -> ProcessMapView:
     """The service's process map at the level of moments (the directly-follows graph with counts and median times,
     and its most common variants), for the indicators page and the report: same filters as the indicators."""
+    data = process_map_data(session, org_id, q, ind.moments, names, lang)
+    return ProcessMapView(moment_graph(data.edges, data.moments, data.names, data.labels, data.duration, data.number),
+                          variant_rows(data.variants, data.names, data.labels, data.number, data.percent))
+
+
+def process_map_data(session: Session, org_id: int, q: AnalyticsQuery, moments: list[str], names: dict[str, str],
+                     lang: str) -> ProcessMapData:
+    """What the process map shows (also drawn in the map's PDF), with the words and formats of ``lang``."""
     by_moment = q.model_copy(update={"by": "moment", "view": "model"})
     edges = analytics.performance_dfg(session, org_id, by_moment)
     top = analytics.variants(session, org_id, by_moment, limit=10)
@@ -125,8 +133,7 @@ def build_process_map(session: Session, org_id: int, q: AnalyticsQuery, ind: Mom
     def percent(value: float) -> str:
         return f"{i18n.format_number(round(value, 1), lang)} %"
 
-    return ProcessMapView(moment_graph(edges, ind.moments, names, labels, duration, number),
-                          variant_rows(top, names, labels, number, percent))
+    return ProcessMapData(edges, moments, names, top, labels, duration, number, percent)
 
 
 def _share(part: int, whole: int) -> float | None:

@@ -21,7 +21,9 @@ from momentos.kit import i18n
 from momentos.kit.clock import utcnow
 from momentos.segments import service as segments
 from momentos.web.access import Reader
+from momentos.web.indicator_pages import process_map_data
 from momentos.web.map_pdf import map_pdf
+from momentos.web.process_map import ProcessMapData
 from momentos.web.rendering import Pages, PagesDep, ViewCacheDep, Viewer
 from momentos.web.report import render_report
 from momentos.web.wiring import wiring_of
@@ -52,10 +54,20 @@ def map_pdf_download(key: str, request: Request, viewer: Reader, session: DbSess
     """The map page, as rendered for the browser, laid out as a PDF file (web/map_pdf.py)."""
     filters = MapFilters.parse(start, end, channel, view, segment)
     page = _render_map(key, request, viewer, session, pages, cache, filters)
-    pdf = map_pdf(bytes(page.body).decode("utf-8"))
+    process = _process_map(session, viewer, key, filters, pages.language(request))
+    pdf = map_pdf(bytes(page.body).decode("utf-8"), process)
     name = f"map-{key}-{_today(viewer)}.pdf"
     return Response(pdf, media_type="application/pdf", headers={
         **DOWNLOAD_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _process_map(session: Session, viewer: Viewer, key: str, filters: MapFilters, lang: str) -> ProcessMapData:
+    """The service's process map over its own journey model's moments, with the map's filters (as on the
+    indicators page and in the offline report)."""
+    service = catalog.get_service(session, viewer.org_id, key)
+    model = catalog.get_journey_model(session, viewer.org_id, service.journey_model_key)
+    names = {m.key: m.name(lang) for m in model.moments}
+    return process_map_data(session, viewer.org_id, filters.query(key), list(names), names, lang)
 
 
 def _render_map(key: str, request: Request, viewer: Viewer, session: Session, pages: Pages, cache: ViewCache,

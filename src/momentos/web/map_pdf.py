@@ -2,7 +2,8 @@
 
 The page is rendered once (templates/map.html); its heading, filters summary and table are read back from that HTML
 and laid out with reportlab, so the PDF shows the very texts and numbers of the page without a second formatting of
-them. A4 landscape; the header row repeats on every page.
+them. A4 landscape; the header row repeats on every page. The service's process map (the moments' directly-follows
+graph and its variants, web/process_map_pdf.py) follows on a page of its own.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from momentos.web.process_map import ProcessMapData
+from momentos.web.process_map_pdf import process_map_flowables
 
 MARGIN = 10 * mm
 ROW_HEAD_WIDTH = 34 * mm
@@ -61,13 +65,16 @@ def _text(element: etree._Element) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def render_pdf(sheet: MapSheet) -> bytes:
+def render_pdf(sheet: MapSheet, process: ProcessMapData | None = None) -> bytes:
+    """The sheet as a PDF; with ``process``, the process map and its variants follow on a page of their own."""
     out = io.BytesIO()
     page = landscape(A4)
     doc = SimpleDocTemplate(out, pagesize=page, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
                             bottomMargin=MARGIN, title=sheet.title, author="Momentos")
+    width, height = page[0] - 2 * MARGIN, page[1] - 2 * MARGIN
     doc.build([Paragraph(_markup(sheet.title), TITLE), *(Paragraph(_markup(line), LINE) for line in sheet.lines),
-               Spacer(1, 3 * mm), _table(sheet.rows, page[0] - 2 * MARGIN)])
+               Spacer(1, 3 * mm), _table(sheet.rows, width),
+               *(process_map_flowables(process, width, height) if process else [])])
     return out.getvalue()
 
 
@@ -100,6 +107,6 @@ def _markup(text: str) -> str:
     return escape(text).replace("\n", "<br/>")
 
 
-def map_pdf(page_html: str) -> bytes:
-    """The map page's HTML (as rendered for the browser) as an A4 landscape PDF."""
-    return render_pdf(read_map_page(page_html))
+def map_pdf(page_html: str, process: ProcessMapData | None = None) -> bytes:
+    """The map page's HTML (as rendered for the browser) as an A4 landscape PDF, then the service's process map."""
+    return render_pdf(read_map_page(page_html), process)

@@ -29,6 +29,9 @@ NODE_X = (WIDTH - NODE_W) / 2
 FORWARD = "#2563eb"
 BACKWARD = "#db2777"
 MAX_STROKE = 9.0
+NODE_FILL = "#eff6ff"
+NODE_STROKE = "#93c5fd"
+NODE_TEXT = "#1e3a8a"
 DEFAULT_SHOWN = 12
 
 
@@ -49,7 +52,22 @@ class MapLabels:
     no_moves: str
 
 
-def _short(label: str, limit: int = 30) -> str:
+@dataclass(frozen=True)
+class ProcessMapData:
+    """What a process map shows, with the translated words and the formatters of one language: the moment-level
+    moves (``edges``), the journey's ``moments`` in order, their names and the most common ``variants``."""
+
+    edges: Sequence[PerformanceEdge]
+    moments: Sequence[str]
+    names: Mapping[str, str]
+    variants: Sequence[VariantRead]
+    labels: MapLabels
+    duration: Callable[[float], str]
+    number: Callable[[int], str]
+    percent: Callable[[float], str]
+
+
+def short(label: str, limit: int = 30) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
@@ -63,20 +81,79 @@ def _marker(chart_id: str, name: str, colour: str) -> str:
             f'<path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>')
 
 
-def _arc_path(i: int, j: int, span_rank: int) -> tuple[str, float, float]:
-    """The SVG path of a move from row i to row j, and where its label goes."""
+@dataclass(frozen=True)
+class Arc:
+    """One move of the graph as drawn: a cubic curve from ``start`` to ``end`` (a straight line when both control
+    points lie on it), in SVG coordinates (y grows downwards), with where its label goes."""
+
+    edge: PerformanceEdge
+    rank: int
+    forward: bool
+    start: tuple[float, float]
+    control1: tuple[float, float]
+    control2: tuple[float, float]
+    end: tuple[float, float]
+    label: tuple[float, float]
+    anchor: str
+    stroke: float
+
+    @property
+    def colour(self) -> str:
+        return FORWARD if self.forward else BACKWARD
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where everything goes: arcs ranked by frequency (most frequent first), one node box per moment."""
+
+    arcs: list[Arc]
+    nodes: list[tuple[str, float]]
+    """(moment key, top y of its box), in journey order."""
+    height: float
+
+
+def _arc_geometry(i: int, j: int, span_rank: int) -> tuple[tuple[float, float], ...]:
+    """start, control1, control2, end and the label's place of a move from row i to row j."""
     if j == i + 1:
         x = WIDTH / 2
-        top, bottom = float(TOP + i * ROW + NODE_H), float(TOP + j * ROW)
-        return f"M{x:.1f},{top:.1f} L{x:.1f},{bottom - 2:.1f}", x + 8, (top + bottom) / 2 + 4
+        top, bottom = float(TOP + i * ROW + NODE_H), float(TOP + j * ROW) - 2
+        return (x, top), (x, top), (x, bottom), (x, bottom), (x + 8, (top + bottom + 2) / 2 + 4)
     y1, y2 = _centre_y(i), _centre_y(j)
     forward = j > i
     side = NODE_X + NODE_W if forward else NODE_X
     bulge = 26.0 + 14 * span_rank
     cx = side + bulge if forward else side - bulge
-    path = f"M{side:.1f},{y1:.1f} C{cx:.1f},{y1:.1f} {cx:.1f},{y2:.1f} {side:.1f},{y2:.1f}"
     label_x = side + 0.75 * bulge + 4 if forward else side - 0.75 * bulge - 4
-    return path, label_x, (y1 + y2) / 2 + 4
+    return (side, y1), (cx, y1), (cx, y2), (side, y2), (label_x, (y1 + y2) / 2 + 4)
+
+
+def layout(edges: Sequence[PerformanceEdge], moments: Sequence[str]) -> Layout:
+    """The graph of ``edges`` (moment keys) over ``moments`` in journey order, laid out; moves between moments
+    outside ``moments`` (another model's keys) and moves to the same moment are left out."""
+    order = {m: k for k, m in enumerate(moments)}
+    kept = sorted((e for e in edges if e.source in order and e.target in order and e.source != e.target),
+                  key=lambda e: (-e.frequency, order[e.source], order[e.target]))
+    total = max((e.frequency for e in kept), default=0)
+    spans: dict[tuple[bool, int], int] = {}
+    arcs = []
+    for rank, edge in enumerate(kept, start=1):
+        i, j = order[edge.source], order[edge.target]
+        forward = j > i
+        # Longer jumps bulge further out, so arcs of different lengths do not lie on top of each other.
+        span_rank = spans.setdefault((forward, abs(j - i)), abs(j - i))
+        start, c1, c2, end, label = _arc_geometry(i, j, span_rank)
+        stroke = 1.2 + (MAX_STROKE - 1.2) * edge.frequency / total if total else 1.2
+        arcs.append(Arc(edge, rank, forward, start, c1, c2, end, label,
+                        "start" if forward or j == i + 1 else "end", stroke))
+    nodes = [(moment, float(TOP + k * ROW)) for k, moment in enumerate(moments)]
+    return Layout(arcs, nodes, TOP * 2 + ROW * (len(moments) - 1) + NODE_H)
+
+
+def _svg_path(arc: Arc) -> str:
+    (x1, y1), (ax, ay), (bx, by), (x2, y2) = arc.start, arc.control1, arc.control2, arc.end
+    if (ax, ay) == (x1, y1) and (bx, by) == (x2, y2):
+        return f"M{x1:.1f},{y1:.1f} L{x2:.1f},{y2:.1f}"
+    return f"M{x1:.1f},{y1:.1f} C{ax:.1f},{ay:.1f} {bx:.1f},{by:.1f} {x2:.1f},{y2:.1f}"
 
 
 def moment_graph(edges: Sequence[PerformanceEdge], moments: Sequence[str], names: Mapping[str, str],
@@ -84,47 +161,33 @@ def moment_graph(edges: Sequence[PerformanceEdge], moments: Sequence[str], names
                  chart_id: str = "process-map", shown: int = DEFAULT_SHOWN) -> Markup:
     """The moment-level directly-follows graph of ``edges`` (moment keys) over ``moments`` in journey order.
     Moves between moments outside ``moments`` (another model's keys) are left out."""
-    order = {m: k for k, m in enumerate(moments)}
-    kept = sorted((e for e in edges if e.source in order and e.target in order and e.source != e.target),
-                  key=lambda e: (-e.frequency, order[e.source], order[e.target]))
-    total = max((e.frequency for e in kept), default=0)
-    height = TOP * 2 + ROW * (len(moments) - 1) + NODE_H
-    parts = [f'<svg class="chart-svg process-map-svg" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" '
-             f'aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">',
+    drawn = layout(edges, moments)
+    kept = [arc.edge for arc in drawn.arcs]
+    parts = [f'<svg class="chart-svg process-map-svg" viewBox="0 0 {WIDTH} {drawn.height:g}" width="100%" '
+             f'role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" xmlns="http://www.w3.org/2000/svg">',
              f'<title id="{chart_id}-title">{escape(labels.title)}</title>',
              f'<desc id="{chart_id}-desc">{escape(labels.description)}</desc>',
              f'<defs>{_marker(chart_id, "fwd", FORWARD)}{_marker(chart_id, "back", BACKWARD)}</defs>']
-    spans: dict[tuple[bool, int], int] = {}
-    arcs = []
-    for rank, edge in enumerate(kept, start=1):
-        i, j = order[edge.source], order[edge.target]
-        forward = j > i
-        # Longer jumps bulge further out, so arcs of different lengths do not lie on top of each other.
-        span_key = (forward, abs(j - i))
-        span_rank = spans.setdefault(span_key, abs(j - i))
-        path, lx, ly = _arc_path(i, j, span_rank)
-        colour = FORWARD if forward else BACKWARD
-        stroke = 1.2 + (MAX_STROKE - 1.2) * edge.frequency / total if total else 1.2
-        hidden = ' style="display:none"' if rank > shown else ""
-        text = f"{number(edge.frequency)} · {duration(edge.median_s)}"
+    for arc in drawn.arcs:
+        edge = arc.edge
+        hidden = ' style="display:none"' if arc.rank > shown else ""
+        text = arc_text(edge, duration, number)
         tooltip = (f"{names.get(edge.source, edge.source)} → {names.get(edge.target, edge.target)}: "
                    f"{number(edge.frequency)} {labels.moves}, {labels.median} {duration(edge.median_s)}")
-        arcs.append(
-            f'<g class="process-arc" data-rank="{rank}" data-source="{escape(edge.source)}" '
+        parts.append(
+            f'<g class="process-arc" data-rank="{arc.rank}" data-source="{escape(edge.source)}" '
             f'data-target="{escape(edge.target)}" data-frequency="{edge.frequency}"{hidden}>'
             f'<title>{escape(tooltip)}</title>'
-            f'<path d="{path}" fill="none" stroke="{colour}" stroke-opacity="0.75" stroke-width="{stroke:.1f}" '
-            f'marker-end="url(#{chart_id}-{"fwd" if forward else "back"})"/>'
-            f'<text x="{lx:.1f}" y="{ly:.1f}" font-size="11" fill="#1f2937" '
-            f'text-anchor="{"start" if forward or j == i + 1 else "end"}">{escape(text)}</text></g>')
-    parts += arcs
-    for k, moment in enumerate(moments):
-        y = TOP + k * ROW
+            f'<path d="{_svg_path(arc)}" fill="none" stroke="{arc.colour}" stroke-opacity="0.75" '
+            f'stroke-width="{arc.stroke:.1f}" marker-end="url(#{chart_id}-{"fwd" if arc.forward else "back"})"/>'
+            f'<text x="{arc.label[0]:.1f}" y="{arc.label[1]:.1f}" font-size="11" fill="#1f2937" '
+            f'text-anchor="{arc.anchor}">{escape(text)}</text></g>')
+    for moment, y in drawn.nodes:
         parts.append(f'<g class="process-node" data-moment="{escape(moment)}">'
-                     f'<rect x="{NODE_X:.1f}" y="{y}" width="{NODE_W}" height="{NODE_H}" rx="6" fill="#eff6ff" '
-                     f'stroke="#93c5fd"/>'
+                     f'<rect x="{NODE_X:.1f}" y="{y:g}" width="{NODE_W}" height="{NODE_H}" rx="6" fill="{NODE_FILL}" '
+                     f'stroke="{NODE_STROKE}"/>'
                      f'<text x="{WIDTH / 2:.1f}" y="{y + NODE_H / 2 + 4:.1f}" text-anchor="middle" font-size="12" '
-                     f'fill="#1e3a8a">{escape(_short(names.get(moment, moment)))}</text></g>')
+                     f'fill="{NODE_TEXT}">{escape(short(names.get(moment, moment)))}</text></g>')
     parts.append("</svg>")
     slider = ""
     if len(kept) > 1:
@@ -136,6 +199,11 @@ def moment_graph(edges: Sequence[PerformanceEdge], moments: Sequence[str], names
     return Markup(  # noqa: S704 - every value above is escaped
         f'<figure class="chart process-map" id="{chart_id}">{slider}{"".join(parts)}{empty}'
         f'{_edge_table(kept, names, labels, duration, number)}</figure>')
+
+
+def arc_text(edge: PerformanceEdge, duration: Callable[[float], str], number: Callable[[int], str]) -> str:
+    """The label on an arc: how many moves and their median time."""
+    return f"{number(edge.frequency)} · {duration(edge.median_s)}"
 
 
 def _edge_table(edges: Sequence[PerformanceEdge], names: Mapping[str, str], labels: MapLabels,

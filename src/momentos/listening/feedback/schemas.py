@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from momentos.kit.schema import one_of
+from momentos.listening.analysis.sentiment import LABELS as SENTIMENTS
 
 FeedbackKind = Literal["complaint", "review", "social", "comment"]
 TEXT_MAX = 5000
@@ -53,7 +56,7 @@ class FeedbackRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    kind: str
+    kind: Annotated[str, one_of(get_args(FeedbackKind))]
     source: str
     external_id: str | None
     customer_id: int | None
@@ -70,7 +73,7 @@ class FeedbackRead(BaseModel):
     perception: dict[str, Any]
     occurred_at: datetime
     language: str | None
-    sentiment: str | None
+    sentiment: Annotated[str, one_of(SENTIMENTS)] | None
     sentiment_score: float | None
     analyzed_at: datetime | None
     need_id: int | None
