@@ -20,6 +20,7 @@ from momentos.web import (
     decision_pages,
     indicator_pages,
     login,
+    mailbox_pages,
     map_pages,
     ops_pages,
     settings_pages,
@@ -52,7 +53,7 @@ def pages_router() -> APIRouter:
     router = APIRouter(dependencies=[Depends(mark_page)], include_in_schema=False)
     # decision_pages before customer_pages: /customers/{id}/contact-decisions before /customers/{id}
     for module in (login, dashboard_pages, map_pages, catalog_pages, indicator_pages, decision_pages, customer_pages,
-                   config_pages, config_promises, config_messages, config_segments, ops_pages, settings_pages,
-                   audit_pages, status_page, survey_page):
+                   config_pages, config_promises, config_messages, config_segments, mailbox_pages, ops_pages,
+                   settings_pages, audit_pages, status_page, survey_page):
         router.include_router(module.router)
     return router
