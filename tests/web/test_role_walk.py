@@ -72,6 +72,7 @@ PAGES: dict[tuple[str, str], str] = {
     ("POST", "/config/segments"): "configure",
     ("POST", "/config/segments/{key}/delete"): "configure",
     ("GET", "/ops"): "read",
+    ("GET", "/ops/mailbox"): "read",
     ("POST", "/ops/notifications/{notification_id}/replay"): "operate",
     ("POST", "/ops/imports"): "operate",
     ("GET", "/settings"): "administer",
