@@ -82,18 +82,22 @@ def demo(serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True
          customers: Annotated[int, typer.Option(help="demo customers")] = 300,
          port: Annotated[int | None, typer.Option(help="port to serve on (default MOMENTOS_PORT or 8000)")] = None,
          ) -> None:
-    """Migrate, load the demo organization (once), print its keys and serve on 127.0.0.1.
+    """Migrate, load the demo organization (once), print its keys and serve on 127.0.0.1, with a worker beside the
+    server (a child process, stopped with it) delivering into the local mailbox (``/ops/mailbox``): the demo turns
+    ``MOMENTOS_NOTIFY__LOCAL_MAILBOX`` on unless it is set.
 
     The keys and the demo password are kept in ``DATA_DIR/demo-credentials.json`` (readable by you only), so a
     second run prints the same ones; if they no longer work (revoked, file removed), new ones are issued and the
     output says so."""
     from momentos.bootstrap import bootstrap
     from momentos.demo.loader import load_demo
+    from momentos.demo.worker import DemoWorker
     from momentos.kit.clock import utcnow
     from momentos.migrate import upgrade
     from momentos.orgs.service import get_organization
     from momentos.users.service import demo_login
 
+    os.environ.setdefault("MOMENTOS_NOTIFY__LOCAL_MAILBOX", "true")  # nothing leaves the machine
     if port is not None:
         # The served app reads its settings from the environment: the port, and links built on it.
         os.environ["MOMENTOS_PORT"] = str(port)
@@ -120,8 +124,10 @@ def demo(serve_after: Annotated[bool, typer.Option("--serve/--no-serve")] = True
     if info["credentials"] == "new" and previous:
         typer.echo("The previous demo keys or password no longer worked: new ones were issued (above).")
     if serve_after:
-        typer.echo(f"Momentos demo: open {settings.public_url}/?lang=es  (demo login or admin key above)")
-        serve(None, settings.port, 1)
+        typer.echo(f"Momentos demo: open {settings.public_url}/?lang=es  (demo login or admin key above); "
+                   f"messages arrive at {settings.public_url}/ops/mailbox")
+        with DemoWorker():
+            serve(None, settings.port, 1)
 
 
 def _read_json(path: Path) -> dict[str, Any]:

@@ -40,6 +40,10 @@ class ApiSettings(BaseModel):
     """Requests a key may make at once before the rate applies (``MOMENTOS_API__BURST``)."""
 
 
+LOCAL_CHANNELS = ("email", "sms", "whatsapp")
+"""What the local mailbox delivers on (besides organizations' webhooks)."""
+
+
 class NotifySettings(BaseSettings):
     """Delivery settings, the ``notify`` section of ``Settings`` (``MOMENTOS_NOTIFY__SMTP_HOST``…). The older
     single-underscore names (``MOMENTOS_NOTIFY_SMTP_HOST``) are still read; the nested ones win."""
@@ -60,6 +64,10 @@ class NotifySettings(BaseSettings):
     webhook_allow: list[str] = []
     """Hosts, IPs or networks (CIDR) exempt from the SSRF checks, e.g. ``["127.0.0.1/32"]`` for tests and
     on-premise receivers. Empty: only public addresses are allowed."""
+    local_mailbox: bool = False
+    """Deliver every message (e-mail, SMS, WhatsApp, webhooks, staff alerts) into the local mailbox (a table read on
+    ``/ops/mailbox``) instead of the real providers: the demo's channel. Off unless chosen; production leaves it
+    off."""
     public_url: str = ""
     """Prefix of status-page links stored as paths (``/s/<token>``); empty: the app's ``public_url``."""
     timeout_seconds: float = 10.0
@@ -87,7 +95,9 @@ class NotifySettings(BaseSettings):
     def channels(self) -> frozenset[str]:
         """The channels these settings can deliver on: e-mail with an SMTP host (an empty ``smtp_host`` turns
         e-mail off), SMS / WhatsApp with a provider (``sms_url``) serving them. Webhooks depend on the
-        organization (an enabled endpoint), not on the settings."""
+        organization (an enabled endpoint), not on the settings. The local mailbox takes every channel."""
+        if self.local_mailbox:
+            return frozenset(LOCAL_CHANNELS)
         found = {"email"} if self.smtp_host else set()
         if self.sms_url:
             found.update(self.sms_channels)

@@ -25,6 +25,7 @@ from momentos.models import (
     Customer,
     ErasedIdentity,
     Feedback,
+    MailboxMessage,
     Notification,
     NotificationAttempt,
     Process,
@@ -122,6 +123,9 @@ def seed(db: Session, client: TestClient, org: OrgHandle, who: str) -> int:
     assert notification is not None
     db.add(NotificationAttempt(org_id=org.id, notification_id=notification.id, number=1, channel="email",
                                started_at=NOW, ended_at=NOW, outcome="temporary_failure", error="try later"))
+    db.add(MailboxMessage(org_id=org.id, notification_id=notification.id, customer_id=cid, channel="email",
+                          address=f"{who}@example.com", purpose="status", language="en", subject=f"for {who}",
+                          text=f"hello {who}", delivered_at=NOW))
     add_feedback(db, org.id, [FeedbackIn(source="reviews", external_id=f"{who}-r1", text=f"review by {who}",
                                          occurred_at=NOW, customer=who)], NOW)
     # tied to the customer's process only (no customer id): it is theirs too, and must not outlive them

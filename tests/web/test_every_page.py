@@ -19,6 +19,8 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from momentos.db import unit_of_work
 from momentos.demo.loader import load_demo
 from momentos.kit.clock import utcnow
+from momentos.notify.settings import NotifySettings
+from momentos.notify.tasks import run as deliver
 from momentos.orgs.service import get_organization
 from momentos.users import service as users
 from momentos.web.labels import LABELS
@@ -120,7 +122,11 @@ def owner(live_server: LiveServer) -> dict[str, Any]:
     with unit_of_work(live_server.factory) as session:
         load_demo(session, customers=40, public_url=live_server.url, reactions=REACTIONS)
         org_id = get_organization(session, "demo").id
-        return users.demo_login(session, org_id, utcnow())
+        login = users.demo_login(session, org_id, utcnow())
+    # as in `momentos demo`: its worker delivers into the local mailbox (so /ops/mailbox has messages to show)
+    deliver(live_server.factory, NotifySettings(local_mailbox=True, public_url=live_server.url), "every-page",
+            once=True)
+    return login
 
 
 @pytest.fixture

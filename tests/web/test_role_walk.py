@@ -91,6 +91,7 @@ PAGES: dict[tuple[str, str], str] = {
     ("POST", "/listening/needs/{need_id}/name"): "configure",
     ("POST", "/listening/needs/{need_id}/addressed"): "configure",
     ("GET", "/ops"): "read",
+    ("GET", "/ops/mailbox"): "read",
     ("POST", "/ops/notifications/{notification_id}/replay"): "operate",
     ("POST", "/ops/notifications/replay-all"): "operate",
     ("GET", "/alerts/{episode_id}"): "read",

@@ -23,6 +23,7 @@ from momentos.catalog.schemas import ServiceCreate, TouchpointCreate
 from momentos.config import Settings
 from momentos.customers.schemas import IdentifyIn
 from momentos.demo.journeys import simulate
+from momentos.demo.live import live_batch
 from momentos.demo.people import make_people
 from momentos.demo.promises import COMMENTS, PROMISES, SURVEY, SURVEY_ANSWERS
 from momentos.demo.scenario import SERVICES, ServiceDef
@@ -119,6 +120,8 @@ def _create(session: Session, customers: int, seed: int, anchor: datetime,
     _listen(session, org.id, sim.events, random.Random(seed + 1), anchor)
     for segment in SEGMENTS:
         segments.create_segment(session, org.id, SegmentCreate.model_validate(segment), anchor, actor=DEMO_ACTOR)
+    ingest(session, org.id, live_batch(anchor), source="demo", reactions=reactions,
+           received_at=anchor)
     return org
 
 

@@ -155,6 +155,8 @@ CINES_AURORA = ServiceDef(
         _tp("delivery", "store", "customer", ("snacks_bought",), "Bar y palomitas", "Snack bar"),
         _tp("use", "store", "customer", ("screening_attended",), "Proyección", "Screening"),
         _tp("use", "app", "customer", ("film_rated",), "Valoración de la película", "Film rating"),
+        _tp("use", "email", "company", ("screening_survey_sent",), "Encuesta tras la sesión",
+            "Survey after the screening", "proactive"),
         _tp("support", "chat", "customer", ("refund_requested", "sound_issue_reported"), "Chat de ayuda",
             "Help chat"),
         _tp("support", "email", "company", ("refund_issued",), "Reembolso", "Refund"),

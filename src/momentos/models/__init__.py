@@ -24,6 +24,7 @@ from momentos.models.listening import (
     WarningEpisode,
 )
 from momentos.models.notify import (
+    MailboxMessage,
     Notification,
     NotificationAttempt,
     NotificationTemplate,
@@ -65,6 +66,7 @@ __all__ = [
     "JourneyModel",
     "ListeningSettings",
     "LoginFailure",
+    "MailboxMessage",
     "Membership",
     "Need",
     "Notification",

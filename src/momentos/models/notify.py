@@ -61,6 +61,29 @@ class Notification(Base):
 ATTEMPT_OUTCOMES = ("sent", "temporary_failure", "permanent_failure", "switched")
 
 
+class MailboxMessage(Base):
+    """A message delivered to the local mailbox (``MOMENTOS_NOTIFY__LOCAL_MAILBOX``, the demo's channel) instead of
+    a real provider: what the receiver would have got, kept for staff to read on ``/ops/mailbox``. ``html`` is the
+    e-mail's HTML alternative (None: text only, as SMS and WhatsApp always are). ``customer_id``: the customer the
+    notification was about (their data: exported and erased with them)."""
+
+    __tablename__ = "mailbox_messages"
+    __table_args__ = (Index("ix_mailbox_messages_org_delivered", "org_id", "delivered_at"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id", ondelete="CASCADE"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), default=None)
+    channel: Mapped[str] = mapped_column(String(32))
+    address: Mapped[str] = mapped_column(Text)
+    purpose: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    subject: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[str | None] = mapped_column(Text, default=None)
+    delivered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class NotificationAttempt(Base):
     """One delivery attempt of a notification on one channel, recorded by the worker after it.
 

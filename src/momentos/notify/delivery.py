@@ -39,14 +39,22 @@ class Deliverer:
 
     def __init__(self, settings: NotifySettings, sms: SmsProvider | None = None) -> None:
         self.settings = settings
+        self.local = settings.local_mailbox
+        """Everything goes to the local mailbox: nothing leaves the machine (the recorder stores the message,
+        ``notify.mailbox``)."""
         self.sms = sms if sms is not None else provider_from(settings)
         self.mailer = smtp.Mailer(settings)
         self.http = httpx.Client(timeout=settings.timeout_seconds, follow_redirects=False, trust_env=False)
-        phones = frozenset(settings.sms_channels) if self.sms is not None else frozenset()
+        phones = frozenset(settings.sms_channels) if self.sms is not None or self.local else frozenset()
         self.channels: frozenset[str] = (settings.channels - {"sms", "whatsapp"}) | phones
         """What this worker delivers on (the webhook is added per organization, with an enabled endpoint)."""
 
     def deliver(self, job: Job) -> None:
+        if self.local:
+            if job.channel != "webhook" and job.channel not in self.channels:
+                raise DeliveryError(f"no provider configured for {job.channel}", permanent=True,
+                                    failure="no_provider")
+            return
         if job.channel == "webhook":
             try:
                 webhook.post(self.http, job.address, job.secrets, job.message.delivery_id, int(time.time()),

@@ -38,7 +38,7 @@ from momentos.db import unit_of_work
 from momentos.errors import MomentosError
 from momentos.kit.clock import utcnow
 from momentos.models import Customer, Notification, WebhookEndpoint
-from momentos.notify import attempts, status_tokens
+from momentos.notify import attempts, mailbox, status_tokens
 from momentos.notify.channels import DeliveryError, Message
 from momentos.notify.delivery import Delivered, Deliverer, Job, Results, deliver_batch
 from momentos.notify.endpoints import signing_secrets
@@ -314,6 +314,8 @@ def finish(factory: sessionmaker[Session], results: Sequence[Delivered], owner: 
             outcome, next_channel = "sent", None
             if r.error is None:
                 n.status, n.sent_at, n.last_error = "sent", now, None
+                if settings.local_mailbox:
+                    mailbox.store(session, n, r.job, r.ended_at)
             elif r.error.permanent:
                 n.last_error = str(r.error)[:2000]
                 if batch is not None and n.id in redecide:

@@ -20,7 +20,8 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "purpose": {
         "transactional": N_("Transactional"), "status": N_("Status updates"), "promise": N_("Promises"),
-        "survey": N_("Surveys"), "marketing": N_("Marketing"), "*": N_("All purposes"),
+        "survey": N_("Surveys"), "marketing": N_("Marketing"), "staff_alert": N_("Staff alerts"),
+        "*": N_("All purposes"),
     },
     "language": {"es": N_("Spanish"), "en": N_("English")},
     "consent_source": {"segment": N_("Segment or RudderStack SDK"), "cloudevents": N_("CloudEvents sender"),
