@@ -62,7 +62,7 @@ def test_csv_import_ties_items_and_a_second_import_adds_nothing(db: Session, org
 
 @pytest.mark.parametrize(("content", "line", "reason"), [
     (HEADER + "a,2026-03-02T10:00:00Z,   ,,,,,,,\n", 2, "empty text"),
-    (HEADER + "a,2026-03-02T10:00:00Z,ok,,,,,,,\nb,2026-03-02T10:00:00Z," + "x" * 6000 + ",,,,,,,\n", 3,
+    (HEADER + "a,2026-03-02T10:00:00Z,ok,,,,,,,\nb,2026-03-02T10:00:00Z," + "x" * 20_001 + ",,,,,,,\n", 3,
      "text too long"),
     (HEADER + "a,2026-03-02T10:00:00Z,ok,,,,,,,\nb,yesterday,ok,,,,,,,\n", 3, "ISO 8601"),
     (HEADER + "a,2026-03-02T10:00:00Z,ok,,,,,,,\nb,2026-03-02T10:00:00Z,ok\n", 3, "3 fields where the header has 10"),

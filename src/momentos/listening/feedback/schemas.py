@@ -8,7 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 FeedbackKind = Literal["complaint", "review", "social", "comment"]
-TEXT_MAX = 5000
+TEXT_MAX = 20_000
+"""Longest text kept (imports keep it whole; the analysis reads its first 512 tokens and flags it truncated)."""
 
 
 class FeedbackIn(BaseModel):
