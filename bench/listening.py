@@ -27,10 +27,16 @@ negatives at the stream's share). Recall = crises with an alarm during them; fal
 (consecutive alarming hours) outside crises — campaigns included — per week of monitored stream (after the two
 weeks of warm-up). The count-only negative-binomial test runs beside it.
 
+Speed (``speed``): texts/s of the encoder on 256 TASS tweets and on 96 ~500-character reviews (consecutive UCI
+sentences joined: the shared data holds no long reviews), *before* (in input order, no cache) and *after* (sorted by
+length, cache by text hash, truncation) in the same run, then *after* again on a repeat of the same texts (what the
+cache buys on duplicates), with the load average: on a loaded machine every figure falls.
+``--speed-only`` runs only this section and writes bench/results/listening_speed.json.
+
 Figures are distorted by the shared 2-core machine. Embeddings are cached in bench/results/cache/ (keyed by the
 file's hash); texts/s is always measured fresh on 256 texts of each set. Writes bench/results/listening.json.
 
-    .venv/bin/python bench/listening.py [--no-themes] [--no-warning] [--seeds 20]
+    .venv/bin/python bench/listening.py [--no-themes] [--no-warning] [--seeds 20] [--speed-only]
 """
 
 from __future__ import annotations
@@ -95,6 +101,45 @@ def throughput(texts: list[str]) -> float:
     started = time.perf_counter()
     analyze(sample)
     return len(sample) / (time.perf_counter() - started)
+
+
+def reviews(sentences: list[str], size: int = 500) -> list[str]:
+    """~500-character reviews made of consecutive sentences."""
+    out, current = [], ""
+    for sentence in sentences:
+        current = f"{current} {sentence}".strip()
+        if len(current) >= size:
+            out.append(current)
+            current = ""
+    return out
+
+
+def _rate(texts: list[str], **options: bool) -> float:
+    from momentos.listening.analysis import encoder
+
+    started = time.perf_counter()
+    encoder.encode(texts, **options)
+    return len(texts) / (time.perf_counter() - started)
+
+
+def speed_section(tweets: list[str], long: list[str]) -> dict[str, Any]:
+    """Encoder texts/s before (input order, no cache) and after (length batches, cache), same run."""
+    import os
+
+    from momentos.listening.analysis import encoder
+
+    encoder.embed(["warm up"])
+    out: dict[str, Any] = {"threads": os.environ.get("OMP_NUM_THREADS"), "cores": encoder.machine_threads()}
+    for name, texts in (("tweets", tweets), ("reviews_500", long)):
+        encoder.clear_cache()
+        before = _rate(texts, sort=False, cache=False)
+        encoder.clear_cache()
+        after = _rate(texts)
+        repeat = _rate(texts)
+        out[name] = {"texts": len(texts), "mean_chars": round(sum(map(len, texts)) / len(texts)),
+                     "before": round(before, 1), "after": round(after, 1), "after_repeat": round(repeat, 1)}
+    out["load_average"] = [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+    return out
 
 
 def predict(emb: np.ndarray, adapter: bytes | None = None) -> list[str]:
@@ -268,10 +313,15 @@ def main() -> None:
     parser.add_argument("--no-themes", action="store_true")
     parser.add_argument("--no-warning", action="store_true")
     parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--speed-only", action="store_true")
     args = parser.parse_args()
     report: dict[str, Any] = {}
+    if args.speed_only:
+        speed_only()
+        return
     default_head()
     tass, uci = load(TASS), load(UCI)
+    report["speed"] = speed_section(tass[1][:256], reviews(uci[1])[:96])
     report["texts_per_s"] = {"es_tass": throughput(tass[1]), "en_uci": throughput(uci[1])}
     report["sentiment"] = sentiment_section(tass, uci)
     report["language"] = language_section(tass, uci)
@@ -284,7 +334,29 @@ def main() -> None:
     (RESULTS / "listening.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
+def _texts(path: Path) -> list[str]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [clean(r["text"]) for r in csv.DictReader(handle)]
+
+
+def speed_only() -> None:
+    report = {"speed": speed_section(_texts(TASS)[:256], reviews(_texts(UCI))[:96])}
+    print_speed(report["speed"])
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "listening_speed.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+
+
+def print_speed(speed: dict[str, Any]) -> None:
+    print(f"encoder speed (texts/s; targets: tweets ≥ 100, 500-char reviews ≥ 20), {speed['cores']} cores, "
+          f"OMP_NUM_THREADS={speed['threads']}, load average {speed['load_average']}")
+    for name in ("tweets", "reviews_500"):
+        row = speed[name]
+        print(f"  {name:12s} {row['texts']} texts, {row['mean_chars']} chars: before {row['before']}, "
+              f"after {row['after']}, after on a repeat (cache) {row['after_repeat']}")
+
+
 def print_report(report: dict[str, Any]) -> None:
+    print_speed(report["speed"])
     s = report["sentiment"]
     print("sentiment macro-F1 (floors: es default ≥ 0.55, es adapted ≥ 0.60, en ≥ 0.88)")
     print(f"  es TASS default  all {s['es_default_all']:.3f}   rest {s['es_default_rest']:.3f}")

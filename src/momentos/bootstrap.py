@@ -18,6 +18,7 @@ from momentos.dashboard.journey_map import RowSource
 from momentos.dashboard.overview import AlertSource
 from momentos.events.reactions import Reaction
 from momentos.listening import tasks as listening_tasks
+from momentos.listening.analysis.encoder import configure as configure_encoder
 from momentos.listening.surveys.reactions import SurveyInvitations
 from momentos.notify.reactions import StatusNotices
 from momentos.notify.tasks import DeliverJob
@@ -59,5 +60,6 @@ def jobs(settings: Settings) -> tuple[Job, ...]:
 
 def bootstrap(settings: Settings | None = None) -> Wiring:
     settings = settings or Settings()
+    configure_encoder(settings.analysis)  # threads, truncation and cache of text analysis
     return Wiring(settings=settings, reactions=reactions(), jobs=jobs(settings),
                   map_rows=dashboard_sources.map_rows(), alert_sources=dashboard_sources.alert_sources())

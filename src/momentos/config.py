@@ -44,6 +44,18 @@ LOCAL_CHANNELS = ("email", "sms", "whatsapp")
 """What the local mailbox delivers on (besides organizations' webhooks)."""
 
 
+class AnalysisSettings(BaseModel):
+    """Text analysis speed (``MOMENTOS_ANALYSIS__THREADS`` …); see ``listening/analysis/encoder.py``."""
+
+    threads: int = Field(0, ge=0, le=256)
+    """Threads of the encoder; 0: the cores this process may use (an explicit ``OMP_NUM_THREADS`` wins). Set 1
+    where several workers share few cores."""
+    max_tokens: int = Field(512, ge=16, le=512)
+    """Tokens of a text the encoder reads (the model's limit is 512); longer texts are flagged ``truncated``."""
+    cache_entries: int = Field(20_000, ge=0)
+    """Embeddings kept in memory by text hash (about 1.5 KB each); 0 turns the cache off."""
+
+
 class NotifySettings(BaseSettings):
     """Delivery settings, the ``notify`` section of ``Settings`` (``MOMENTOS_NOTIFY__SMTP_HOST``…). The older
     single-underscore names (``MOMENTOS_NOTIFY_SMTP_HOST``) are still read; the nested ones win."""
@@ -123,6 +135,7 @@ class Settings(BaseSettings):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
+    analysis: AnalysisSettings = Field(default_factory=AnalysisSettings)
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -1,4 +1,4 @@
-"""Cleaning before embedding: handles and URLs out; empty, binary and huge texts refused."""
+"""Cleaning before embedding: handles and URLs out; empty and binary texts refused, long ones kept whole."""
 
 from __future__ import annotations
 
@@ -15,11 +15,16 @@ def test_handles_and_urls_are_stripped_but_emails_stay() -> None:
 
 @pytest.mark.parametrize(("text", "reason"), [
     ("", "empty"), ("   ", "empty"), ("@brand https://t.co/x", "empty"), ("!!! ...", "empty"),
-    ("ok\x00\x01binary", "binary"), ("bad \ufffd byte", "binary"), ("a" * (MAX_CHARS + 1), "too long"),
+    ("ok\x00\x01binary", "binary"), ("bad \ufffd byte", "binary"),
 ])
 def test_bad_texts_are_refused_with_a_reason(text: str, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
         clean(text)
+
+
+def test_a_long_text_is_kept_whole_for_the_encoder_to_cut() -> None:
+    text = "muy bien " * MAX_CHARS
+    assert clean(text) == text.strip()
 
 
 def test_a_long_review_is_split_into_sentences() -> None:

@@ -62,7 +62,7 @@ def test_csv_import_ties_items_and_a_second_import_adds_nothing(db: Session, org
 
 @pytest.mark.parametrize(("content", "line", "reason"), [
     (HEADER + "a,2026-03-02T10:00:00Z,   ,,,,,,,\n", 2, "empty text"),
-    (HEADER + "a,2026-03-02T10:00:00Z,ok,,,,,,,\nb,2026-03-02T10:00:00Z," + "x" * 6000 + ",,,,,,,\n", 3,
+    (HEADER + "a,2026-03-02T10:00:00Z,ok,,,,,,,\nb,2026-03-02T10:00:00Z," + "x" * 20_001 + ",,,,,,,\n", 3,
      "text too long"),
     (HEADER + "a,2026-03-02T10:00:00Z,ok,,,,,,,\nb,yesterday,ok,,,,,,,\n", 3, "ISO 8601"),
     (HEADER + "a,2026-03-02T10:00:00Z,ok,,,,,,,\nb,2026-03-02T10:00:00Z,ok\n", 3, "3 fields where the header has 10"),
@@ -115,7 +115,7 @@ def test_api_feedback_is_all_or_nothing_and_skips_duplicates(db: Session, client
     r = client.post("/api/v1/feedback", json={"items": bad}, headers=org.writer)
     assert r.status_code == 422 and r.json()["detail"]["index"] == 3, r.text
     assert _count(db, org.id) == 3  # "new-one" was not stored either
-    r = client.post("/api/v1/feedback", json={"items": [{**items[0], "text": "y" * 5001}]}, headers=org.writer)
+    r = client.post("/api/v1/feedback", json={"items": [{**items[0], "text": "y" * 20_001}]}, headers=org.writer)
     assert r.status_code == 422
     listed = client.get("/api/v1/feedback", headers=org.admin).json()
     assert [f["external_id"] for f in listed] == ["t0", "t1", "t2"]
@@ -151,3 +151,33 @@ def test_cli_import_reports_and_fails_with_file_and_line(cli_org: tuple[str, int
         assert conn.scalar(select(func.count()).select_from(Feedback).where(Feedback.org_id == org_id)) == 3
     result = runner.invoke(app, ["feedback", "reanalyze", "--org", slug], env={"MOMENTOS_DATABASE_URL": url})
     assert result.exit_code == 0 and json.loads(result.stdout) == {"queued": 3}, result.output
+
+
+def test_progress_bars_go_to_stderr_and_leave_json_on_stdout(cli_org: tuple[str, int, str], engine: Engine,
+                                                             tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.console import Console
+
+    from momentos.listening.analysis import progress
+
+    slug, org_id, url = cli_org
+    register_commands()
+    monkeypatch.setattr(progress, "console", lambda: Console(stderr=True, force_terminal=True, width=100))
+    runner = CliRunner()
+    long_review = "The breakfast was cold and the room smelled of smoke, we asked twice for a change. " * 90
+    content = (HEADER + "a,2026-03-02T10:00:00Z,Todo perfecto,,,,,,,\n"
+               + f'b,2026-03-02T10:00:00Z,"{long_review}",,,,,,,\n')
+    result = runner.invoke(app, ["feedback", "import", str(_file(tmp_path, content)), "--org", slug, "--source",
+                                 "site"], env={"MOMENTOS_DATABASE_URL": url})
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["accepted"] == 2  # the long review is imported whole
+    assert "importing" in result.stderr and "2/2" in result.stderr
+    with engine.connect() as conn:
+        assert len(conn.scalar(select(Feedback.text).where(Feedback.external_id == "b")) or "") > 7000
+    result = runner.invoke(app, ["feedback", "reanalyze", "--org", slug, "--now"], env={"MOMENTOS_DATABASE_URL": url})
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"queued": 2, "analysed": 2}
+    assert "analysing" in result.stderr
+    with engine.connect() as conn:
+        rows = conn.execute(select(Feedback.external_id, Feedback.sentiment).where(Feedback.org_id == org_id)
+                            .order_by(Feedback.external_id)).all()
+    assert rows[0] == ("a", "pos") and rows[1][0] == "b" and rows[1][1] in ("neg", "neu")  # long: analysed too

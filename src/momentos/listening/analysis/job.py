@@ -11,7 +11,7 @@ once its rated comments have grown enough (see ``adapter.py``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -124,3 +124,24 @@ def analyse_org(session: Session, org_id: int, now: datetime, batch: int = BATCH
 
 def embedding_of(blob: bytes | None) -> np.ndarray | None:
     return None if blob is None else np.frombuffer(blob, dtype=np.float32)
+
+
+def analyse_now(factory: sessionmaker[Session], org_id: int, now: datetime,
+                progress: Callable[[int], None] | None = None, batch: int = BATCH) -> int:
+    """Analyse all of one organization's due feedback at once (``feedback reanalyze --now``): the worker's claim,
+    analysis and store, batch after batch, each in its own transactions; ``progress`` gets each batch's size."""
+    done = 0
+    while True:
+        with unit_of_work(factory) as session:
+            claimed = claim(session, now, batch, org_id)
+        if claimed is None:
+            break
+        results = _analyze(claimed.texts, claimed.adapter)
+        with unit_of_work(factory) as session:
+            done += store(session, claimed, results, now)
+        if progress is not None:
+            progress(len(claimed.ids))
+    with unit_of_work(factory) as session:
+        settings_of(session, org_id, now)
+        adapter.refit_if_grown(session, org_id, now)
+    return done

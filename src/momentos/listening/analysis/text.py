@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 MAX_CHARS = 5_000
-"""Longest text accepted; longer ones are refused rather than cut silently (split reviews into sentences first)."""
+"""Texts longer than this are still analysed: the encoder reads their first 512 tokens and flags them
+``truncated`` (``encoder.py``); split reviews into sentences first to analyse every part."""
 
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<![\w@])@\w{1,30}")
@@ -15,13 +16,12 @@ _SENTENCE = re.compile(r"(?<=[.!?¡¿…])\s+(?=[A-ZÁÉÍÓÚÑ¡¿\"“(])|\n+
 
 
 def clean(text: str) -> str:
-    """The text without @handles and URLs, whitespace folded. Raises ValueError on empty, binary or huge input."""
+    """The text without @handles and URLs, whitespace folded. Raises ValueError on empty or binary input (a long
+    text is kept whole: the encoder cuts it to what the model reads)."""
     if not isinstance(text, str):
         raise ValueError("text must be a string")
     if _CONTROL.search(text):
         raise ValueError("text looks binary (control characters or invalid bytes)")
-    if len(text) > MAX_CHARS:
-        raise ValueError(f"text is too long ({len(text)} characters, at most {MAX_CHARS})")
     out = _SPACE.sub(" ", _HANDLE.sub(" ", _URL.sub(" ", text))).strip()
     if not any(ch.isalnum() for ch in out):
         raise ValueError("text is empty once @handles and URLs are removed")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,8 @@ from momentos.listening.feedback.schemas import FeedbackIn, FeedbackResult
 
 MAX_BYTES = 200 * 1024 * 1024
 MAX_ERRORS = 50
+CHUNK = 500
+"""Rows stored per statement (the progress bar advances by chunk; the file is still all or nothing)."""
 ALIASES: dict[str, tuple[str, ...]] = {
     "text": ("text", "comment", "body", "review"), "occurred_at": ("occurred_at", "time", "timestamp", "date"),
     "external_id": ("external_id", "id"), "customer": ("customer", "customer_id"),
@@ -127,11 +130,29 @@ def read_items(name: str, data: bytes, source: str) -> tuple[list[FeedbackIn], l
     return items, lines
 
 
-def import_csv(session: Session, org_id: int, path: Path, source: str, now: datetime | None = None) -> ImportReport:
-    """Import a whole file in the caller's transaction (all or nothing)."""
+def import_csv(session: Session, org_id: int, path: Path, source: str, now: datetime | None = None,
+               progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Import a whole file in the caller's transaction (all or nothing), texts whole (the analysis reads their
+    beginning); ``progress`` is called with the number of rows stored after each chunk."""
     items, lines = read_items(path.name, path.read_bytes(), source)
+    report = ImportReport(file=path.name, rows=len(items))
+    for start in range(0, len(items), CHUNK):
+        chunk = items[start:start + CHUNK]
+        try:
+            result: FeedbackResult = feedback.add_feedback(session, org_id, chunk, now or utcnow())
+        except feedback.BadItem as exc:
+            raise ImportFailed(path.name, lines[start + exc.index], exc.reason) from exc
+        report.accepted += result.accepted
+        report.duplicates += result.duplicates
+        if progress is not None:
+            progress(len(chunk))
+    return report
+
+
+def count_rows(path: Path) -> int:
+    """About how many rows a file holds (lines after the header; for the progress bar only)."""
     try:
-        result: FeedbackResult = feedback.add_feedback(session, org_id, items, now or utcnow())
-    except feedback.BadItem as exc:
-        raise ImportFailed(path.name, lines[exc.index], exc.reason) from exc
-    return ImportReport(file=path.name, rows=len(items), accepted=result.accepted, duplicates=result.duplicates)
+        with path.open("rb") as handle:
+            return max(0, sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")) - 1)
+    except OSError:
+        return 0

@@ -11,7 +11,8 @@ from momentos.kit.schema import one_of
 from momentos.listening.analysis.sentiment import LABELS as SENTIMENTS
 
 FeedbackKind = Literal["complaint", "review", "social", "comment"]
-TEXT_MAX = 5000
+TEXT_MAX = 20_000
+"""Longest text kept (imports keep it whole; the analysis reads its first 512 tokens and flags it truncated)."""
 
 
 class FeedbackIn(BaseModel):
