@@ -21,21 +21,29 @@ def _event(customer: str, service: str, process: str, activity: str, at: datetim
                    service=service, process=process)
 
 
-def live_batch(now: datetime, customers: Sequence[str] = LIVE_CUSTOMERS) -> Batch:
+def run_tag(now: datetime) -> str:
+    """What tells one start of the demo's live events from another (its minute): a later start of the demo gets
+    new processes that move again, a repeat within the same minute stores nothing twice."""
+    return now.strftime("%Y%m%d%H%M")
+
+
+def live_batch(now: datetime, customers: Sequence[str] = LIVE_CUSTOMERS, *, tag: str = "") -> Batch:
     """Today's batch: these customers agree to be asked for their opinion (by e-mail, SMS or WhatsApp: the survey
-    needs consent), then their events."""
+    needs consent), then their events. ``tag`` (``run_tag``) names the processes of a later start of the demo."""
     consents = [ConsentIn(channel=channel, purpose="survey", granted=True) for channel in ("email", "sms", "whatsapp")]
-    identifies = [IdentifyIn(customer=who, timestamp=now - timedelta(hours=4), message_id=f"demo-live-consent-{who}",
-                             consents=consents) for who in customers]
-    return Batch(identifies=identifies, events=live_events(now, customers))
+    suffix = f"-{tag}" if tag else ""
+    identifies = [IdentifyIn(customer=who, timestamp=now - timedelta(hours=4),
+                             message_id=f"demo-live-consent-{who}{suffix}", consents=consents) for who in customers]
+    return Batch(identifies=identifies, events=live_events(now, customers, tag=tag))
 
 
-def live_events(now: datetime, customers: Sequence[str] = LIVE_CUSTOMERS) -> list[EventIn]:
+def live_events(now: datetime, customers: Sequence[str] = LIVE_CUSTOMERS, *, tag: str = "") -> list[EventIn]:
     """Today's events, in time order: per customer, a booking not confirmed (it was due 5 minutes ago) and a
     screening that has just ended."""
     events: list[EventIn] = []
+    suffix = f"-{tag}" if tag else ""
     for i, who in enumerate(customers):
-        cinema, table = f"live-cine-{i + 1}", f"live-mesa-{i + 1}"
+        cinema, table = f"live-cine-{i + 1}{suffix}", f"live-mesa-{i + 1}{suffix}"
         events += [_event(who, "cines-aurora", cinema, "ticket_purchased", now - timedelta(hours=3)),
                    _event(who, "cines-aurora", cinema, "ticket_scanned", now - timedelta(hours=2, minutes=50)),
                    _event(who, "casa-lola", table, "booking_made", now - timedelta(minutes=35)),

@@ -23,7 +23,7 @@ from momentos.catalog.schemas import ServiceCreate, TouchpointCreate
 from momentos.config import Settings
 from momentos.customers.schemas import IdentifyIn
 from momentos.demo.journeys import simulate
-from momentos.demo.live import live_batch
+from momentos.demo.live import live_batch, run_tag
 from momentos.demo.people import make_people
 from momentos.demo.promises import COMMENTS, PROMISES, SURVEY, SURVEY_ANSWERS
 from momentos.demo.scenario import SERVICES, ServiceDef
@@ -68,6 +68,8 @@ def load_demo(session: Session, customers: int = 300, *, reactions: Sequence[Rea
         org = get_organization(session, DEMO_SLUG)
     except NotFound:
         org = _create(session, customers, seed, now or utcnow(), reactions)
+    else:
+        _move_again(session, org.id, now or utcnow(), reactions)
     admin_key, write_key = _still_working(session, org.id, keep or {})
     kept = bool(admin_key and write_key)
     admin_key = admin_key or issue_key(session, org.id, "admin", name="momentos demo")
@@ -96,6 +98,12 @@ def _still_working(session: Session, org_id: int, keep: Mapping[str, Any]) -> tu
         if principal is not None and principal.org_id == org_id and principal.kind == kind:
             found[kind] = key
     return found["admin"], found["write"]
+
+
+def _move_again(session: Session, org_id: int, now: datetime, reactions: Sequence[Reaction]) -> None:
+    """A later start of the demo: today's live events again, as new processes (``run_tag``), so that the worker
+    has notices, a recovery message and survey invitations to deliver this time too."""
+    ingest(session, org_id, live_batch(now, tag=run_tag(now)), source="demo", reactions=reactions, received_at=now)
 
 
 DEMO_ACTOR = Actor.system("demo")
