@@ -15,12 +15,15 @@ from fastapi.testclient import TestClient
 from momentos.app import create_app
 from momentos.catalog.contact_levels import Intensity, Level
 from momentos.catalog.presets import CANONICAL_KEYS
+from momentos.catalog.schemas import CHANNELS as CATALOG_CHANNELS
 from momentos.catalog.schemas import ContactChannel, Initiator
 from momentos.customers.schemas import ConsentChannel, ConsentPurpose
 from momentos.events.schemas import EventType
+from momentos.kit.i18n import LANGUAGES
 from momentos.listening.analysis.sentiment import LABELS as SENTIMENTS
 from momentos.listening.feedback.schemas import FeedbackKind
 from momentos.listening.surveys.schemas import QuestionKind
+from momentos.notify.outbox import STATUSES
 from momentos.orgs.schemas import KeyKind
 from momentos.policy.engine import CHANNELS, PURPOSES, Outcome
 from momentos.policy.schemas import Channel, Priority, Purpose
@@ -115,3 +118,28 @@ def test_the_notification_channels_and_purposes_agree_with_the_policy_engine() -
     # the engine's tuples and the schemas' Literals are one list each (the consents add "*": every one)
     assert set(CHANNELS) == set(get_args(Channel)) == set(get_args(ConsentChannel)) - {"*"}
     assert set(PURPOSES) == set(get_args(Purpose)) == set(get_args(ConsentPurpose)) - {"*"}
+
+
+CLOSED_PARAMETERS: list[tuple[str, str, tuple[str, ...]]] = [
+    ("/api/v1/notifications", "status", STATUSES),
+    ("/api/v1/notifications", "lang", LANGUAGES),
+    ("/api/v1/customers/{external_id}/contact-decisions", "lang", LANGUAGES),
+    ("/api/v1/analytics/dfg", "channel", CATALOG_CHANNELS),
+    ("/api/v1/feedback", "sentiment", SENTIMENTS),
+]
+
+
+@pytest.mark.parametrize(("path", "name", "values"), CLOSED_PARAMETERS,
+                         ids=[f"{p}?{n}" for p, n, _ in CLOSED_PARAMETERS])
+def test_a_closed_query_parameter_lists_its_allowed_values(spec: dict[str, Any], path: str, name: str,
+                                                           values: tuple[str, ...]) -> None:
+    parameters = {p["name"]: p for p in spec["paths"][path]["get"]["parameters"] if p["in"] == "query"}
+    found = [list(enum) for enum in _enums(parameters[name]["schema"]) if enum != [None]]
+    assert found, f"{path}?{name} is not a closed set in /openapi.json"
+    assert all(set(enum) == set(values) for enum in found), (found, values)
+
+
+def test_a_value_outside_a_closed_query_parameter_is_still_refused_with_its_own_error(client: TestClient,
+                                                                                       org: conftest.OrgHandle) -> None:
+    r = client.get("/api/v1/notifications", params={"status": "lost"}, headers=org.admin)
+    assert r.status_code in (400, 422) and set(r.json()) == {"code", "message", "detail"}, r.text

@@ -20,12 +20,14 @@ from momentos.analytics.schemas import (
     VariantRead,
 )
 from momentos.auth.deps import Admin, DbSession
+from momentos.catalog.schemas import CHANNELS
 from momentos.kit.params import QueryTime
+from momentos.kit.schema import one_of
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 
 
-def analytics_query(service: str | None = None, channel: str | None = None,
+def analytics_query(service: str | None = None, channel: Annotated[str | None, one_of(CHANNELS)] = None,
                     start: Annotated[QueryTime | None, Query(alias="from")] = None,
                     end: Annotated[QueryTime | None, Query(alias="to")] = None,
                     segment: Annotated[str | None, Query(max_length=64)] = None,

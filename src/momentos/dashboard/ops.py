@@ -15,8 +15,8 @@ from momentos.imports import history as import_history
 from momentos.models import ImportRecord, Notification
 from momentos.notify import outbox
 
-STATUSES = ("pending", "claimed", "sent", "dead", "suppressed")
-REPLAYABLE = ("dead", "suppressed")
+STATUSES = outbox.STATUSES
+REPLAYABLE = outbox.REPLAYABLE
 IMPORTS_PER_PAGE = 20
 NOTIFICATIONS_PER_PAGE = 100
 

@@ -4,16 +4,18 @@ links; the template routes are in ``templates_api``."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
 
 from momentos.auth.deps import Admin, DbSession
 from momentos.config import NotifySettings, Settings
-from momentos.errors import NotFound
+from momentos.errors import NotFound, ValidationFailed
 from momentos.kit import i18n
 from momentos.kit.clock import utcnow
 from momentos.kit.params import BigInt
+from momentos.kit.schema import one_of
 from momentos.models import Notification, NotificationAttempt, Process, WebhookEndpoint
 from momentos.notify import attempts, contacts, endpoints, outbox, status_tokens
 from momentos.notify.schemas import (
@@ -95,11 +97,15 @@ def request_contact(data: ContactRequest, p: Admin, session: DbSession, request:
 
 
 @router.get("/notifications")
-def list_notifications(p: Admin, session: DbSession, request: Request, status: str | None = None,
+def list_notifications(p: Admin, session: DbSession, request: Request,
+                       status: Annotated[str | None, one_of(outbox.STATUSES)] = None,
                        limit: int = Query(100, ge=1, le=1000), after: BigInt | None = None,
-                       lang: str | None = None) -> list[NotificationRead]:
+                       lang: Annotated[str | None, one_of(i18n.LANGUAGES)] = None) -> list[NotificationRead]:
     """The organization's notifications, each with its delivery attempts and channel switches (reasons in
     ``lang`` or the ``Accept-Language``)."""
+    if status is not None and status not in outbox.STATUSES:
+        raise ValidationFailed("Unknown notification status.", code="invalid_status",
+                               detail={"status": status[:64], "allowed": list(outbox.STATUSES)})
     rows = outbox.list_notifications(session, p.org_id, status, limit, after)
     return _reads(session, rows, _language(request, lang))
 
@@ -113,7 +119,7 @@ def _notification(session: Session, org_id: int, notification_id: int) -> Notifi
 
 @router.get("/notifications/{notification_id}")
 def get_notification(notification_id: BigInt, p: Admin, session: DbSession, request: Request,
-                     lang: str | None = None) -> NotificationRead:
+                     lang: Annotated[str | None, one_of(i18n.LANGUAGES)] = None) -> NotificationRead:
     """One notification with its delivery attempts and channel switches."""
     return _reads(session, [_notification(session, p.org_id, notification_id)], _language(request, lang))[0]
 

@@ -132,6 +132,8 @@ def replay(session: Session, notification: Notification, now: datetime, *, actor
           before=before, after={"status": notification.status})
 
 
+STATUSES = ("pending", "claimed", "sent", "dead", "suppressed")
+"""Every state a notification can be in."""
 REPLAYABLE = ("dead", "suppressed")
 
 

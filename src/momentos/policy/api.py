@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Query, Request
 
 from momentos.auth.deps import Admin, DbSession
@@ -9,6 +11,7 @@ from momentos.catalog import service as catalog
 from momentos.customers import service as customers
 from momentos.kit import i18n
 from momentos.kit.clock import utcnow
+from momentos.kit.schema import one_of
 from momentos.policy import service as policy
 from momentos.policy.messages import explain
 from momentos.policy.schemas import DecisionRead, ReasonRead, RuleSet
@@ -40,7 +43,8 @@ def put_customer_rules(external_id: str, data: RuleSet, p: Admin, session: DbSes
 
 @router.get("/customers/{external_id}/contact-decisions")
 def contact_decisions(external_id: str, p: Admin, session: DbSession, request: Request,
-                      limit: int = Query(100, ge=1, le=1000), lang: str | None = None) -> list[DecisionRead]:
+                      limit: int = Query(100, ge=1, le=1000),
+                      lang: Annotated[str | None, one_of(i18n.LANGUAGES)] = None) -> list[DecisionRead]:
     """Why was (or wasn't) this customer contacted: every decision, newest first, with its reasons."""
     customer = customers.get_customer(session, p.org_id, external_id)
     language = i18n.negotiate(query=lang, cookie=None, accept_language=request.headers.get("accept-language"),
