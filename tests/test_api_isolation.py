@@ -77,6 +77,8 @@ SCOPED = {
 FILTERED = ["/api/v1/analytics/dfg", "/api/v1/analytics/performance-dfg", "/api/v1/analytics/variants",
             "/api/v1/analytics/start-end", "/api/v1/analytics/funnel", "/api/v1/analytics/time-in-moment",
             "/api/v1/analytics/indicators", "/api/v1/listening/indicators"]
+# Analytics that need a service (query ``service``): another organization's service is a 404.
+SERVICE_NAMED = ["/api/v1/analytics/conformance"]
 LISTS = ["/api/v1/services", "/api/v1/customers", "/api/v1/processes", "/api/v1/journey-models",
          "/api/v1/notifications", "/api/v1/webhook-endpoints", "/api/v1/notification-templates",
          "/api/v1/promises", "/api/v1/promises/indicators", "/api/v1/surveys", "/api/v1/feedback", "/api/v1/needs",
@@ -181,6 +183,7 @@ def test_every_api_route_is_covered_by_this_test(client: TestClient) -> None:
     routes = {(m.upper(), p) for p, methods in paths.items() if p.startswith("/api/v1") for m in methods}
     assert len(routes) > 30  # the enumeration itself works
     covered = {(m, p.split("#")[0]) for m, p in SCOPED} | {("GET", p) for p in LISTS} | OWN
+    covered |= {("GET", p) for p in SERVICE_NAMED}
     assert routes <= covered, f"routes without an isolation test: {sorted(routes - covered)}"
 
 
@@ -210,6 +213,9 @@ def test_analytics_refuse_another_organizations_service(db: Session, client: Tes
     for path in FILTERED:
         r = client.get(path, params={"service": "private-shop"}, headers=other_org.admin)
         assert r.status_code == 404, (path, r.status_code, r.text)
+    for path in SERVICE_NAMED:
+        r = client.get(path, params={"service": "private-shop"}, headers=other_org.admin)
+        assert r.status_code == 404, (path, r.text)
     for path in FILTERED[:-1]:  # the analytics routes take a segment too
         r = client.get(path, params={"segment": "secret-segment"}, headers=other_org.admin)
         assert (r.status_code, r.json()["code"]) == (404, "segment_not_found"), (path, r.text)

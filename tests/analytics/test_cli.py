@@ -83,3 +83,14 @@ def test_export_writes_xes_csv_and_parquet(target: Target, tmp_path: Path) -> No
     assert len(pd.read_parquet(tmp_path / "log.parquet")) == 12
     bad = target.run("export", "--org", target.slug, "--out", str(tmp_path / "log.json"))
     assert bad.exit_code == 2 and "--format" in bad.stderr
+
+
+def test_conformance_command_prints_the_api_json(target: Target) -> None:
+    result = target.run("analytics", "conformance", "--org", target.slug, "--service", "shop", "--json")
+    assert result.exit_code == 0, result.output
+    with unit_of_work(make_session_factory(target.engine)) as session:
+        want = analytics.conformance(session, target.org_id, "shop").model_dump(mode="json")
+    assert json.loads(result.stdout) == want
+    assert want["processes"] > 0 and len(want["moments"]) == 8
+    plain = target.run("analytics", "conformance", "--org", target.slug, "--service", "shop")
+    assert plain.exit_code == 0 and "service=shop" in plain.stdout

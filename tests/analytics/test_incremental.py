@@ -31,8 +31,10 @@ from momentos.analytics.schemas import AnalyticsQuery
 from momentos.errors import NotFound
 from momentos.events.schemas import EventIn
 from momentos.privacy.service import erase_customer
+from momentos.promises import definitions
+from momentos.promises.schemas import PromiseCreate
 from tests.conftest import make_org
-from tests.factories import SHOP_TOUCHPOINTS, T0, make_service, send
+from tests.factories import SHOP_TOUCHPOINTS, T0, TESTS, make_service, send
 
 ALT_TOUCHPOINTS = {"trial_started": "purchase", "box_delivered": "delivery", "repair_asked": "maintenance",
                    "item_used": "use", "returned": "disposal"}
@@ -67,13 +69,18 @@ steps_without_refresh = st.lists(st.one_of(*changes), min_size=1, max_size=8)
 AGGREGATE_TABLES = ("analytics_state", "analytics_cases", "analytics_pairs", "analytics_durations",
                     "analytics_buckets", "analytics_variants", "analytics_ends", "analytics_moments",
                     "analytics_moment_customers", "analytics_channels", "analytics_moment_contacts",
-                    "analytics_contact_spread")
+                    "analytics_contact_spread", "analytics_conformance")
 
 
 def _setup(db: Session) -> int:
     org = make_org(db)
     make_service(db, org.id, key="shop")
     make_service(db, org.id, key="alt", touchpoints=ALT_TOUCHPOINTS, journey_model="buyer-experience-6")
+    definitions.create(db, org.id, PromiseCreate.model_validate({  # stays in purchase beyond 2 h overstay
+        "key": "quick", "service": "shop", "moment": "purchase", "kind": "time",
+        "text": {"es": "Rápido", "en": "Quick"},
+        "rule": {"type": "time", "start_activity": "order_placed", "stop_activity": "order_shipped",
+                 "target_hours": 2}}), actor=TESTS)
     return org.id
 
 
@@ -99,6 +106,9 @@ def assert_paths_agree(db: Session, org_id: int) -> None:
             fast = [x.model_dump() for x in _as_list(view(db, org_id, q))]
             full = [x.model_dump() for x in _as_list(view(db, org_id, q, full=True))]
             _same(fast, full, f"{name} {q.by} {q.service} {q.view}")
+    for service in ("shop", "alt"):
+        fast_c = analytics.conformance(db, org_id, service).model_dump()
+        _same(fast_c, analytics.conformance(db, org_id, service, full=True).model_dump(), f"conformance {service}")
 
 
 def _as_list(x: Any) -> list[Any]:

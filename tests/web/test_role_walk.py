@@ -138,7 +138,7 @@ API: dict[tuple[str, str], str] = {
         ("GET", "/api/v1/analytics/dfg"), ("GET", "/api/v1/analytics/performance-dfg"),
         ("GET", "/api/v1/analytics/start-end"), ("GET", "/api/v1/analytics/variants"),
         ("GET", "/api/v1/analytics/funnel"), ("GET", "/api/v1/analytics/time-in-moment"),
-        ("GET", "/api/v1/analytics/indicators"),
+        ("GET", "/api/v1/analytics/indicators"), ("GET", "/api/v1/analytics/conformance"),
         ("PUT", "/api/v1/contact-rules/organization"), ("PUT", "/api/v1/contact-rules/services/{service_key}"),
         ("PUT", "/api/v1/contact-rules/customers/{external_id}"),
         ("GET", "/api/v1/customers/{external_id}/contact-decisions"),

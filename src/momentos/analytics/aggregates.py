@@ -16,6 +16,8 @@ from typing import Any
 
 import polars as pl
 
+from momentos.analytics import conformance
+from momentos.analytics.conformance import Design
 from momentos.analytics.log import ACTIVITY, CASE_KEY, EVENT_ID, TIMESTAMP
 from momentos.analytics.outcomes import ENTERED_METRIC
 
@@ -39,11 +41,13 @@ class Models:
     canonical: Mapping[int, Mapping[str, str | None]]
     """service id → moment key of its model → one of the 8 contact moments (or None)."""
     canonical_order: Sequence[str]
+    designs: Mapping[int, Design] = field(default_factory=dict)
+    """service id → its designed journey (conformance.py): a change of design refolds every digest."""
 
     def fingerprint(self) -> str:
         text = repr((sorted((s, sorted(p.items())) for s, p in self.positions.items()),
                      sorted((s, sorted(m.items(), key=str)) for s, m in self.canonical.items()),
-                     list(self.canonical_order)))
+                     list(self.canonical_order), sorted(self.designs.items())))
         return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -62,6 +66,7 @@ class Delta:
     contacts: pl.DataFrame
     spread: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=SPREAD_SCHEMA))
     """Customers per outbound count (filled in by incremental.py, which knows each customer's stored counts)."""
+    conformance: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=conformance.SCHEMA))
 
 
 # ---------------------------------------------------------------- digests
@@ -132,7 +137,8 @@ def contributions(weighted: pl.DataFrame, models: Models) -> Delta:
     channels, contacts = _contact_tables(frame, walked.filter(pl.col("lens") != "a"))
     return Delta(pairs=pairs, durations=pl.concat([durations, stay_durations]),
                  buckets=pl.concat([buckets, stay_buckets]), variants=_variants(walked), ends=_ends(walked),
-                 moments=moments, customers=customers, channels=channels, contacts=contacts)
+                 moments=moments, customers=customers, channels=channels, contacts=contacts,
+                 conformance=conformance.contributions(weighted, models.designs))
 
 
 def _explode(frame: pl.DataFrame, names: str, times: str) -> pl.DataFrame:

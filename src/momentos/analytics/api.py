@@ -10,6 +10,7 @@ from momentos.analytics import service as analytics
 from momentos.analytics.schemas import (
     AnalyticsQuery,
     By,
+    ConformanceRead,
     DfgEdge,
     EndActivities,
     FunnelStep,
@@ -71,3 +72,9 @@ def time_in_moment(p: Admin, session: DbSession, q: Q) -> list[TimeInMoment]:
 @router.get("/indicators")
 def indicators(p: Admin, session: DbSession, q: Q) -> MomentIndicators:
     return analytics.moment_indicators(session, p.org_id, q)
+
+
+@router.get("/conformance")
+def conformance(p: Admin, session: DbSession, service: Annotated[str, Query(max_length=64)]) -> ConformanceRead:
+    """The service's processes against its designed journey: rate per moment, deviations per kind and moment."""
+    return analytics.conformance(session, p.org_id, service)

@@ -1,4 +1,4 @@
-"""``momentos analytics {dfg,performance-dfg,start-end,variants,funnel,time-in-moment,indicators}`` and
+"""``momentos analytics {dfg,performance-dfg,start-end,variants,funnel,time-in-moment,indicators,conformance}`` and
 ``momentos export``: the same services and JSON shapes as the API, over a database from the settings."""
 
 from __future__ import annotations
@@ -108,6 +108,26 @@ for _name, _fn, _help in (
         ("indicators", "moment_indicators", "All indicators per moment (funnel, time, channel mix, contacts)."),
 ):
     _command(_name, _fn, _help)
+
+
+@analytics_app.command("conformance")
+def conformance_command(org: Org, service: Annotated[str, typer.Option("--service", help="Service key.")],
+                        as_json: AsJson = False) -> None:
+    """Conformance to the service's designed journey: rate per moment, deviations per kind and moment."""
+    from momentos.analytics import service as analytics
+
+    with org_session(org) as (session, org_id):
+        result = analytics.conformance(session, org_id, service)
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+        return
+    typer.echo(f"service={result.service}  processes={result.processes}  conforming={result.conforming}  "
+               f"rate={_short(result.rate)}")
+    for m in result.moments:
+        typer.echo(f"  {m.moment}  processes={m.processes}  conforming={m.conforming}  rate={_short(m.rate)}")
+    for d in result.deviations:
+        typer.echo(f"  {d.kind}  moment={d.moment}  channel={d.channel}  processes={d.processes}  "
+                   f"deviations={d.deviations}")
 
 
 def export_command(

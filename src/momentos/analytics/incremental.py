@@ -38,7 +38,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy.orm import Session
 
-from momentos.analytics import aggregates
+from momentos.analytics import aggregates, design
 from momentos.analytics.aggregates import Delta, Models
 from momentos.analytics.log import ACTIVITY, CASE_KEY, EVENT_ID, TIMESTAMP, load_log
 from momentos.catalog import service as catalog
@@ -71,11 +71,13 @@ _TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "analytics_channels": (("scope", "lens", "moment", "channel"), ("n",), ()),
     "analytics_moment_contacts": (("scope", "lens", "moment", "customer_id"), ("events", "inbound", "outbound"), ()),
     "analytics_contact_spread": (("scope", "lens", "moment", "outbound"), ("customers", "inbound"), ()),
+    "analytics_conformance": (("scope", "moment", "kind", "channel"), ("cases", "deviations"), ()),
 }
 _DELTA_FIELDS = {"analytics_pairs": "pairs", "analytics_durations": "durations", "analytics_buckets": "buckets",
                  "analytics_variants": "variants", "analytics_ends": "ends", "analytics_moments": "moments",
                  "analytics_moment_customers": "customers", "analytics_channels": "channels",
-                 "analytics_moment_contacts": "contacts", "analytics_contact_spread": "spread"}
+                 "analytics_moment_contacts": "contacts", "analytics_contact_spread": "spread",
+                 "analytics_conformance": "conformance"}
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,7 @@ def current_models(session: Session, org_id: int) -> Models:
         model = catalog.get_journey_model(session, org_id, s.journey_model_key)
         positions[s.id] = dict(model.positions)
         canonical[s.id] = {k: model.to_canonical(k) for k in model.keys}
-    return Models(positions, canonical, CANONICAL_KEYS)
+    return Models(positions, canonical, CANONICAL_KEYS, design.designs(session, org_id))
 
 
 def is_behind(session: Session, org_id: int) -> bool:
@@ -336,6 +338,11 @@ def _case_events(bulk: BulkWriter, org_id: int, keys: Sequence[int]) -> pl.DataF
                          schema={k: v for k, v in schema.items() if k != "ts"}, orient="row")
     frame = frame.with_columns(pl.Series(TIMESTAMP, stamps, dtype=pl.Datetime("us", "UTC")))
     return frame.with_columns(pl.coalesce(pl.col("process_id"), -pl.col("customer_id")).alias(CASE_KEY))
+
+
+def case_events(session: Session, org_id: int, keys: Sequence[int]) -> pl.DataFrame:
+    """Every stored event of the given cases (process ids, or minus a customer id), shaped like load_log's frame."""
+    return _case_events(BulkWriter(session), org_id, keys)
 
 
 def _delete_cases(bulk: BulkWriter, org_id: int, keys: Iterable[int]) -> None:

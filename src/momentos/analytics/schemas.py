@@ -146,3 +146,48 @@ class MomentIndicators(BaseModel):
     time_in_moment: list[TimeInMoment]
     channel_mix: list[ChannelMix]
     contacts: list[ContactFigures]
+
+
+class MomentConformance(BaseModel):
+    """Of the processes a moment concerns (they entered it, or deviated there), how many had no deviation there."""
+
+    moment: str
+    processes: int
+    conforming: int
+    rate: float | None
+    deviations: int
+
+
+class DeviationCount(BaseModel):
+    """Processes with a deviation kind (at one moment, or ``*``: any; in one channel, or ``*``: any) and how many
+    deviations they had; ``share``: of the processes the moment concerns."""
+
+    kind: str
+    moment: str
+    channel: str
+    processes: int
+    deviations: int
+    share: float | None
+
+
+class ConformanceRead(BaseModel):
+    """Conformance of one service's processes to its designed journey (analytics/conformance.py)."""
+
+    service: str
+    model: str
+    processes: int
+    conforming: int
+    rate: float | None
+    moments: list[MomentConformance]
+    deviations: list[DeviationCount]
+    """Every kind (moment and channel ``*``) first, most processes first; then per moment and per channel."""
+
+
+class Deviation(BaseModel):
+    """One deviation of one process: kind, moment, channel (unplanned and missed contacts) and the steps behind it
+    (activity or moment key, time)."""
+
+    kind: str
+    moment: str
+    channel: str
+    steps: list[tuple[str, datetime]]

@@ -16,11 +16,12 @@ from datetime import datetime
 import polars as pl
 from sqlalchemy.orm import Session
 
-from momentos.analytics import answers, incremental, indicators, mining, views
+from momentos.analytics import answers, conformance_reads, incremental, indicators, mining, views
 from momentos.analytics.answers import Aggregates, Lens
 from momentos.analytics.log import LogFilter, load_log
 from momentos.analytics.schemas import (
     AnalyticsQuery,
+    ConformanceRead,
     DfgEdge,
     EndActivities,
     FunnelStep,
@@ -201,3 +202,9 @@ def moment_indicators(session: Session, org_id: int, q: AnalyticsQuery, *, full:
         time_in_moment=indicators.time_in_moment(stays, space.moments),
         channel_mix=indicators.channel_mix(events, space.moments),
         contacts=indicators.contacts(events, stays, space.moments, budgets(session, org_id, space)))
+
+
+def conformance(session: Session, org_id: int, service: str, *, full: bool = False) -> ConformanceRead:
+    """How the service's processes conform to its designed journey (analytics/conformance.py): per moment and per
+    deviation kind, from the aggregates (stored plus pending) or, with ``full`` or none usable, from the log."""
+    return conformance_reads.read(session, org_id, service, full=full)

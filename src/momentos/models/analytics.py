@@ -213,5 +213,24 @@ class AnalyticsContactSpread(Base):
     inbound: Mapped[int] = mapped_column(BigInteger)
 
 
+class AnalyticsConformance(Base):
+    """Deviations from a service's designed journey (analytics/conformance.py), summed over the processes' digests.
+
+    ``kind`` is a deviation kind, ``*`` (any kind) or empty (the processes counted: every process of the service
+    for ``moment`` ``*``, those the moment concerns otherwise); ``channel`` is ``*`` (every channel) or the channel
+    of the deviations counted (unplanned and missed contacts)."""
+
+    __tablename__ = "analytics_conformance"
+    __table_args__ = _COMPACT
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True)
+    scope: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    moment: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32), primary_key=True)
+    cases: Mapped[int] = mapped_column(BigInteger)
+    deviations: Mapped[int] = mapped_column(BigInteger)
+
+
 Index("ix_events_org_id_id", Event.__table__.c.org_id, Event.__table__.c.id)
 """Events of an organization by id: the aggregates find the events above their watermark with it."""
