@@ -164,7 +164,8 @@ API: dict[tuple[str, str], str] = {
         ("DELETE", "/api/v1/promises/{promise_key}"), ("POST", "/api/v1/promises/{promise_key}/score"),
         ("GET", "/api/v1/promises/{promise_key}/instances"),
         ("POST", "/api/v1/surveys"), ("GET", "/api/v1/surveys"), ("GET", "/api/v1/surveys/{survey_key}"),
-        ("PATCH", "/api/v1/surveys/{survey_key}"), ("POST", "/api/v1/surveys/{survey_key}/invitations"), ("GET", "/api/v1/listening/indicators"),
+        ("PATCH", "/api/v1/surveys/{survey_key}"), ("POST", "/api/v1/surveys/{survey_key}/invitations"),
+        ("GET", "/api/v1/listening/indicators"),
         ("GET", "/api/v1/feedback"), ("POST", "/api/v1/feedback/analysis"),
         ("GET", "/api/v1/needs"), ("PATCH", "/api/v1/needs/{need_id}"), ("POST", "/api/v1/needs/{need_id}/merge"),
         ("GET", "/api/v1/listening/alerts"), ("GET", "/api/v1/listening/settings"),
@@ -223,7 +224,8 @@ def _seed(db: Session, org: OrgHandle) -> dict[str, str]:
     return {"episode_id": str(episode.id),
             "key": "shop", "external_id": "ana", "notification_id": str(notification), "token": "no-such-token",
             "service_key": "shop", "process_id": "1", "endpoint_id": "1", "purpose": "status", "language": "es",
-            "promise_key": "none", "survey_key": "walk-survey", "item_key": "none", "need_id": str(need.id), "segment_key": "none",
+            "promise_key": "none", "survey_key": "walk-survey", "item_key": "none", "need_id": str(need.id),
+            "segment_key": "none",
             "key_id": "999999999", "user_id": "999999999", "action": "disable",
             "touchpoint_id": "999999999"}
 
