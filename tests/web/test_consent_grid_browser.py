@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.conftest import LiveServer, OrgHandle
 from tests.web.dashboard_helpers import add_user, axe_source, serious_violations, sign_in_user
@@ -35,7 +35,7 @@ def test_the_grid_shows_a_grant_and_a_withdrawal_in_words(page: Page, live_serve
     page.goto(f"{live_server.url}/customers/ana")
     grid = page.locator("#consent-grid table")
 
-    def cell(channel: str, purpose: str):  # type: ignore[no-untyped-def]
+    def cell(channel: str, purpose: str) -> Locator:
         return grid.locator(f'tr[data-channel="{channel}"] td[data-purpose="{purpose}"]')
 
     expect(cell("email", "marketing").locator(".chip")).to_have_text(w["granted"])
