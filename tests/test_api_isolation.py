@@ -62,6 +62,7 @@ SCOPED = {
     ("GET", "/api/v1/promises/{promise_key}/instances"): None,
     ("POST", "/api/v1/promises/score"): {"promise": {**PROMISE, "key": "draft"}},
     ("GET", "/api/v1/surveys/{survey_key}"): None,
+    ("PATCH", "/api/v1/surveys/{survey_key}"): {"title_en": "Stolen"},
     ("POST", "/api/v1/surveys/{survey_key}/invitations"): {"customer": "victim"},
     ("POST", "/api/v1/surveys/{survey_key}/responses"): {"nps": 0, "text": "stolen"},
     ("PATCH", "/api/v1/needs/{need_id}"): {"name": "Stolen", "addressed": True},

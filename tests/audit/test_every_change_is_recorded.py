@@ -93,6 +93,11 @@ def _segment(client: TestClient, _db: Session, org: OrgHandle) -> None:
     _admin(client, org, "POST", "/api/v1/segments", SEGMENT)
 
 
+def _survey(client: TestClient, _db: Session, org: OrgHandle) -> None:
+    _admin(client, org, "POST", "/api/v1/surveys", {"key": "after-delivery", "title_es": "¿Qué tal?",
+                                                    "title_en": "How was it?", "questions": QUESTIONS})
+
+
 def _dead_notification(_client: TestClient, db: Session, org: OrgHandle) -> None:
     send(db, org.id, event("ana", "order_placed", 0), event("ana", "order_shipped", 5))
     n = db.scalars(select(Notification).where(Notification.org_id == org.id)).first()
@@ -165,6 +170,9 @@ CASES = [
     Case("POST", "/api/v1/surveys", "survey.create", "survey:after-delivery", body={
         "key": "after-delivery", "title_es": "¿Qué tal?", "title_en": "How was it?", "service": "shop",
         "moment": "delivery", "questions": QUESTIONS}, after={"service": "shop", "moment": "delivery"}),
+    Case("PATCH", "/api/v1/surveys/after-delivery", "survey.update", "survey:after-delivery",
+         body={"title_en": "How did it go?"}, before={"title_en": "How was it?"}, after={"title_en": "How did it go?"},
+         prepare=_survey),
     Case("PUT", "/api/v1/listening/settings", "listening_settings.update", "listening_settings",
          body={"alert_email": "alerts@example.com"}, before={"alert_email": None},
          after={"alert_email": "alerts@example.com"}),
@@ -189,7 +197,7 @@ CASE_ROUTES = {
     ("DELETE", "/api/v1/notification-templates/{purpose}/{language}"), ("POST", "/api/v1/webhook-endpoints"),
     ("PATCH", "/api/v1/webhook-endpoints/{endpoint_id}"), ("POST", "/api/v1/webhook-endpoints/{endpoint_id}/rotate"),
     ("POST", "/api/v1/notifications/{notification_id}/replay"), ("POST", "/api/v1/ops/notifications/replay"),
-    ("POST", "/api/v1/surveys"),
+    ("POST", "/api/v1/surveys"), ("PATCH", "/api/v1/surveys/{survey_key}"),
     ("PUT", "/api/v1/listening/settings"), ("PATCH", "/api/v1/needs/{need_id}"),
     ("POST", "/api/v1/needs/{need_id}/merge"), ("POST", "/api/v1/segments"),
     ("PATCH", "/api/v1/segments/{segment_key}"), ("DELETE", "/api/v1/segments/{segment_key}"),

@@ -19,7 +19,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from momentos.audit.service import Actor
 from momentos.kit.clock import utcnow
+from momentos.listening.surveys import service as surveys
+from momentos.listening.surveys.schemas import SurveyCreate
 from momentos.models import Customer, Feedback, Need, Notification, WarningEpisode
 from momentos.notify import outbox
 from momentos.users import service as users
@@ -78,6 +81,10 @@ PAGES: dict[tuple[str, str], str] = {
     ("POST", "/config/services/{key}/promises"): "configure",
     ("GET", "/config/surveys"): "read",
     ("POST", "/config/surveys"): "configure",
+    ("GET", "/config/surveys/{survey_key}"): "read",
+    ("POST", "/config/surveys/{survey_key}/items"): "configure",
+    ("POST", "/config/surveys/{survey_key}/items/{item_key}"): "configure",
+    ("POST", "/config/surveys/{survey_key}/items/{item_key}/delete"): "configure",
     ("GET", "/config/templates"): "read",
     ("POST", "/config/templates"): "configure",
     ("POST", "/config/templates/preview"): "configure",
@@ -158,7 +165,8 @@ API: dict[tuple[str, str], str] = {
         ("DELETE", "/api/v1/promises/{promise_key}"), ("POST", "/api/v1/promises/{promise_key}/score"),
         ("GET", "/api/v1/promises/{promise_key}/instances"),
         ("POST", "/api/v1/surveys"), ("GET", "/api/v1/surveys"), ("GET", "/api/v1/surveys/{survey_key}"),
-        ("POST", "/api/v1/surveys/{survey_key}/invitations"), ("GET", "/api/v1/listening/indicators"),
+        ("PATCH", "/api/v1/surveys/{survey_key}"), ("POST", "/api/v1/surveys/{survey_key}/invitations"),
+        ("GET", "/api/v1/listening/indicators"),
         ("GET", "/api/v1/feedback"), ("POST", "/api/v1/feedback/analysis"),
         ("GET", "/api/v1/needs"), ("PATCH", "/api/v1/needs/{need_id}"), ("POST", "/api/v1/needs/{need_id}/merge"),
         ("GET", "/api/v1/listening/alerts"), ("GET", "/api/v1/listening/settings"),
@@ -210,10 +218,15 @@ def _seed(db: Session, org: OrgHandle) -> dict[str, str]:
                              created_at=utcnow())
     db.add(episode)
     db.flush()
+    surveys.create_survey(db, org.id, SurveyCreate.model_validate({
+        "key": "walk-survey", "title_es": "Paseo", "title_en": "Walk",
+        "questions": [{"key": "image", "kind": "perception", "label": {"es": "Buena imagen", "en": "Good image"}}]}),
+        utcnow(), actor=Actor.cli("tests"))
     return {"episode_id": str(episode.id),
             "key": "shop", "external_id": "ana", "notification_id": str(notification), "token": "no-such-token",
             "service_key": "shop", "process_id": "1", "endpoint_id": "1", "purpose": "status", "language": "es",
-            "promise_key": "none", "survey_key": "none", "need_id": str(need.id), "segment_key": "none",
+            "promise_key": "none", "survey_key": "walk-survey", "item_key": "none", "need_id": str(need.id),
+            "segment_key": "none",
             "key_id": "999999999", "user_id": "999999999", "action": "disable",
             "touchpoint_id": "999999999"}
 

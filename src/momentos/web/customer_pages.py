@@ -19,6 +19,7 @@ from momentos.catalog.presets import JourneyModelDef
 from momentos.customers import service as customers
 from momentos.customers.schemas import CustomerUpdate
 from momentos.dashboard import customer as customer_view
+from momentos.dashboard.consent_grid import consent_grid
 from momentos.errors import BadRequest
 from momentos.events import service as events
 from momentos.kit.clock import utcnow
@@ -162,7 +163,7 @@ def _customer(request: Request, viewer: Viewer, session: Session, pages: PagesDe
     process_views = _process_views(session, viewer.org_id, customer.id, known, lang)
     return pages.render(request, "customer.html", {
         "customer": customer, "span": customers.activity_span(session, [customer.id]).get(customer.id),
-        "consents": customers.consents_of(session, customer.id),
+        "consent_grid": consent_grid(session, viewer.org_id, customer),
         "consent_history": customers.consent_history(session, customer.id, limit=CONSENT_HISTORY_SIZE),
         "consent_channels": CHANNELS, "consent_purposes": PURPOSES, "consent_sources": CONSENT_SOURCES,
         "consent_form": form or {}, "errors": errors or {},

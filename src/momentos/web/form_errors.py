@@ -58,6 +58,8 @@ MESSAGES: Mapping[str, str] = {
     # domain errors (their code)
     "promise_exists": N_("A promise with this key already exists."),
     "unknown_moment": N_("This moment is not in the service's journey model."),
+    # listening.surveys: a question key used twice
+    "duplicate_question_key": N_("This survey already has a question with this key."),
 }
 
 

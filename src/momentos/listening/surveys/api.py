@@ -20,6 +20,7 @@ from momentos.listening.surveys.schemas import (
     SurveyCreate,
     SurveyRead,
     SurveyResponseIn,
+    SurveyUpdate,
 )
 from momentos.models import Notification, Process
 
@@ -39,6 +40,12 @@ def list_surveys(p: Admin, session: DbSession) -> list[SurveyRead]:
 @router.get("/surveys/{survey_key}")
 def get_survey(survey_key: str, p: Admin, session: DbSession) -> SurveyRead:
     return SurveyRead.model_validate(surveys.get_survey(session, p.org_id, survey_key))
+
+
+@router.patch("/surveys/{survey_key}")
+def update_survey(survey_key: str, data: SurveyUpdate, p: Admin, session: DbSession) -> SurveyRead:
+    """Change a survey's titles, questions (the whole list), validity or whether it is sent."""
+    return SurveyRead.model_validate(surveys.update_survey(session, p.org_id, survey_key, data, actor=p.actor))
 
 
 @router.post("/surveys/{survey_key}/invitations", status_code=202)

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from momentos.kit.ids import KEY_RE
 from momentos.listening.feedback.schemas import TEXT_MAX
@@ -30,6 +31,16 @@ class QuestionIn(BaseModel):
     label: Label
 
 
+def check_questions(questions: list[QuestionIn]) -> None:
+    """Question keys are unique (``ctx.field``: the key, for a form); NPS, CSAT, CES and text are asked once."""
+    keys = [q.key for q in questions]
+    if len(set(keys)) != len(keys):
+        raise PydanticCustomError("duplicate_question_key", "question keys must be unique", {"field": "key"})
+    for kind in ("nps", "csat", "ces", "text"):
+        if sum(q.kind == kind for q in questions) > 1:
+            raise ValueError(f"at most one {kind} question")
+
+
 class SurveyCreate(BaseModel):
     """A survey; with ``service`` and ``moment`` it is sent to every customer entering that moment; with ``service``
     and ``touchpoint`` (a touchpoint id of that service) to every customer after an event of the touchpoint's
@@ -48,17 +59,31 @@ class SurveyCreate(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> SurveyCreate:
-        keys = [q.key for q in self.questions]
-        if len(set(keys)) != len(keys):
-            raise ValueError("question keys must be unique")
-        for kind in ("nps", "csat", "ces", "text"):
-            if sum(q.kind == kind for q in self.questions) > 1:
-                raise ValueError(f"at most one {kind} question")
+        check_questions(self.questions)
         if self.touchpoint is not None:
             if self.service is None or self.moment is not None:
                 raise ValueError("a touchpoint survey names its service and no moment (the touchpoint's is used)")
         elif (self.service is None) != (self.moment is None):
             raise ValueError("give both service and moment, or neither")
+        return self
+
+
+class SurveyUpdate(BaseModel):
+    """A change to a survey: only the fields given change. ``questions`` replaces the whole list (a question keeps
+    its key: the answers already stored are filed under it); where and when the survey is sent do not change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title_es: str | None = Field(default=None, min_length=1, max_length=200)
+    title_en: str | None = Field(default=None, min_length=1, max_length=200)
+    questions: list[QuestionIn] | None = Field(default=None, min_length=1, max_length=30)
+    valid_hours: int | None = Field(default=None, ge=1, le=24 * 60)
+    active: bool | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> SurveyUpdate:
+        if self.questions is not None:
+            check_questions(self.questions)
         return self
 
 

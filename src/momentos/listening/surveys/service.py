@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from momentos.audit.service import Actor, record
+from momentos.audit.service import Actor, record, record_change
 from momentos.catalog import service as catalog
 from momentos.db import session_link_key
 from momentos.errors import Conflict, NotFound, ValidationFailed
 from momentos.kit.ids import digest, link_token, new_nonce
-from momentos.listening.surveys.schemas import AnswerIn, SurveyCreate, SurveyResponseIn
+from momentos.listening.surveys.schemas import AnswerIn, SurveyCreate, SurveyResponseIn, SurveyUpdate
 from momentos.models import Customer, Feedback, Organization, Process, Survey, SurveyInvitation, Touchpoint
 from momentos.notify import outbox
 from momentos.policy import service as policy
@@ -68,6 +68,62 @@ def get_survey(session: Session, org_id: int, key: str) -> Survey:
     if survey is None:
         raise NotFound("Survey not found.", code="survey_not_found", detail={"key": key})
     return survey
+
+
+def _audited(survey: Survey) -> dict[str, Any]:
+    return {"title_es": survey.title_es, "title_en": survey.title_en, "valid_hours": survey.valid_hours,
+            "active": survey.active, "questions": [f"{q['kind']}:{q['key']}" for q in survey.questions]}
+
+
+def update_survey(session: Session, org_id: int, key: str, data: SurveyUpdate, *, actor: Actor) -> Survey:
+    """Change a survey's titles, questions, validity or whether it is sent; recorded in the audit log with the fields
+    that changed. Answers already stored keep the items they answered (under their keys)."""
+    survey = get_survey(session, org_id, key)
+    before = _audited(survey)
+    if data.title_es is not None:
+        survey.title_es = data.title_es
+    if data.title_en is not None:
+        survey.title_en = data.title_en
+    if data.questions is not None:
+        survey.questions = [q.model_dump() for q in data.questions]
+    if data.valid_hours is not None:
+        survey.valid_hours = data.valid_hours
+    if data.active is not None and data.active != survey.active:
+        survey.active = data.active
+        catalog.catalog_changed(session, org_id)  # the survey reaction's cached triggers are renewed
+    session.flush()
+    record_change(session, org_id, actor, "survey.update", f"survey:{survey.key}", before=before,
+                  after=_audited(survey))
+    return survey
+
+
+def perception_items(survey: Survey) -> list[dict[str, Any]]:
+    """The survey's perception items (``key``, ``kind``, ``label``), in the order they are asked."""
+    return [q for q in survey.questions if q["kind"] == "perception"]
+
+
+def with_item(questions: Sequence[dict[str, Any]], key: str,
+              label: dict[str, str]) -> tuple[list[dict[str, Any]], int]:
+    """The questions with a new perception item, asked before the free-text question (when there is one), and the
+    new item's index."""
+    out = [dict(q) for q in questions]
+    at = next((i for i, q in enumerate(out) if q["kind"] == "text"), len(out))
+    out.insert(at, {"key": key, "kind": "perception", "label": dict(label)})
+    return out, at
+
+
+def relabelled(questions: Sequence[dict[str, Any]], key: str, label: dict[str, str]) -> list[dict[str, Any]]:
+    """The questions with the perception item ``key`` asked with another label (NotFound when there is none)."""
+    if not any(q["key"] == key and q["kind"] == "perception" for q in questions):
+        raise NotFound("Perception item not found.", code="item_not_found", detail={"item": key})
+    return [{**q, "label": dict(label)} if q["key"] == key else dict(q) for q in questions]
+
+
+def without_item(questions: Sequence[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    """The questions without the perception item ``key`` (NotFound when there is none)."""
+    if not any(q["key"] == key and q["kind"] == "perception" for q in questions):
+        raise NotFound("Perception item not found.", code="item_not_found", detail={"item": key})
+    return [dict(q) for q in questions if q["key"] != key]
 
 
 def list_surveys(session: Session, org_id: int) -> Sequence[Survey]:
