@@ -87,6 +87,9 @@ class Episode:
     first: Check
     last: int
     peak: Check
+    onset: int
+    """The step where the surge began, as far as the first alarming window tells: the start of its shortest tail
+    that already holds more negatives than the whole window's expectation."""
     checks: int = 1
     closed: bool = field(default=False)
 
@@ -125,13 +128,20 @@ def scan(counts: Sequence[int], negatives: Sequence[int], *, first: int = 0, sta
         quiet = 0
         excluded[t - rules.window:t] = True
         if current is None:
-            current = Episode(first=check, last=t, peak=check)
+            current = Episode(first=check, last=t, peak=check, onset=_onset(neg, check, rules))
             episodes.append(current)
         else:
             current.last, current.checks = t, current.checks + 1
             if check.negatives > current.peak.negatives:
                 current.peak = check
     return episodes
+
+
+def _onset(neg: np.ndarray, check: Check, rules: Rules) -> int:
+    for s in range(check.index - 1, check.index - rules.window - 1, -1):
+        if neg[s:check.index].sum() > check.expected_negatives:
+            return s
+    return check.index - rules.window
 
 
 def _alarms(check: Check, rules: Rules) -> bool:
