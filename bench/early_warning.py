@@ -7,7 +7,8 @@ day/night cycle (quiet nights, a busy afternoon), quieter weekends, a day-to-day
 negative share that drifts by day (Beta around 0.30) — Poisson noise on top. The organization has no history: the
 stream starts at its first mention and lasts ``--weeks`` weeks (3). Into each replay (``--seeds`` seeds) we inject
 ``--surges`` surges (12) from the second day on, at least 12 hours apart, each 1 to 4 hours long, of extra mentions
-at 0.5 to 3 times the usual rate of that time (at least 6 an hour), 80 % negative; and 6 campaigns (extra mentions
+at 0.75 to 3 times the stream's mean hourly rate (recall is also given for the smaller and the larger half), 80 %
+negative; and 6 campaigns (extra mentions
 at twice the usual rate, at the usual share: they must not alarm).
 
 * **Recall within 1 h**: surges with an alarm (an episode open) within 60 minutes of their onset. The old detector
@@ -38,6 +39,7 @@ from momentos.listening.warning.rolling import scan
 RESULTS = Path(__file__).parent / "results"
 STEP_MIN = 15
 STEPS_HOUR, DAY, WEEK = 4, 96, 672
+SIZES = {"0.75-1.5x": (0.75, 1.5), "1.5-3x": (1.5, 3.01)}
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class Surge:
     onset: int
     steps: int
     campaign: bool
+    size: float = 2.0
+    """Extra mentions per hour, in multiples of the stream's mean hourly rate."""
 
 
 def usual_rate(steps: int, per_day: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -73,13 +77,11 @@ def stream(seed: int, weeks: int, per_day: float, surges: int) -> tuple[np.ndarr
         if any(abs(onset - o) < 12 * STEPS_HOUR for o in taken):
             continue
         taken.append(onset)
-        events.append(Surge(onset, int(rng.integers(1, 5)) * STEPS_HOUR, campaign=len(events) >= surges))
+        events.append(Surge(onset, int(rng.integers(1, 5)) * STEPS_HOUR, campaign=len(events) >= surges,
+                            size=float(rng.uniform(0.75, 3.0))))
     for e in events:
         span = slice(e.onset, e.onset + e.steps)
-        if e.campaign:
-            extra = rng.poisson(2.0 * rate[span])
-        else:
-            extra = rng.poisson(float(rng.uniform(0.75, 3.0)) * per_day / DAY, e.steps)
+        extra = rng.poisson(2.0 * rate[span] if e.campaign else np.full(e.steps, e.size * per_day / DAY))
         counts[span] += extra
         negatives[span] += rng.binomial(extra, share[span] if e.campaign else 0.8)
     return counts, negatives, events
@@ -111,13 +113,15 @@ def new_alarms(counts: np.ndarray, negatives: np.ndarray) -> list[tuple[int, int
 
 def score(episodes: list[tuple[int, int]], events: list[Surge], steps: int) -> dict[str, float]:
     surges = [e for e in events if not e.campaign]
-    hit = sum(any(first <= e.onset + STEPS_HOUR and last > e.onset for first, last in episodes) for e in surges)
-    within = [e for e in surges]
+    found = [any(first <= e.onset + STEPS_HOUR and last > e.onset for first, last in episodes) for e in surges]
+    hit = sum(found)
+    by_size = {band: [int(f) for f, e in zip(found, surges, strict=True) if lo <= e.size < hi]
+               for band, (lo, hi) in SIZES.items()}
     false = [first for first, _ in episodes
              if not any(e.onset < first <= e.onset + e.steps + STEPS_HOUR for e in surges)]
     quiet_days = 3 * DAY
     quiet_false = [f for f in false if f <= quiet_days and not any(e.onset < quiet_days for e in surges)]
-    return {"surges": len(within), "found_within_1h": hit, "false": len(false),
+    return {"by_size": by_size, "surges": len(surges), "found_within_1h": hit, "false": len(false),
             "false_first_week": sum(f <= WEEK for f in false), "weeks": steps / WEEK,
             "quiet_first_days_false": len(quiet_false),
             "latency_min": [min(((first - e.onset) * STEP_MIN for first, last in episodes
@@ -135,7 +139,8 @@ def main() -> None:
     totals: dict[str, dict[str, Any]] = {}
     for name, run in (("old", old_alarms), ("new", new_alarms)):
         agg = {"surges": 0, "found_within_1h": 0, "false": 0, "false_first_week": 0, "weeks": 0.0,
-               "quiet_first_days_false": 0, "latencies": [], "seconds": 0.0}
+               "quiet_first_days_false": 0, "latencies": [], "seconds": 0.0,
+               "by_size": {band: [] for band in SIZES}}
         for seed in range(args.seeds):
             counts, negatives, events = stream(seed, args.weeks, args.per_day, args.surges)
             started = time.perf_counter()
@@ -145,7 +150,10 @@ def main() -> None:
             for key in ("surges", "found_within_1h", "false", "false_first_week", "weeks", "quiet_first_days_false"):
                 agg[key] += s[key]
             agg["latencies"] += [v for v in s["latency_min"] if v >= 0]
+            for band in SIZES:
+                agg["by_size"][band] += s["by_size"][band]
         lat = agg.pop("latencies")
+        agg["recall_by_size"] = {band: sum(v) / len(v) for band, v in agg.pop("by_size").items() if v}
         totals[name] = {**agg, "recall_within_1h": agg["found_within_1h"] / agg["surges"],
                         "false_per_week": agg["false"] / agg["weeks"],
                         "false_per_first_week": agg["false_first_week"] / args.seeds,
@@ -156,7 +164,8 @@ def main() -> None:
           f"{'latency':>10}{'s':>8}")
     for name, t in totals.items():
         print(f"{name:<10}{t['recall_within_1h']:>12.2f}{t['false_per_week']:>12.2f}{t['false_per_first_week']:>12.2f}"
-              f"{t['quiet_first_days_false']:>12}{t['median_latency_min'] or 0:>9.0f}m{t['seconds']:>8.1f}")
+              f"{t['quiet_first_days_false']:>12}{t['median_latency_min'] or 0:>9.0f}m{t['seconds']:>8.1f}  "
+              + "  ".join(f"recall {band}: {v:.2f}" for band, v in t["recall_by_size"].items()))
     RESULTS.mkdir(exist_ok=True)
     out = {"seeds": args.seeds, "weeks": args.weeks, "per_day": args.per_day, "surges": args.surges,
            "targets": {"recall_within_1h": 0.8, "false_per_week": 0.5}, **totals}

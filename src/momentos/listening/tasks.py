@@ -1,9 +1,9 @@
 """The listening jobs of ``momentos worker``: ``listening.analyse`` (``ANALYSE``) and ``listening.watch`` (``WATCH``).
 
 Each round: one batch of text analysis (``analysis.job``), then at most one organization whose watch is due (every
-15 minutes) — its early-warning check on the rolling hour at each quarter since the last one, and its needs refreshed
-when new texts were analysed. The organization is claimed with a lease on its listening settings row (``FOR UPDATE SKIP LOCKED``
-on PostgreSQL), so several workers share the work and none does it twice.
+15 minutes) — its early-warning check on the rolling hour at each quarter since the last one, and its needs
+refreshed when new texts were analysed. The organization is claimed with a lease on its listening settings row
+(``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so several workers share the work and none does it twice.
 """
 
 from __future__ import annotations

@@ -10,11 +10,13 @@ window of the ``window`` steps before ``t`` (steps ``t - window`` … ``t - 1``)
 * **Full mode** (at least ``full_after`` steps of history, two weeks): the expected negatives of the window are the
   mean of the same window one to ``weeks`` weeks earlier (± ``spread`` steps), its dispersion estimated from them.
 * **Warming up** (at least ``warm_after`` steps, one day, but less than two weeks): the same time of day on the
-  previous days (up to ``days``, ± ``spread``), with a stricter level and a larger minimum — the day-to-day
-  baseline does not know the week's cycle. Before one day of history the detector is silent.
-* Count test: negative-binomial upper tail of the window's negatives (dispersion at least ``1 / dispersion``, the
-  day-to-day drift of a real stream); share test: binomial upper tail of the window's negatives given its mentions
-  and the share of the trailing ``share_steps`` (a day: the share drifts from day to day). Both must pass and the window must hold at least
+  previous days (up to ``days``, ± ``spread``), with a stricter level, a larger minimum and more dispersion — the
+  day-to-day baseline does not know the week's cycle. Before one day of history the detector is silent.
+* Count test: negative-binomial upper tail of the window's negatives against the median of its baseline windows
+  (variance from their spread, at least mean + mean² / ``dispersion``: the day-to-day drift of a real stream);
+  share test: binomial upper tail of the window's negatives given its mentions and the share of the trailing
+  ``share_steps`` (a day: the share drifts from day to day). The two are combined (Fisher's method, level
+  ``alpha``), the share test must also pass ``share_guard`` on its own, and the window must hold at least
   ``min_negatives``: a campaign lifts the count, not the share; a few angry messages in a quiet hour lift the
   share, not the count; a tiny stream never alarms.
 * **Episodes.** The first alarm opens an episode; it stays open while the windows stay elevated (count test at
