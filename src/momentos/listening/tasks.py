@@ -1,9 +1,9 @@
 """The listening jobs of ``momentos worker``: ``listening.analyse`` (``ANALYSE``) and ``listening.watch`` (``WATCH``).
 
-Each round: one batch of text analysis (``analysis.job``), then at most one organization whose hourly watch is
-due — its early-warning check on the hours since the last one, and its needs refreshed when new texts were
-analysed. The organization is claimed with a lease on its listening settings row (``FOR UPDATE SKIP LOCKED``
-on PostgreSQL), so several workers share the work and none does it twice.
+Each round: one batch of text analysis (``analysis.job``), then at most one organization whose watch is due (every
+15 minutes) — its early-warning check on the rolling hour at each quarter since the last one, and its needs
+refreshed when new texts were analysed. The organization is claimed with a lease on its listening settings row
+(``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so several workers share the work and none does it twice.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ LEASE = timedelta(minutes=10)
 
 
 def _claim_watch(session: Session, now: datetime) -> int | None:
-    hour = early_warning.hour_floor(now)
+    quarter = early_warning.quarter_floor(now)
     stmt = (select(ListeningSettings).where(
-        (ListeningSettings.warning_checked_at.is_(None)) | (ListeningSettings.warning_checked_at < hour),
+        (ListeningSettings.warning_checked_at.is_(None)) | (ListeningSettings.warning_checked_at < quarter),
         (ListeningSettings.lease_until.is_(None)) | (ListeningSettings.lease_until < now))
         .order_by(ListeningSettings.id).limit(1).with_for_update(skip_locked=True))
     row = session.scalar(stmt)
@@ -38,7 +38,7 @@ def _claim_watch(session: Session, now: datetime) -> int | None:
 
 
 def watch(session: Session, org_id: int, now: datetime) -> int:
-    """The hourly watch of one organization: early warning, then needs when new texts were analysed."""
+    """The watch of one organization (every 15 minutes): early warning, then needs when new texts were analysed."""
     settings = settings_of(session, org_id, now)
     alerts = early_warning.check(session, org_id, now)
     newest = session.scalar(select(func.max(Feedback.analyzed_at)).where(Feedback.org_id == org_id,
@@ -52,7 +52,7 @@ def watch(session: Session, org_id: int, now: datetime) -> int:
 
 
 def watch_next(factory: sessionmaker[Session], now: datetime) -> int:
-    """The hourly watch of the next organization due, if any (claimed in a transaction of its own)."""
+    """The watch of the next organization due, if any (claimed in a transaction of its own)."""
     with unit_of_work(factory) as session:
         org_id = _claim_watch(session, now)
     if org_id is None:

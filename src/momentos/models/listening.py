@@ -140,7 +140,7 @@ class ListeningSettings(Base):
     adapter_fitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     needs_refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     warning_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    """The last whole hour the early-warning detector looked at."""
+    """The last quarter hour the early-warning detector checked (the end of its last rolling hour)."""
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     """Held by the worker refreshing this organization's needs and warnings (several workers may run)."""
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -30,7 +30,7 @@ HOUR = timedelta(hours=1)
 def _history(db: Session, org_id: int, end: datetime, spike: tuple[int, int] | None, seed: int = 7,
              service_id: int | None = None) -> None:
     """Hourly mentions for five weeks before ``end`` (busier by day), ~15 % negative; ``spike`` = (count,
-    negatives) for the last hour."""
+    negatives) for the last hour, one mention a minute, the negatives spread evenly."""
     rng = random.Random(seed)
     start = end - early_warning.HISTORY_SEASONS * early_warning.SEASON * HOUR
     rows = []
@@ -40,7 +40,8 @@ def _history(db: Session, org_id: int, end: datetime, spike: tuple[int, int] | N
         count, negatives = spike if (last and spike) else (rng.randint(2, 6) if 8 <= at.hour < 22 else
                                                             rng.randint(0, 2), -1)
         for i in range(count):
-            negative = i < negatives if negatives >= 0 else rng.random() < 0.15
+            negative = (i * negatives // count < (i + 1) * negatives // count if negatives >= 0
+                        else rng.random() < 0.15)  # a spike's negatives spread evenly over its hour
             rows.append({"org_id": org_id, "kind": "social", "source": "x", "external_id": f"{at:%Y%m%d%H}-{i}",
                          "text": "fatal" if negative else "bien", "perception": {},
                          "occurred_at": at + timedelta(minutes=i % 60), "created_at": at,
