@@ -101,7 +101,8 @@ def name_themes(units: Sequence[str], embeddings: npt.NDArray[np.float32] | None
     stops = stop_words()
     clusters = sorted(set(assignment.tolist()))
     per_text: list[set[tuple[str, ...]]] = []
-    langs: dict[int, str] = {c: language([units[i] for i in np.flatnonzero(assignment == c)]) for c in clusters}
+    langs: dict[int, str] = {c: language([units[i] for i in np.flatnonzero(assignment == c).tolist()])
+                             for c in clusters}
     for unit, c in zip(units, assignment.tolist(), strict=True):
         per_text.append(_phrases(tokens(unit), langs[c], stops))
     overall: Counter[tuple[str, ...]] = Counter(p for found in per_text for p in found)

@@ -124,13 +124,13 @@ def useful_assign(x: npt.NDArray[np.float32]) -> npt.NDArray[np.int_]:
         cents = np.vstack([sums[c] / max(float(np.linalg.norm(sums[c])), 1e-12) for c in keys])
         sim = cents @ cents.T
         np.fill_diagonal(sim, -2.0)
-        i, j = np.unravel_index(int(sim.argmax()), sim.shape)
+        i, j = (int(v) for v in np.unravel_index(int(sim.argmax()), sim.shape))
         small = min(range(len(keys)), key=lambda r: counts[keys[r]])
         if not (sim[i, j] >= MERGE_SIMILARITY or len(keys) > MAX_K):
             if counts[keys[small]] >= smallest:
                 break
             i, j = small, int(sim[small].argmax())
-        a, b = keys[int(i)], keys[int(j)]
+        a, b = keys[i], keys[j]
         groups[a] += groups.pop(b)
         sums[a], counts[a] = sums[a] + sums.pop(b), counts[a] + counts.pop(b)
     out = np.zeros(n, dtype=int)
