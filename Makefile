@@ -48,6 +48,7 @@ bench: install-test
 	$(BIN)/python bench/listening.py
 	$(BIN)/python bench/listening_pipeline.py
 	$(BIN)/python bench/early_warning.py
+	$(BIN)/python bench/themes.py
 	$(BIN)/python bench/pages.py
 
 clean:

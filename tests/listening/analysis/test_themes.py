@@ -54,3 +54,42 @@ def test_coherence_prefers_real_topics_over_random_word_sets() -> None:
 
 def test_no_texts_no_themes() -> None:
     assert themes([]) == []
+
+
+LUGGAGE = ["@airline my bag never arrived in Lima &amp; nobody answers https://t.co/ab12",
+           "Lost luggage again, my suitcase is somewhere in Madrid", "They lost my suitcase and my bag on the way back",
+           "Mi maleta no llegó, la perdieron en el aeropuerto", "Han perdido mi equipaje otra vez",
+           "Still no news about my lost luggage after 5 days"]
+BOOKING = ["I could not change my booking on the website, it kept failing",
+           "The booking page charged me twice for the same ticket", "Imposible cambiar la reserva en la web",
+           "La web me cobró dos veces la reserva del billete", "My reservation vanished from the app",
+           "No pude hacer la reserva online, la página falla"]
+CREW = ["The cabin crew were rude and ignored us", "A flight attendant shouted at my mother",
+        "La tripulación fue muy maleducada con nosotros", "La azafata nos trató fatal durante el vuelo",
+        "Crew members laughed at a passenger asking for help", "El personal de cabina no ayudó a nadie"]
+
+
+def test_the_number_of_themes_follows_the_known_groups_and_names_are_clean() -> None:
+    from sklearn.metrics import normalized_mutual_info_score
+
+    known = [DELIVERY, PRICE, STAFF, LUGGAGE, BOOKING, CREW]
+    texts = [t for group in known for t in group]
+    truth = [g for g, group in enumerate(known) for _ in group]
+    found = themes(texts)
+    assert abs(len(found) - len(known)) <= 1
+    predicted = [0] * len(texts)
+    for label, theme in enumerate(found):
+        for m in theme.members:
+            predicted[m] = label
+    assert normalized_mutual_info_score(truth, predicted) >= 0.7
+    names = [t.label for t in found]
+    for name in names:
+        assert name and not any(bad in name for bad in ("http", "@", "#", "&", "amp", "quot")), names
+        assert not any(ch.isdigit() for ch in name), names
+    assert all(not near(a, b) for i, a in enumerate(names) for b in names[i + 1:]), names
+
+
+def near(a: str, b: str) -> bool:
+    from momentos.listening.analysis.theme_names import near_duplicates
+
+    return near_duplicates(a, b)

@@ -1,8 +1,15 @@
-"""Themes: clusters of similar comments with readable labels from their top terms.
+"""Themes: clusters of similar comments, as many as are useful, each named by a short phrase of its own texts.
 
-Default (chosen by measurement in ``bench/listening.py``): sentence embeddings + k-means, each cluster labelled by
-its class-based TF-IDF top terms. Long reviews are split into sentences first; a text belongs to every theme one
-of its sentences falls in. TF-IDF + NMF is kept for comparison (``method="nmf"``)."""
+Default (measured in ``bench/themes.py``): sentence embeddings, centred on their mean (e5 vectors share one large
+common direction, which hides the topics) and normalised, are over-clustered by k-means into up to 24 small
+groups; the two closest groups are then merged while their centroids' cosine similarity is at least
+``MERGE_SIMILARITY``, while there are more than ``MAX_K``, or while a group holds fewer than ``MIN_SHARE`` of the
+texts (at least ``MIN_SIZE``). So the number of themes follows from how distinct and how populated they are,
+not from the silhouette (which on e5 vectors always chose 2). Each theme is named by ``theme_names`` (the most
+central, distinctive 2–4-word phrase); themes whose names say the same thing are merged. Long reviews are split
+into sentences first; a text belongs to every theme one of its sentences falls in. The silhouette choice
+(``method="silhouette"``) and TF-IDF + NMF (``method="nmf"``) are kept for comparison.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +21,17 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from momentos.listening.analysis.theme_names import name_themes, near_duplicates
+
 LONG_TEXT = 280
 MAX_K = 12
+OVERCLUSTER = 24
+MERGE_SIMILARITY = 0.4
+"""Cosine similarity of centred centroids above which two groups are one theme (bench: 0.3 under-splits the UCI
+review sources, 0.5 and more split one topic into several)."""
+MIN_SHARE = 0.02
+MIN_SIZE = 3
 TOP_TERMS = 8
-LABEL_TERMS = 3
 SEED = 7
 WORD = r"(?u)\b[^\W\d_]{3,}\b"
 """A word for theme terms: three or more letters."""
@@ -26,6 +40,7 @@ WORD = r"(?u)\b[^\W\d_]{3,}\b"
 @dataclass(frozen=True)
 class Theme:
     label: str
+    """A short phrase of the theme's texts, in their language (``lost luggage``, ``maleta perdida``)."""
     terms: list[str]
     members: list[int]
     """Indices of the input texts in this theme."""
@@ -34,7 +49,7 @@ class Theme:
 def themes(texts: Sequence[str], embeddings: npt.NDArray[np.float32] | None = None,
            k: int | None = None) -> list[Theme]:
     """Themes of ``texts``, largest first. ``embeddings`` (one row per text, from :func:`analyze`) avoid
-    re-embedding; without them long texts are split into sentences. ``k`` fixes the number of themes."""
+    re-embedding; without them long texts are split into sentences. ``k`` fixes the number of themes (at most)."""
     return themes_by("kmeans", texts, embeddings, k)
 
 
@@ -52,36 +67,80 @@ def themes_by(method: str, texts: Sequence[str], embeddings: npt.NDArray[np.floa
         units.extend(parts)
         owner.extend([i] * len(parts))
     if method == "nmf":
-        assignment = _nmf_assign(units, k)
-    elif method == "kmeans":
-        if embeddings is None:
-            from momentos.listening.analysis.encoder import embed
-
-            embeddings = embed(units)
-        elif len(embeddings) != len(texts):
-            raise ValueError("one embedding row per text is needed")
-        assignment = _kmeans_assign(np.asarray(embeddings, dtype=np.float32), k)
-    else:
+        return _label(units, owner, _nmf_assign(units, k), None)
+    if method not in ("kmeans", "silhouette"):
         raise ValueError(f"unknown theme method {method!r}")
-    return _label(units, owner, assignment)
+    if embeddings is None:
+        from momentos.listening.analysis.encoder import embed
+
+        embeddings = embed(units)
+    elif len(embeddings) != len(texts):
+        raise ValueError("one embedding row per text is needed")
+    emb = np.asarray(embeddings, dtype=np.float32)
+    assignment = _kmeans_assign(emb, k or (silhouette_k(emb) if method == "silhouette" else None))
+    return _label(units, owner, assignment, centred(emb))
 
 
 def choose_k(n: int) -> int:
     return max(1, min(MAX_K, round(math.sqrt(n / 4))))
 
 
+def centred(emb: npt.NDArray[np.float32], mean: npt.NDArray[np.float32] | None = None) -> npt.NDArray[np.float32]:
+    """Rows minus their mean (or ``mean``), normalised: the space where themes are found and texts assigned."""
+    shifted = emb - (emb.mean(axis=0) if mean is None else mean)
+    out: npt.NDArray[np.float32] = (shifted / np.maximum(np.linalg.norm(shifted, axis=1, keepdims=True), 1e-12)
+                                    ).astype(np.float32)
+    return out
+
+
 def _kmeans_assign(emb: npt.NDArray[np.float32], k: int | None) -> npt.NDArray[np.int_]:
-    k = min(k or _best_k(emb), len(emb))
+    """Themes of raw embeddings: ``k`` of them by k-means, or as many as are useful (see the module)."""
+    x = centred(emb)
+    if k is None:
+        return useful_assign(x)
+    k = min(k, len(x))
     if k <= 1:
-        return np.zeros(len(emb), dtype=int)
+        return np.zeros(len(x), dtype=int)
     from sklearn.cluster import KMeans
 
-    labels: npt.NDArray[np.int_] = KMeans(n_clusters=k, n_init=4, random_state=SEED).fit_predict(emb)
+    labels: npt.NDArray[np.int_] = KMeans(n_clusters=k, n_init=4, random_state=SEED).fit_predict(x)
     return labels
 
 
-def _best_k(emb: npt.NDArray[np.float32]) -> int:
-    """The k (2..12) with the best cosine silhouette on a sample, for at least 8 texts."""
+def useful_assign(x: npt.NDArray[np.float32]) -> npt.NDArray[np.int_]:
+    """Over-cluster the centred rows ``x``, then merge groups that are too close, too many or too small."""
+    n = len(x)
+    if n < 2 * MIN_SIZE:
+        return np.zeros(n, dtype=int)
+    from sklearn.cluster import KMeans
+
+    micro = KMeans(n_clusters=min(OVERCLUSTER, n // MIN_SIZE), n_init=2, random_state=SEED).fit_predict(x)
+    groups = {int(c): [int(c)] for c in set(micro.tolist())}
+    sums = {c: x[micro == c].sum(axis=0) for c in groups}
+    counts = {c: int((micro == c).sum()) for c in groups}
+    smallest = max(MIN_SIZE, MIN_SHARE * n)
+    while len(groups) > 1:
+        keys = list(groups)
+        cents = np.vstack([sums[c] / max(float(np.linalg.norm(sums[c])), 1e-12) for c in keys])
+        sim = cents @ cents.T
+        np.fill_diagonal(sim, -2.0)
+        i, j = (int(v) for v in np.unravel_index(int(sim.argmax()), sim.shape))
+        small = min(range(len(keys)), key=lambda r: counts[keys[r]])
+        if not (sim[i, j] >= MERGE_SIMILARITY or len(keys) > MAX_K):
+            if counts[keys[small]] >= smallest:
+                break
+            i, j = small, int(sim[small].argmax())
+        a, b = keys[i], keys[j]
+        groups[a] += groups.pop(b)
+        sums[a], counts[a] = sums[a] + sums.pop(b), counts[a] + counts.pop(b)
+    out = np.zeros(n, dtype=int)
+    for label, members in enumerate(groups.values()):
+        out[np.isin(micro, members)] = label
+    return out
+
+
+def silhouette_k(emb: npt.NDArray[np.float32]) -> int:
+    """The former choice (kept to compare): the k (2..12) with the best cosine silhouette on a sample."""
     n = len(emb)
     if n < 8:
         return 1 if n < 4 else 2
@@ -144,14 +203,22 @@ def top_terms(units: list[str], assignment: npt.NDArray[np.int_], n: int = TOP_T
     return out
 
 
-def _label(units: list[str], owner: list[int], assignment: npt.NDArray[np.int_]) -> list[Theme]:
+def _label(units: list[str], owner: list[int], assignment: npt.NDArray[np.int_],
+           emb: npt.NDArray[np.float32] | None) -> list[Theme]:
+    """Name each cluster; clusters whose names are near-duplicates are merged (and named again)."""
+    assignment = assignment.copy()
+    while True:
+        names = name_themes(units, emb, assignment)
+        pair = next(((a, b) for a in names for b in names if a < b and near_duplicates(names[a], names[b])), None)
+        if pair is None:
+            break
+        assignment[assignment == pair[1]] = pair[0]
     terms = top_terms(units, assignment)
     out = []
     for c, words in terms.items():
         members = sorted({owner[i] for i in np.flatnonzero(assignment == c).tolist()})
-        label = " / ".join(words[:LABEL_TERMS]) or f"theme {c + 1}"
-        out.append(Theme(label=label, terms=words, members=members))
-    return sorted(out, key=lambda t: -len(t.members))
+        out.append(Theme(label=names[c], terms=words, members=members))
+    return sorted(out, key=lambda t: (-len(t.members), t.label))
 
 
 def coherence(units: Sequence[str], topics: Sequence[Sequence[str]], n: int = 10) -> float:
