@@ -53,8 +53,8 @@ def rating_sources(session: Session, org_id: int, scales: dict[str, str]) -> lis
     out = []
     for source, count, lowest, highest in rows:
         scale = scales.get(source, ratings.DEFAULT_SCALE)
-        out.append(SourceRatings(source, int(count), float(lowest), float(highest), scale,
-                                 ratings.resolve(scale, float(highest))))
+        low, high = float(lowest or 0.0), float(highest or 0.0)  # never None: only rated rows are grouped
+        out.append(SourceRatings(source, int(count), low, high, scale, ratings.resolve(scale, high)))
     return out
 
 
