@@ -91,6 +91,8 @@ PAGES: dict[tuple[str, str], str] = {
     ("GET", "/config/segments"): "read",
     ("POST", "/config/segments"): "configure",
     ("POST", "/config/segments/{key}/delete"): "configure",
+    ("GET", "/config/listening"): "read",
+    ("POST", "/config/listening/ratings"): "configure",
     ("GET", "/listening/feedback"): "read",
     ("GET", "/listening/needs"): "read",
     ("GET", "/listening/needs/{need_id}"): "read",

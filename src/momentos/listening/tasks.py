@@ -1,9 +1,10 @@
 """The listening jobs of ``momentos worker``: ``listening.analyse`` (``ANALYSE``) and ``listening.watch`` (``WATCH``).
 
 Each round: one batch of text analysis (``analysis.job``), then at most one organization whose watch is due (every
-15 minutes) — its early-warning check on the rolling hour at each quarter since the last one, and its needs
-refreshed when new texts were analysed. The organization is claimed with a lease on its listening settings row
-(``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so several workers share the work and none does it twice.
+15 minutes) — its early-warning check on the rolling hour at each quarter since the last one, its needs refreshed
+when new texts were analysed, and its sentiment adapter decided again when due (``analysis.adapter.refit_if_due``:
+rating scales changed, labels grown by 10 %, or nightly). The organization is claimed with a lease on its listening
+settings row (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so several workers share the work and none does it twice.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from momentos.db import unit_of_work
+from momentos.listening.analysis import adapter
 from momentos.listening.analysis import job as analysis_job
 from momentos.listening.analysis.service import settings_of
 from momentos.listening.needs import service as needs
@@ -46,6 +48,7 @@ def watch(session: Session, org_id: int, now: datetime) -> int:
     if newest is not None and (settings.needs_refreshed_at is None or newest > settings.needs_refreshed_at):
         needs.refresh(session, org_id, now)
         settings.needs_refreshed_at = now
+    adapter.refit_if_due(session, org_id, now)
     settings.lease_until = None
     session.flush()
     return alerts + 1

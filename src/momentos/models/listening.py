@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import false, text
 
 from momentos.db import Base, BigIntPK, JSONType, UTCDateTime
 
@@ -128,7 +129,11 @@ class Need(Base):
 
 
 class ListeningSettings(Base):
-    """Per organization: the staff alert address and the sentiment adapter fitted on its own rated feedback."""
+    """Per organization: the staff alert address and the sentiment adapter fitted on its own rated feedback.
+
+    ``adapter`` is set only while the adapter is switched on (its cross-validated macro-F1 beat the default's);
+    ``adapter_f1`` / ``default_f1`` are both scores on the same folds at the last decision, ``adapter_labels`` the
+    labels it was decided on and ``adapter_fitted_at`` when (see ``listening.analysis.adapter``)."""
 
     __tablename__ = "listening_settings"
 
@@ -138,6 +143,13 @@ class ListeningSettings(Base):
     adapter: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     adapter_labels: Mapped[int] = mapped_column(Integer, default=0)
     adapter_fitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    adapter_f1: Mapped[float | None] = mapped_column(Float, default=None)
+    default_f1: Mapped[float | None] = mapped_column(Float, default=None)
+    adapter_stale: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Decide again at the next watch (the rating scales changed)."""
+    rating_scales: Mapped[dict[str, str]] = mapped_column(JSONType, default=dict, server_default=text("'{}'"))
+    """Imported ``rating`` → label, per feedback source: ``auto`` (the default), ``stars`` (1–5), ``ten`` (0–10) or
+    ``off`` (see ``listening.analysis.ratings``)."""
     needs_refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     warning_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     """The last quarter hour the early-warning detector checked (the end of its last rolling hour)."""

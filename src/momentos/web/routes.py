@@ -14,6 +14,7 @@ from momentos.web import (
     catalog_pages,
     config_catalog,
     config_contact_rules,
+    config_listening,
     config_messages,
     config_pages,
     config_promises,
@@ -60,8 +61,8 @@ def pages_router() -> APIRouter:
     # decision_pages before customer_pages: /customers/{id}/contact-decisions before /customers/{id}
     for module in (login, dashboard_pages, alert_pages, map_pages, catalog_pages, indicator_pages, decision_pages,
                    customer_pages, link_pages, config_pages, config_catalog, config_contact_rules, config_promises,
-                   config_messages, config_survey_items, config_segments, listening_pages, mailbox_pages,
-                   ops_pages,
+                   config_messages, config_survey_items, config_segments, config_listening, listening_pages,
+                   mailbox_pages, ops_pages,
                    settings_pages, audit_pages, status_page, survey_page):
         router.include_router(module.router)
     return router
