@@ -4,13 +4,14 @@ by a manager (stored, audited, the adapter due for a new decision); axe-core fin
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from momentos.audit import service as audit
 from momentos.db import unit_of_work
+from momentos.kit.clock import utcnow
 from momentos.listening.analysis.service import read_settings, settings_of
 from momentos.models import Feedback
 from tests.conftest import LiveServer, OrgHandle
@@ -48,6 +49,8 @@ def test_the_page_shows_the_adapters_scores_and_a_manager_sets_a_sources_scale(
     expect(facts.locator('[data-figure="state"]')).to_have_text(TEXT[lang]["on"])
     expect(facts.locator('[data-figure="scores"]')).to_have_text(TEXT[lang]["scores"])
     expect(facts.locator('[data-figure="labels"]')).to_have_text("1,234" if lang == "en" else "1.234")
+    # no analysed comment yet: the early warning says it is silent (no history of its own to compare with)
+    expect(page.locator('[data-figure="warning-mode"]')).to_have_text("Silent" if lang == "en" else "En silencio")
     expect(page.locator('tr[data-source="shop"] [data-resolved]')).to_have_text(TEXT[lang]["auto"])
     expect(page.locator('tr[data-source="app"] [data-resolved]')).to_have_attribute("data-resolved", "ten")
     assert serious_violations(page, axe_source()) == []
@@ -65,7 +68,12 @@ def test_the_page_shows_the_adapters_scores_and_a_manager_sets_a_sources_scale(
 def test_an_analyst_reads_the_scales_without_a_form(page: Page, live_server: LiveServer) -> None:
     org = live_server.new_org()
     _seed(live_server, org)
+    with unit_of_work(live_server.factory) as session:  # three days of analysed comments: a day-to-day baseline
+        three_days = utcnow() - timedelta(days=3)
+        session.add(Feedback(org_id=org.id, kind="comment", source="app", text="late again", sentiment="neg",
+                             perception={}, occurred_at=three_days, created_at=three_days))
     sign_in_user(page, live_server, add_user(live_server, org.id, "analyst", language="en"))
     page.goto(f"{live_server.url}{PAGE}")
     expect(page.locator('tr[data-source="shop"]')).to_contain_text("Automatic")
     expect(page.locator("#ratings form")).to_have_count(0)
+    expect(page.locator('[data-figure="warning-mode"]')).to_have_text("Warming up")

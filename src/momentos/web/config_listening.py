@@ -15,11 +15,22 @@ from momentos.kit.i18n import N_
 from momentos.listening.analysis import adapter, ratings
 from momentos.listening.analysis.adaptation import MARGIN, MIN_LABELS
 from momentos.listening.analysis.service import read_settings
+from momentos.listening.warning import service as early_warning
 from momentos.web.access import Configurer, Reader
 from momentos.web.rendering import PagesDep, Viewer
 from momentos.web.session import csrf_ok
 
 router = APIRouter()
+WARNING_MODES: dict[str, tuple[str, str]] = {
+    "silent": (N_("Silent"), N_("Less than a day of the organization's own comments: no alert yet (no history to "
+                                "compare with; nothing is padded with zeros).")),
+    "warming": (N_("Warming up"), N_("Less than two weeks of history: each rolling hour is compared with the same "
+                                     "time on the previous days, with a stricter threshold and at least 8 negative "
+                                     "comments.")),
+    "full": (N_("Full baseline"), N_("Each rolling hour is compared with the same time of the week over the last "
+                                     "four weeks, with at least 5 negative comments.")),
+}
+"""What the early warning does now (``warning.service.mode``), as the page says it."""
 SCALE_NAMES: dict[str, str] = {
     "auto": N_("Automatic"), "stars": N_("1 to 5 stars"), "ten": N_("0 to 10"), "off": N_("Not used")}
 
@@ -30,7 +41,9 @@ def _render(request: Request, viewer: Viewer, session: Session, pages: PagesDep,
     sources = adapter.rating_sources(session, viewer.org_id, dict(row.rating_scales or {}))
     return pages.render(request, "config_listening.html", {
         "settings": row, "sources": sources, "scales": ratings.SCALES, "scale_names": SCALE_NAMES,
-        "margin": MARGIN, "min_labels": MIN_LABELS, "error": error}, viewer=viewer, status=status)
+        "margin": MARGIN, "min_labels": MIN_LABELS, "error": error,
+        "warning_mode": WARNING_MODES[early_warning.mode(session, viewer.org_id, utcnow())]},
+        viewer=viewer, status=status)
 
 
 @router.get("/config/listening", name="config_listening")
