@@ -46,7 +46,7 @@ bench: install-test
 	$(BIN)/python bench/first_answer.py
 	$(BIN)/python bench/promises.py
 	$(BIN)/python bench/listening.py
-	$(BIN)/python bench/sentiment_models.py --train-limit 768
+	$(BIN)/python bench/sentiment_models.py
 	$(BIN)/python bench/listening_pipeline.py
 	$(BIN)/python bench/pages.py
 

@@ -14,16 +14,17 @@ or a whole classifier shipped in a wheel:
   ``sentiment-analysis-spanish`` (naive Bayes on n-grams, MIT code, undocumented training data; P(pos) < 0.3 neg,
   > 0.7 pos, else neu).
 
-Sets: TASS 2020 task-1 train (4,802 Spanish tweets, neg/neu/pos; research-only: it measures only) — the file has
-no held-out split, so every set is split by ``sha1(id) % 5`` as in ``bench/listening.py``: **part 0 is the test
-part** of both sets for every candidate (a head trained on a set never sees its part 0); UCI sentiment labelled
-sentences (3,000 English review sentences, neg/pos; a ``neu`` prediction counts as wrong) is also scored whole for
-candidates that never saw it. Texts/s: embed + head on 128 tweet-length texts (TASS) and 32 texts of ~500
-characters (UCI sentences joined), with the 1-minute load average beside (the machine is shared: 2 cores).
-A candidate whose package is not installed is listed as skipped. Embeddings are cached in
-``bench/results/cache/``. Writes ``bench/results/sentiment_models.json``.
+Sets: TASS 2020 task-1 train (4,802 Spanish tweets, neg/neu/pos; research-only: it measures only) and the UCI
+sentiment labelled sentences (3,000 English review sentences, neg/pos; a ``neu`` prediction counts as wrong). The
+files have no held-out split, so each is split by ``sha1(id) % 5`` as in ``bench/listening.py``: **part 0 is the
+test part** of both sets for every candidate, and heads train on parts 1–4 (the first ``--train-limit`` rows of
+them, all by default), never on part 0. Texts/s: embed + head on 128 tweet-length texts (TASS) and 32 texts of
+~500 characters (UCI sentences joined), fresh, with the 1-minute load average beside (the machine is shared: 2
+cores). A candidate whose package is not installed is listed as skipped. Embeddings are cached per chunk in
+``bench/results/cache/sentiment_models/``. Writes ``bench/results/sentiment_models.json``; the figures and the
+decision are in ``docs/listening-models.md``.
 
-    .venv/bin/python bench/sentiment_models.py
+    .venv/bin/python bench/sentiment_models.py [--train-limit 768]
 """
 
 from __future__ import annotations
