@@ -47,6 +47,7 @@ bench: install-test
 	$(BIN)/python bench/promises.py
 	$(BIN)/python bench/listening.py
 	$(BIN)/python bench/adaptation.py
+	$(BIN)/python bench/sentiment_models.py
 	$(BIN)/python bench/listening_pipeline.py
 	$(BIN)/python bench/early_warning.py
 	$(BIN)/python bench/themes.py
