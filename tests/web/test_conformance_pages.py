@@ -5,7 +5,7 @@ es and en, phone and desktop, with axe; and the data behind them on both databas
 
 The seed: ana skips consideration (awareness → first contact → purchase), bea goes back from purchase to
 awareness, carl does something no touchpoint plans (by email, in purchase) and skips first contact and
-consideration, dee follows the design (awareness → first contact).
+consideration, dee follows the design (awareness → first contact). The offline report has a conformance section.
 """
 
 from __future__ import annotations
@@ -19,11 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from momentos.analytics import service as analytics
+from momentos.analytics.schemas import AnalyticsQuery
 from momentos.dashboard import drill, journey_map
 from momentos.dashboard.conformance_view import conformance_view
 from momentos.dashboard.filters import MapFilters
 from momentos.db import unit_of_work
 from momentos.models import Customer, Process
+from momentos.web.report import render_report
 from tests.conftest import LiveServer, OrgHandle, make_org
 from tests.factories import event, make_service, send
 from tests.web.dashboard_helpers import axe_source, serious_violations
@@ -82,6 +84,18 @@ def test_the_map_row_the_page_and_the_drill_downs_agree(db: Session) -> None:
     found = analytics.processes_deviations(db, org.id, {ana: _service(db, ana), bea: _service(db, bea)})
     assert [(x.kind, x.moment) for x in found[ana]] == [("skipped", "consideration")]
     assert [(x.kind, x.moment) for x in found[bea]] == [("backward", "awareness")]
+
+
+def test_the_offline_report_has_a_conformance_section(db: Session) -> None:
+    org = make_org(db)
+    seed(db, org.id)
+    for lang, words in WORDS.items():
+        html = render_report(db, org.id, AnalyticsQuery(service="shop"), lang)
+        section = html[html.index('id="sec-conformance"'):]
+        assert "25 %" in section and 'data-kind="skipped"' in section
+        assert words["skipped"] in section and words["unplanned"] in section and words["consideration"] in section
+        assert section.index('data-kind="skipped"') < section.index('data-kind="backward"')
+    assert 'id="sec-conformance"' not in render_report(db, org.id, AnalyticsQuery(), "en")  # the organization's
 
 
 def _service(session: Session, process_id: int) -> int | None:
