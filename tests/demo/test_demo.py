@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from momentos.analytics import service as analytics
 from momentos.catalog import service as catalog
 from momentos.catalog.presets import CANONICAL_KEYS
 from momentos.demo.journeys import SPAN, simulate
@@ -194,3 +195,15 @@ def test_demo_customers_have_plans_and_the_segments_show_smaller_real_numbers(db
         reached = [(int(a.reached.value or 0), int(b.reached.value or 0))
                    for a, b in zip(everyone.columns, premium.columns, strict=True)]
         assert all(p <= a for a, p in reached) and 0 < sum(p for _, p in reached) < sum(a for a, _ in reached)
+
+
+def test_the_demo_shows_deviations_of_several_kinds(db: Session, demo: dict[str, Any]) -> None:
+    """Conformance (issue #18): the demo's journeys skip moments, go back, miss contacts, overstay and go over the
+    contact budget, in every service (some processes conform, some do not)."""
+    org_id = _org_id(db, demo)
+    kinds: Counter[str] = Counter()
+    for service in catalog.list_services(db, org_id):
+        read = analytics.conformance(db, org_id, service.key)
+        assert read.processes > 0 and read.rate is not None and 0 < read.rate < 1, service.key
+        kinds.update(d.kind for d in read.deviations if d.moment == "*" and d.channel == "*")
+    assert {"skipped", "backward", "missed_contact", "over_budget", "overstay"} <= set(kinds), kinds

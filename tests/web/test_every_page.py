@@ -37,7 +37,8 @@ SKIP = re.compile(r"^/(logout|static/|docs|openapi\.json|s/|survey/)|\.(pdf|png|
 COLLECTIONS = {"customers", "services", "processes", "surveys", "segments", "needs", "warnings", "alerts", "cases",
                "notifications", "templates", "users", "keys", "people", "episodes", "promises", "imports"}
 # Codes that must never show raw in a Spanish page: those with an underscore or that are not Spanish words.
-CODES = sorted({code for kind in ("moment", "channel", "purpose", "reason", "period", "intensity", "initiator")
+CODES = sorted({code for kind in ("moment", "channel", "purpose", "reason", "period", "intensity", "initiator",
+                                 "deviation")
                 for code in LABELS.get(kind, {}) if code not in ("*", "sms", "web", "app", "chat", "email")}
                | {"first_contact", "awareness", "consideration", "delivery", "support", "loyalty", "purchase",
                   "whatsapp", "phone", "transactional", "marketing", "service_recovery", "day", "week",

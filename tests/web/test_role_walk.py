@@ -57,6 +57,7 @@ PAGES: dict[tuple[str, str], str] = {
     ("GET", "/services/{key}/map/cell"): "read",
     ("GET", "/services/{key}/report.html"): "read",
     ("GET", "/services/{key}/indicators"): "read",
+    ("GET", "/services/{key}/conformance"): "read",
     ("GET", "/customers"): "customers",
     ("GET", "/customers/{external_id:path}"): "customers",
     ("GET", "/customers/{external_id:path}/contact-decisions"): "customers",

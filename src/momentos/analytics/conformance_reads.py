@@ -3,7 +3,7 @@ log on the full path) shaped as a ConformanceRead, and one process's own deviati
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
 
 import polars as pl
@@ -43,10 +43,27 @@ def stored_counts(session: Session, org_id: int, service_id: int) -> Counts | No
 
 def full_counts(session: Session, org_id: int, service: Service) -> Counts:
     """The same counters computed from the log (every process of the service)."""
+    the_design, digests = _service_digests(session, org_id, service)
+    return conformance.totals((conformance.history(r), the_design) for r in digests.iter_rows(named=True))
+
+
+def _service_digests(session: Session, org_id: int, service: Service) -> tuple[conformance.Design, pl.DataFrame]:
     the_design = design.service_design(session, org_id, service, design.allowed(session, org_id).get(service.id, {}))
     digests = aggregates.digests_from_log(load_log(session, org_id))
-    digests = digests.filter((pl.col(CASE_KEY) > 0) & (pl.col("service_id") == service.id))
-    return conformance.totals((conformance.history(r), the_design) for r in digests.iter_rows(named=True))
+    return the_design, digests.filter((pl.col(CASE_KEY) > 0) & (pl.col("service_id") == service.id))
+
+
+def deviated_processes(session: Session, org_id: int, service: Service, moments: Collection[str] | None = None,
+                       kind: str | None = None) -> list[int]:
+    """The ids of the service's processes with a deviation (of ``kind``, or any) in one of ``moments`` (or any
+    moment): the processes behind the counters (the same digests as ``full_counts``)."""
+    the_design, digests = _service_digests(session, org_id, service)
+    out = []
+    for row in digests.iter_rows(named=True):
+        found = conformance.deviations(conformance.history(row), the_design)
+        if any((moments is None or x.moment in moments) and (kind is None or x.kind == kind) for x in found):
+            out.append(int(row[CASE_KEY]))
+    return sorted(out)
 
 
 def read(session: Session, org_id: int, service_key: str, *, full: bool = False) -> ConformanceRead:
@@ -83,16 +100,30 @@ def shape(service: str, model: str, moments: list[str], counts: Mapping[tuple[st
 
 def process_deviations(session: Session, org_id: int, process_id: int, service_id: int | None) -> list[Deviation]:
     """One process's deviations from its service's design (read from its events)."""
-    if service_id is None:
-        return []
-    service = session.get(Service, service_id)
-    if service is None:
-        return []
-    the_design = design.service_design(session, org_id, service, design.allowed(session, org_id).get(service_id, {}))
-    digests = aggregates.digests_from_log(incremental.case_events(session, org_id, [process_id]))
-    out: list[Deviation] = []
+    return processes_deviations(session, org_id, {process_id: service_id}).get(process_id, [])
+
+
+def processes_deviations(session: Session, org_id: int, services: Mapping[int, int | None]
+                         ) -> dict[int, list[Deviation]]:
+    """Process id → its deviations from its service's design, for the given processes (id → service id); each
+    service's design is read once, the processes' events in one query."""
+    wanted = {p: s for p, s in services.items() if s is not None}
+    if not wanted:
+        return {}
+    every = design.allowed(session, org_id)
+    designs: dict[int, conformance.Design] = {}
+    for service_id in set(wanted.values()):
+        service = session.get(Service, service_id)
+        if service is not None and service.org_id == org_id:
+            designs[service_id] = design.service_design(session, org_id, service, every.get(service_id, {}))
+    digests = aggregates.digests_from_log(incremental.case_events(session, org_id, sorted(wanted)))
+    out: dict[int, list[Deviation]] = {}
     for row in digests.iter_rows(named=True):
-        for x in conformance.deviations(conformance.history(row), the_design):
-            out.append(Deviation(kind=x.kind, moment=x.moment, channel=x.channel,
-                                 steps=[(s, _EPOCH + timedelta(microseconds=t)) for s, t in x.steps]))
+        the_design = designs.get(wanted.get(int(row[CASE_KEY]), -1))
+        if the_design is None:
+            continue
+        out[int(row[CASE_KEY])] = [
+            Deviation(kind=x.kind, moment=x.moment, channel=x.channel,
+                      steps=[(s, _EPOCH + timedelta(microseconds=t)) for s, t in x.steps])
+            for x in conformance.deviations(conformance.history(row), the_design)]
     return out

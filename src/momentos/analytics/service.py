@@ -10,6 +10,7 @@ new: folding would cost more) take the full path: load the log (log.py) and comp
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,6 +23,7 @@ from momentos.analytics.log import LogFilter, load_log
 from momentos.analytics.schemas import (
     AnalyticsQuery,
     ConformanceRead,
+    Deviation,
     DfgEdge,
     EndActivities,
     FunnelStep,
@@ -208,3 +210,21 @@ def conformance(session: Session, org_id: int, service: str, *, full: bool = Fal
     """How the service's processes conform to its designed journey (analytics/conformance.py): per moment and per
     deviation kind, from the aggregates (stored plus pending) or, with ``full`` or none usable, from the log."""
     return conformance_reads.read(session, org_id, service, full=full)
+
+
+def deviated_processes(session: Session, org_id: int, service: str, moments: Collection[str] | None = None,
+                       kind: str | None = None) -> list[int]:
+    """The service's processes with a deviation (of ``kind``, or any) in one of ``moments`` (or any moment)."""
+    return conformance_reads.deviated_processes(session, org_id, catalog.get_service(session, org_id, service),
+                                                moments, kind)
+
+
+def process_deviations(session: Session, org_id: int, process_id: int, service_id: int | None) -> list[Deviation]:
+    """One process's deviations from its service's designed journey."""
+    return conformance_reads.process_deviations(session, org_id, process_id, service_id)
+
+
+def processes_deviations(session: Session, org_id: int, services: Mapping[int, int | None]
+                         ) -> dict[int, list[Deviation]]:
+    """Process id → its deviations, for the given processes (process id → service id)."""
+    return conformance_reads.processes_deviations(session, org_id, services)

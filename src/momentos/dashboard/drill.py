@@ -5,7 +5,10 @@ outcomes of analytics/outcomes.py: ``progressed`` (moved on: later entered a mom
 the last moment), ``still_here`` (in it within its usual time), ``dropped`` (in it beyond the usual time, or left
 it without moving on); ``over_budget`` (customers with
 more company-started contacts in the moment than its budget), ``broken_promises`` (a promise of the moment not
-kept, as ``promises.indicators`` counts it). The sets are read from the same stays and events the
+kept, as ``promises.indicators`` counts it), ``deviated`` (a deviation from the service's designed journey in
+the moment, analytics/conformance.py) and ``deviation_<kind>`` (a deviation of that kind; moment ``*``: in any
+moment). Deviations are judged on every process of the service, whatever the period, channel and segment filters
+(as the map's conformance row counts them). The sets are read from the same stays and events the
 analytics indicators count, so a cell's number and its drill-down agree; a segment filter keeps only its members'
 processes in every kind.
 """
@@ -19,7 +22,7 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from momentos.analytics import indicators, views
+from momentos.analytics import conformance, indicators, views
 from momentos.analytics import service as analytics
 from momentos.analytics.log import CASE_KEY, LogFilter, load_log
 from momentos.catalog import service as catalog
@@ -30,7 +33,11 @@ from momentos.errors import NotFound
 from momentos.models import Customer, Process, Service
 from momentos.promises import service as promises
 
-KINDS = ("current", "reached", "progressed", "still_here", "dropped", "over_budget", "broken_promises")
+DEVIATION_KINDS = tuple(f"deviation_{k}" for k in conformance.KINDS)
+KINDS = ("current", "reached", "progressed", "still_here", "dropped", "over_budget", "broken_promises", "deviated",
+         *DEVIATION_KINDS)
+ALL_MOMENTS = "*"
+"""The moment of a deviation drill-down over every moment."""
 LIMIT = 200
 
 
@@ -119,6 +126,8 @@ def _ids(session: Session, org_id: int, service: Service, filters: MapFilters, m
         ids = _current_ids(session, org_id, service, filters, moment)
     elif kind == "over_budget":
         ids = _over_budget_cases(session, org_id, service, filters, moment)
+    elif kind == "deviated" or kind in DEVIATION_KINDS:
+        ids = _deviated(session, org_id, service, filters, moment, kind)
     elif kind == "broken_promises":
         q = filters.query(service.key)
         ids = promises.broken_processes(session, org_id, service.id, _own(session, org_id, service, filters, moment),
@@ -129,6 +138,19 @@ def _ids(session: Session, org_id: int, service: Service, filters: MapFilters, m
             raise NotFound("Unknown moment.", code="moment_not_found")
         ids = _funnel_cases(stays, moments, moment, kind, analytics.reference_time(filters.query(service.key), now))
     return sorted(i for i in ids if i > 0)
+
+
+def _deviated(session: Session, org_id: int, service: Service, filters: MapFilters, moment: str,
+              kind: str) -> list[int]:
+    model = catalog.get_journey_model(session, org_id, service.journey_model_key)
+    if moment == ALL_MOMENTS:
+        moments = None
+    else:
+        moments = _own(session, org_id, service, filters, moment)
+        if not moments or not all(model.has(m) for m in moments):
+            raise NotFound("Unknown moment.", code="moment_not_found")
+    return analytics.deviated_processes(session, org_id, service.key, moments,
+                                        kind.removeprefix("deviation_") if kind != "deviated" else None)
 
 
 def _rows(session: Session, org_id: int, ids: list[int]) -> list[DrillRow]:

@@ -108,6 +108,16 @@ EXTRA_ROWS: tuple[tuple[str, str], ...] = (
 
 
 @dataclass(frozen=True)
+class ConformanceCell:
+    """The conformance row's cell: of the processes the moment concerns, the share without a deviation there, and
+    the processes with one (the drill-down ``deviated`` lists them)."""
+
+    processes: int
+    rate: float | None
+    deviated: Figure
+
+
+@dataclass(frozen=True)
 class JourneyMap:
     service: Service
     model: JourneyModelDef
@@ -118,6 +128,9 @@ class JourneyMap:
     busiest: int = field(default=0)
     segments: list[Segment] = field(default_factory=list)
     """The organization's segments (what the segment filter offers)."""
+    conformance: dict[str, ConformanceCell] | None = None
+    """Moment → its conformance cell (every process of the service, whatever the filters); None in the view of the
+    8 contact moments (conformance is judged against the service's own journey model)."""
 
 
 def shown_model(session: Session, org_id: int, service: Service, filters: MapFilters) -> JourneyModelDef:
@@ -198,6 +211,17 @@ def _columns(shown: JourneyModelDef, ind: MomentIndicators, tps: dict[str, list[
     return columns
 
 
+def _conformance(session: Session, org_id: int, service: Service, shown: JourneyModelDef,
+                 model: JourneyModelDef) -> dict[str, ConformanceCell] | None:
+    """Not cached: the design depends on promises, whose changes do not move the view cache's data version."""
+    if shown.key != model.key:
+        return None
+    read = analytics.conformance(session, org_id, service.key)
+    return {m.moment: ConformanceCell(m.processes, m.rate, Figure(m.processes - m.conforming,
+                                                                  "deviated" if m.processes > m.conforming else None))
+            for m in read.moments}
+
+
 def journey_map(session: Session, org_id: int, service_key: str, filters: MapFilters,
                 cache: ViewCache | None = None, *, rows: Mapping[str, RowSource]) -> JourneyMap:
     """The living journey map of a service; ``rows`` feed its extra rows (promises, emotion curve, needs)."""
@@ -219,4 +243,5 @@ def journey_map(session: Session, org_id: int, service_key: str, filters: MapFil
     channels = sorted({tp.channel for tp in touchpoints})
     return JourneyMap(service, shown, filters, columns, _extra_rows(session, ctx, rows), channels,
                       max((int(c.reached.value or 0) for c in columns), default=0),
-                      list(segments.list_segments(session, org_id)))
+                      list(segments.list_segments(session, org_id)),
+                      _conformance(session, org_id, service, shown, model))

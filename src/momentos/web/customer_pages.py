@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Annotated, Protocol
 from urllib.parse import quote, urlencode
@@ -13,6 +13,8 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from momentos.analytics import service as analytics
+from momentos.analytics.schemas import Deviation
 from momentos.auth.deps import DbSession
 from momentos.catalog import service as catalog
 from momentos.catalog.presets import JourneyModelDef
@@ -73,11 +75,22 @@ class Stay:
 
 
 @dataclass(frozen=True)
+class DeviationView:
+    """One deviation of a process from its service's designed journey (analytics/conformance.py), for the page."""
+
+    kind: str
+    moment: str
+    channel: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class ProcessView:
     process: Process
     service: Service
     current_moment: str | None
     history: list[Stay]
+    deviations: list[DeviationView] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -136,12 +149,25 @@ def _stays(rows: Sequence[StayRow], now: datetime) -> list[Stay]:
 def _process_views(session: Session, org_id: int, customer_id: int, known: Catalog, lang: str) -> list[ProcessView]:
     now = utcnow()
     views = []
-    for p in processes.list_processes(session, org_id, customer_id=customer_id, limit=PROCESS_LIMIT):
+    listed = processes.list_processes(session, org_id, customer_id=customer_id, limit=PROCESS_LIMIT)
+    deviations = analytics.processes_deviations(session, org_id, {p.id: p.service_id for p in listed})
+    for p in listed:
         service = known.services[p.service_id]
         history = [Stay(known.moment_name(service, s.moment, lang) or s.moment, s.cycle, s.entered_at, s.left_at,
                         s.duration) for s in _stays(processes.history(session, p.id), now)]
-        views.append(ProcessView(p, service, known.moment_name(service, p.current_moment, lang), history))
+        views.append(ProcessView(p, service, known.moment_name(service, p.current_moment, lang), history,
+                                 [_deviation(x, known.moment_name(service, x.moment, lang) or x.moment)
+                                  for x in deviations.get(p.id, [])]))
     return views
+
+
+_AT_ARRIVAL = ("skipped", "out_of_order", "backward")
+"""Kinds whose deviation happened at the move's arrival (their steps: from where, to where)."""
+
+
+def _deviation(x: Deviation, moment: str) -> DeviationView:
+    at = x.steps[-1][1] if x.kind in _AT_ARRIVAL else x.steps[0][1]
+    return DeviationView(x.kind, moment, x.channel, at)
 
 
 @router.get("/customers/{external_id:path}", name="customer")

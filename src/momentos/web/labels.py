@@ -97,7 +97,23 @@ LABELS: dict[str, dict[str, str]] = {
                       "face_to_face": N_("Staff face to face")},
     "drill": {"current": N_("Here now"), "reached": N_("Reached"), "progressed": N_("Moved on"),
               "still_here": N_("Still here"), "dropped": N_("Dropped"), "over_budget": N_("Over the contact budget"),
-              "broken_promises": N_("Promises not kept")},
+              "broken_promises": N_("Promises not kept"), "deviated": N_("Deviated from the design"),
+              "deviation_skipped": N_("Skipped a moment"), "deviation_out_of_order": N_("Moments out of order"),
+              "deviation_backward": N_("Went back"), "deviation_unplanned": N_("Unplanned activity"),
+              "deviation_missed_contact": N_("Missed contact"), "deviation_over_budget": N_("Over the contact budget"),
+              "deviation_overstay": N_("Stayed too long")},
+    "deviation": {"skipped": N_("Skipped a moment"), "out_of_order": N_("Moments out of order"),
+                  "backward": N_("Went back"), "unplanned": N_("Unplanned activity"),
+                  "missed_contact": N_("Missed contact"), "over_budget": N_("Over the contact budget"),
+                  "overstay": N_("Stayed too long")},
+    "deviation_help": {
+        "skipped": N_("The process moved on past this moment without ever entering it."),
+        "out_of_order": N_("The process jumped ahead to this moment and entered the moments in between only later."),
+        "backward": N_("The process went back to this moment from a later one (not a renewal)."),
+        "unplanned": N_("An activity that no touchpoint of the service plans happened in this moment."),
+        "missed_contact": N_("A contact the company should have started in this moment never happened."),
+        "over_budget": N_("The company started more contacts in this moment than the contact level allows."),
+        "overstay": N_("The process stayed in this moment longer than its promises allow.")},
 }
 
 

@@ -92,7 +92,7 @@ def cell_page(key: str, request: Request, viewer: Reader, session: DbSession, pa
     data = drill_mod.drill(session, viewer.org_id, key, filters, moment[:64], kind[:32], cache)
     shown = journey_map.shown_model(session, viewer.org_id, data.service, filters)
     lang = pages.language(request)
-    name = shown.moment(moment).name(lang) if shown.has(moment) else moment
+    name = shown.moment(moment).name(lang) if shown.has(moment) else None if moment == drill_mod.ALL_MOMENTS else moment
     # Where each process stands now, by the moment's name (processes of another cycle may stand anywhere).
     own = catalog.get_journey_model(session, viewer.org_id, data.service.journey_model_key)
     names = {m.key: m.name(lang) for model in (shown, own) for m in model.moments}

@@ -1,4 +1,5 @@
-"""``momentos report``: one self-contained HTML file with a service's (or the organization's) indicators.
+"""``momentos report``: one self-contained HTML file with a service's (or the organization's) indicators, and a
+service's conformance to its designed journey.
 
 Everything is inside the file (inline CSS, inline SVG charts, no script, no link to fetch), so it opens offline,
 from mail, in any browser. Texts come from the message catalogs (es or en).
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from momentos.analytics import service as analytics
 from momentos.analytics.schemas import AnalyticsQuery
 from momentos.catalog import service as catalog
+from momentos.dashboard.conformance_view import conformance_view
 from momentos.kit import i18n
 from momentos.kit.clock import utcnow
 from momentos.kit.i18n import N_
@@ -37,12 +39,15 @@ def render_report(session: Session, org_id: int, q: AnalyticsQuery, lang: str, n
     if q.segment:
         segment = segments.get_segment(session, org_id, q.segment)
         segment_name = (segment.name_es if lang == "es" else segment.name_en) or segment.key
+    conformance = conformance_view(session, org_id, q.service) if q.service else None
     css = "\n".join((STATIC_DIR / name).read_text(encoding="utf-8") for name in ("charts.css", "report.css"))
     template = build_environment().get_template("report.html")
     return template.render(
         lang=lang, timezone="UTC", ind=ind, names=names, charts=build_charts(ind, names, lang), css=css,
         process=build_process_map(session, org_id, q, ind, names, lang),
         org_name=org.name, service_name=service_name, segment_name=segment_name, model_name=model.name(lang),
+        conformance=conformance,
+        conformance_names={m.key: m.name(lang) for m in conformance.model.moments} if conformance else {},
         period=_period(q, lang), generated=i18n.format_datetime(now or utcnow(), lang, "UTC"))
 
 

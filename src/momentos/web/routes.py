@@ -20,6 +20,7 @@ from momentos.web import (
     config_promises,
     config_segments,
     config_survey_items,
+    conformance_pages,
     customer_pages,
     dashboard_pages,
     decision_pages,
@@ -59,7 +60,8 @@ def pages_router() -> APIRouter:
     """Every page of the dashboard, the status page and the survey page, under one router."""
     router = APIRouter(dependencies=[Depends(mark_page)], include_in_schema=False)
     # decision_pages before customer_pages: /customers/{id}/contact-decisions before /customers/{id}
-    for module in (login, dashboard_pages, alert_pages, map_pages, catalog_pages, indicator_pages, decision_pages,
+    for module in (login, dashboard_pages, alert_pages, map_pages, conformance_pages, catalog_pages, indicator_pages,
+                   decision_pages,
                    customer_pages, link_pages, config_pages, config_catalog, config_contact_rules, config_promises,
                    config_messages, config_survey_items, config_segments, config_listening, listening_pages,
                    mailbox_pages, ops_pages,
