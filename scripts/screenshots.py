@@ -42,8 +42,9 @@ DOWNLOAD = re.compile(r"\.(pdf|html|csv|xes|parquet|json|png)$|/export$")
 PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 QUERIES = {"/services/{key}/map/cell": "moment=purchase&kind=reached"}
 """Pages that need a query string to show something."""
-PARAMS = ("key", "external_id", "token")
-"""The path parameters ``demo_values`` fills."""
+PARAMS = ("key", "external_id", "token", "episode_id", "need_id", "survey_key")
+"""The path parameters ``demo_values`` fills (``route#name`` overrides one for one route: the status page and the
+survey page both take a ``token``, each its own kind)."""
 
 
 @dataclass(frozen=True)
@@ -88,23 +89,41 @@ def plan(app: FastAPI, values: dict[str, str]) -> tuple[list[Shot], dict[str, st
         missing = [m.group(1) for m in PARAM.finditer(route) if m.group(1) not in values]
         if missing:
             raise KeyError(f"{route}: no value for {', '.join(missing)} (add it to PARAMS and demo_values)")
-        path = PARAM.sub(lambda m: values[m.group(1)], route)
+        path = PARAM.sub(lambda m, r=route: values.get(f"{r}#{m.group(1)}", values[m.group(1)]), route)
         query = QUERIES.get(route)
         shots.append(Shot(shot_name(route), route, f"{path}?{query + '&' if query else ''}lang=es"))
     return shots, left_out
 
 
 def demo_values(session: Any) -> dict[str, str]:
-    """A service and a customer of the demo organization; a link token (an unknown one: the page says so)."""
+    """A service, a customer, a need, a survey and an early-warning episode of the demo organization; a real status
+    link and a real survey link of one of its processes (made here, as staff would from the customer page)."""
     from sqlalchemy import select
 
-    from momentos.models import Customer, Organization, Service
+    from momentos.audit.service import Actor
+    from momentos.kit.clock import utcnow
+    from momentos.listening.surveys.service import invite_to_process, link_token_of
+    from momentos.models import Customer, Need, Organization, Process, Service, Survey, WarningEpisode
+    from momentos.notify.status_tokens import ensure_token
 
     org_id = session.scalar(select(Organization.id).where(Organization.slug == "demo"))
     service = session.scalar(select(Service.key).where(Service.org_id == org_id).order_by(Service.id))
     customer = session.scalar(select(Customer.external_id).where(Customer.org_id == org_id)
                               .order_by(Customer.id))
-    return {"key": service, "external_id": customer, "token": "demo-link"}
+    need = session.scalar(select(Need.id).where(Need.org_id == org_id).order_by(Need.id))
+    episode = session.scalar(select(WarningEpisode.id).where(WarningEpisode.org_id == org_id)
+                             .order_by(WarningEpisode.id))
+    survey = session.scalars(select(Survey).where(Survey.org_id == org_id).order_by(Survey.id)).first()
+    process = session.scalars(select(Process).where(Process.org_id == org_id, Process.service_id == survey.service_id)
+                              .order_by(Process.id)).first() if survey is not None else None
+    status, answer = "demo-link", "demo-link"
+    if process is not None and survey is not None:
+        status = ensure_token(session, org_id, process.id, utcnow())
+        invitation = invite_to_process(session, org_id, survey, process, utcnow(), actor=Actor.system("screenshots"))
+        answer = link_token_of(session, invitation) or answer
+    return {"key": service, "external_id": customer, "token": status, "/f/{token}#token": answer,
+            "need_id": str(need or 0), "episode_id": str(episode or 0),
+            "survey_key": survey.key if survey is not None else "none"}
 
 
 def _free_port() -> int:

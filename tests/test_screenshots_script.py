@@ -47,4 +47,4 @@ def test_every_get_page_of_the_app_is_photographed_or_named_as_a_download(script
 def test_a_page_with_an_unknown_path_parameter_stops_the_run(script: ModuleType) -> None:
     app = create_app(conftest.test_settings())
     with pytest.raises(KeyError, match="key"):
-        script.plan(app, {"external_id": "x", "token": "t"})
+        script.plan(app, {name: "x" for name in script.PARAMS if name != "key"})
