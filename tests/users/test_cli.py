@@ -24,6 +24,10 @@ def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("MOMENTOS_DATABASE_URL", url)
     monkeypatch.setenv("MOMENTOS_DATA_DIR", str(tmp_path))
+    # `momentos demo` turns the local mailbox on for the app it serves and its worker: undo it after the test, or the
+    # rest of this process's tests would deliver into the mailbox
+    monkeypatch.setenv("MOMENTOS_NOTIFY__LOCAL_MAILBOX", "")
+    monkeypatch.delenv("MOMENTOS_NOTIFY__LOCAL_MAILBOX")
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     assert runner.invoke(app, ["org", "create", "acme"]).exit_code == 0
     return url
