@@ -16,6 +16,7 @@ from tests.web.dashboard_helpers import PASSWORD, add_user, axe_source, serious_
 from tests.web.seed import csrf_of
 
 pytestmark = [pytest.mark.live]
+TWICE = {"en": "Choose each channel at most once.", "es": "Elija cada canal una sola vez."}
 PAGE = "/config/contact-rules"
 AT_LEAST_0 = {"en": "Enter a number of at least 0.", "es": "Escribe un número de al menos 0."}
 SENTENCE = {"en": "Messages for Marketing by Email: at most 1 a day.",
@@ -75,10 +76,24 @@ def test_a_manager_changes_the_organizations_contact_rules_from_the_page(
         ["sms"], {"survey": True}, False)
     if lang == "es" and request.node.callspec.params["engine"] == "sqlite":
         assert serious_violations(page, axe_source()) == []
+
+    # the order in which channels are tried: a channel chosen twice is refused beside the field, the input kept
+    page.locator("#o-0").select_option("whatsapp")
+    page.locator("#o-1").select_option("whatsapp")
+    page.locator("#order button").click()
+    expect(page.locator("#o-0-error")).to_have_text(TWICE[lang])
+    expect(page.locator("#o-1")).to_have_value("whatsapp")
+    page.locator("#o-1").select_option("email")
+    for i in range(2, 4):
+        page.locator(f"#o-{i}").select_option("")
+    page.locator("#order button").click()
+    email_name = "Email" if lang == "en" else "Correo electrónico"
+    expect(page.locator('[data-rule="order-now"]')).to_contain_text(f"WhatsApp, {email_name}")
+    assert _org_rules(live_server, org)["channel_order"] == ["whatsapp", "email"]
     entries = live_server.read(lambda s: audit.entries(s, org.id, action="contact_rules"))
     assert {(e.actor_kind, e.actor_label, e.target) for e in entries} == {
         ("user", email, "contact_rules:org")}
-    assert len(entries) == 5  # quiet hours, cap, cap changed, cap deleted, channels: the bad cap stored nothing
+    assert len(entries) == 6  # quiet hours, cap, cap changed, cap deleted, channels, order: bad input stored nothing
 
 
 def test_analysts_read_agents_are_refused_and_bad_parts_are_400(live_server: LiveServer) -> None:

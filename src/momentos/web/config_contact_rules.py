@@ -33,7 +33,7 @@ from momentos.web.session import csrf_ok
 router = APIRouter()
 PAGE = "/config/contact-rules"
 SCOPE = "org"
-PARTS = ("quiet", "cap", "cap_delete", "channels")
+PARTS = ("quiet", "cap", "cap_delete", "channels", "order")
 
 
 @dataclass(frozen=True)
@@ -88,8 +88,9 @@ def contact_rules_page(request: Request, viewer: Reader, session: DbSession, pag
 
 
 NO_LIMIT = FieldError(N_("Give a limit per day, per week or both."))
+ORDER_TWICE = FieldError(N_("Choose each channel at most once."))
 ERROR_FIELDS = {"quiet_hours.start": "quiet_start", "quiet_hours.end": "quiet_end", "quiet_hours": "quiet_start",
-                "disabled_channels": "disabled", "default_consent": "consent"}
+                "disabled_channels": "disabled", "default_consent": "consent", "channel_order": "order"}
 
 
 def _cap_problem(form: Mapping[str, str]) -> dict[str, FieldError]:
@@ -101,8 +102,17 @@ def _cap_problem(form: Mapping[str, str]) -> dict[str, FieldError]:
     return {} if form["per_day"] or form["per_week"] else {"per_day": NO_LIMIT}
 
 
+def _order_problem(order: list[str]) -> dict[str, FieldError]:
+    """A channel order names each offered channel at most once."""
+    chosen = [c for c in order if c]
+    if any(c not in CHANNELS for c in chosen):
+        return {"order": FieldError(MESSAGES["literal_error"])}
+    return {"order": ORDER_TWICE} if len(set(chosen)) != len(chosen) else {}
+
+
 def _changed(stored: dict[str, Any], part: str, form: Mapping[str, str], disabled: list[str]) -> dict[str, Any]:
-    """The org layer with one part of it changed as the form says (validated by the caller)."""
+    """The org layer with one part of it changed as the form says (validated by the caller); ``disabled`` holds the
+    disabled channels, or for ``order`` the channels in the order chosen."""
     new = dict(stored)
     if part == "quiet":
         new.pop("quiet_hours", None)
@@ -116,6 +126,8 @@ def _changed(stored: dict[str, Any], part: str, form: Mapping[str, str], disable
         else:
             caps.pop(form["cap"], None)
         new["caps"] = caps or None
+    elif part == "order":
+        new["channel_order"] = [c for c in disabled if c] or None  # the channels chosen, first to last
     else:
         new["disabled_channels"] = [c for c in CHANNELS if c in disabled] or None
         consent = {p: form[f"consent_{p}"] == "yes" for p in PURPOSES if form[f"consent_{p}"] in ("yes", "no")}
@@ -130,6 +142,7 @@ def save_contact_rules(request: Request, viewer: Configurer, session: DbSession,
                        cap_channel: Annotated[str, Form()] = "", cap_purpose: Annotated[str, Form()] = "",
                        per_day: Annotated[str, Form()] = "", per_week: Annotated[str, Form()] = "",
                        cap: Annotated[str, Form()] = "", disabled: Annotated[list[str] | None, Form()] = None,
+                       order: Annotated[list[str] | None, Form()] = None,
                        consent_transactional: Annotated[str, Form()] = "", consent_status: Annotated[str, Form()] = "",
                        consent_promise: Annotated[str, Form()] = "", consent_survey: Annotated[str, Form()] = "",
                        consent_marketing: Annotated[str, Form()] = "") -> Response:
@@ -145,13 +158,19 @@ def save_contact_rules(request: Request, viewer: Configurer, session: DbSession,
         ("consent_marketing", consent_marketing))}
     if part == "cap" and (problem := _cap_problem(form)):
         return _render(request, viewer, session, pages, part=part, form=form, errors=problem, status=400)
+    chosen = [c.strip()[:32] for c in (order or [])[:len(CHANNELS)]]
+    if part == "order" and (problem := _order_problem(chosen)):
+        form.update({f"order_{i}": c for i, c in enumerate(chosen)})
+        return _render(request, viewer, session, pages, part=part, form=form, errors=problem, status=400)
     stored = preview_mod.stored_rules(session, viewer.org_id, SCOPE)
     key = cap_key(form["cap_channel"] or None, form["cap_purpose"] or None)
     fields = {**ERROR_FIELDS, f"caps.{key}.day": "per_day", f"caps.{key}.week": "per_week", "caps": "cap_channel"}
     try:
-        data = RuleSet.model_validate(_changed(stored, part, form, (disabled or [])[:len(CHANNELS)]))
+        data = RuleSet.model_validate(_changed(stored, part, form,
+                                               chosen if part == "order" else (disabled or [])[:len(CHANNELS)]))
     except ValidationError as exc:
         return _render(request, viewer, session, pages, part=part, form=form, errors=field_errors(exc, fields),
                        status=400)
     policy.set_rules(session, viewer.org_id, SCOPE, data, utcnow(), actor=viewer.actor)
-    return RedirectResponse(f"{PAGE}#{'caps' if part.startswith('cap') else part}", status_code=303)
+    anchor = "caps" if part.startswith("cap") else part
+    return RedirectResponse(f"{PAGE}#{anchor}", status_code=303)
