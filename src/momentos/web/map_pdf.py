@@ -21,7 +21,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from momentos.web.process_map import ProcessMapData
-from momentos.web.process_map_pdf import process_map_flowables
+from momentos.web.process_map_pdf import TABLE_STYLE, process_map_flowables
 
 MARGIN = 10 * mm
 ROW_HEAD_WIDTH = 34 * mm
@@ -92,13 +92,7 @@ def _table(rows: list[list[tuple[str, int]]], width: float) -> Table:
         data.append(line + [""] * (columns - len(line)))
     other = (width - ROW_HEAD_WIDTH) / max(columns - 1, 1)
     table = Table(data, colWidths=[ROW_HEAD_WIDTH] + [other] * (columns - 1), repeatRows=1)
-    table.setStyle(TableStyle([
-        ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#cbd5e1")),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f1f5f9")),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-        *spans,
-    ]))
+    table.setStyle(TableStyle([*TABLE_STYLE, *spans]))
     return table
 
 

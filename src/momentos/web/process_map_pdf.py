@@ -36,6 +36,13 @@ HEADING = ParagraphStyle("process-heading", fontName="Helvetica-Bold", fontSize=
                          spaceAfter=1.5 * mm)
 NOTE = ParagraphStyle("process-note", fontName="Helvetica", fontSize=7.5, leading=9.5,
                       textColor=colors.HexColor("#374151"), spaceAfter=2 * mm)
+TABLE_STYLE: list[tuple[object, ...]] = [
+    ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#cbd5e1")),
+    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f1f5f9")),
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+]
+"""The look of the PDF's tables (the map's and the paths'): a thin grid, a shaded header row."""
 CELL = ParagraphStyle("process-cell", fontName="Helvetica", fontSize=7.5, leading=9.5)
 HEAD = ParagraphStyle("process-head", parent=CELL, fontName="Helvetica-Bold")
 ARROW_HEAD = 5.0
@@ -114,10 +121,5 @@ def variant_table(data: ProcessMapData, width: float) -> Table:
                      Paragraph(escape(data.percent(100 * variant.share)), CELL)])
     figures = 28 * mm
     table = Table(rows, colWidths=[width - 2 * figures, figures, figures], repeatRows=1)
-    table.setStyle(TableStyle([
-        ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#cbd5e1")),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f1f5f9")),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-    ]))
+    table.setStyle(TableStyle(TABLE_STYLE))
     return table
