@@ -136,15 +136,19 @@ def _load(data_dir: Path, port: int, customers: int) -> tuple[Any, dict[str, str
     """Migrate a fresh database in ``data_dir``, load the demo; the app, the demo login and the path values."""
     from momentos.app import create_app
     from momentos.bootstrap import bootstrap
-    from momentos.config import Settings
+    from momentos.config import NotifySettings, Settings
     from momentos.db import make_engine, make_session_factory, unit_of_work
     from momentos.demo.loader import load_demo
     from momentos.kit.clock import utcnow
     from momentos.migrate import upgrade
+    from momentos.notify.tasks import run as deliver
     from momentos.orgs.service import get_organization
     from momentos.users.service import demo_login
 
-    settings = Settings(data_dir=data_dir, public_url=f"http://127.0.0.1:{port}")
+    # as in `momentos demo`: the local mailbox, and one pass of its worker, so the mailbox and the "why contacted"
+    # pages show what was delivered
+    settings = Settings(data_dir=data_dir, public_url=f"http://127.0.0.1:{port}",
+                        notify=NotifySettings(local_mailbox=True, public_url=f"http://127.0.0.1:{port}"))
     engine = make_engine(settings.effective_database_url)
     upgrade(engine)
     with unit_of_work(make_session_factory(engine, settings.secret_key)) as session:
@@ -152,6 +156,7 @@ def _load(data_dir: Path, port: int, customers: int) -> tuple[Any, dict[str, str
                   public_url=settings.public_url)
         login = demo_login(session, get_organization(session, "demo").id, utcnow())
         values = demo_values(session)
+    deliver(make_session_factory(engine, settings.secret_key), settings.notify, "screenshots", once=True)
     engine.dispose()
     return create_app(settings), login, values
 
