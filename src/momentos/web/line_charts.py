@@ -83,14 +83,21 @@ def _runs(values: Sequence[float | None]) -> list[list[tuple[int, float]]]:
     return [r for r in runs if r]
 
 
-def sparkline(values: Sequence[int], label: str, *, width: int = 120, height: int = 28) -> Markup:
-    """A small trend line; ``label`` (the text alternative) says what it shows and its figures."""
+def sparkline(values: Sequence[int], title: str, description: str = "", *, width: int = 120,
+              height: int = 28) -> Markup:
+    """A small trend line through ``values`` (oldest first), scaled to the largest, with a base line and a dot on
+    the last value; ``title`` (also its accessible name) says what it shows, ``description`` its figures."""
+    pad = 3
     hi = max(values, default=0) or 1
-    step = (width - 4) / max(len(values) - 1, 1)
-    points = " ".join(f"{2 + i * step:.1f},{height - 2 - (height - 4) * v / hi:.1f}" for i, v in enumerate(values))
-    line = (f'<polyline points="{points}" fill="none" stroke="{PALETTE[0]}" stroke-width="2"/>' if len(values) > 1
-            else "")
-    return Markup(  # noqa: S704
+    step = (width - 2 * pad) / max(len(values) - 1, 1)
+    points = [(pad + i * step, height - pad - (height - 2 * pad) * v / hi) for i, v in enumerate(values)]
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+    trend = (f'<polyline points="{line}" fill="none" stroke="{PALETTE[0]}" stroke-width="1.5"/>'
+             if len(points) > 1 else "")
+    last = f'<circle cx="{points[-1][0]:.1f}" cy="{points[-1][1]:.1f}" r="2.5" fill="{PALETTE[0]}"/>' if points else ""
+    desc = f"<desc>{escape(description)}</desc>" if description else ""
+    return Markup(  # noqa: S704 - every text is escaped
         f'<svg class="sparkline" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
-        f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg"><title>{escape(label)}</title>'
-        f'{line}</svg>')
+        f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>{desc}'
+        f'<line x1="{pad}" x2="{width - pad}" y1="{height - pad}" y2="{height - pad}" stroke="#cbd5e1"/>'
+        f'{trend}{last}</svg>')

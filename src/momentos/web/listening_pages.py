@@ -21,9 +21,9 @@ from momentos.listening.feedback import service as feedback
 from momentos.listening.needs import service as needs
 from momentos.listening.needs.schemas import NeedRead, NeedUpdate
 from momentos.web.access import Configurer, Reader
+from momentos.web.line_charts import sparkline
 from momentos.web.rendering import PagesDep, Viewer
 from momentos.web.session import csrf_ok
-from momentos.web.sparkline import sparkline
 
 router = APIRouter()
 PER_PAGE = 25
